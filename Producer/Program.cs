@@ -1,0 +1,4 @@
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+var app = builder.Build();
+await app.RunAsync();
