@@ -1,0 +1,45 @@
+using System.CommandLine;
+
+namespace Pipeline.KafkaBroker.Hosting;
+
+/// <summary>The runnable broker's command line: <c>--port 9092 [--data-dir DIR] [--partitions N]</c>.</summary>
+internal static class BrokerCommandLine
+{
+    public static RootCommand Create(Func<KafkaBrokerOptions, CancellationToken, Task<int>> run)
+    {
+        var port = new Option<int>("--port") { Description = "Port to listen on (0 = any free port).", DefaultValueFactory = _ => 9092 };
+        var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
+        var advertisedHost = new Option<string?>("--advertised-host") { Description = "Host name given to clients in metadata (default: the listen address)." };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Persist topics and committed offsets here (default: memory only)." };
+        var partitions = new Option<int>("--partitions") { Description = "Partitions of auto-created topics.", DefaultValueFactory = _ => 1 };
+        var noAutoCreate = new Option<bool>("--no-auto-create") { Description = "Refuse to auto-create topics on produce or metadata requests." };
+        var topics = new Option<string[]>("--topic") { Description = "Create a topic at start: NAME or NAME:PARTITIONS (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var syncWrites = new Option<bool>("--sync-writes") { Description = "fsync every append before acknowledging it." };
+
+        var command = new RootCommand("Pipeline's embedded single-node Kafka-protocol broker (development and tests only).")
+        {
+            port, host, advertisedHost, dataDir, partitions, noAutoCreate, topics, syncWrites,
+        };
+        command.SetAction((result, cancellationToken) =>
+        {
+            var options = new KafkaBrokerOptions
+            {
+                Port = result.GetValue(port),
+                Host = result.GetValue(host)!,
+                AdvertisedHost = result.GetValue(advertisedHost),
+                DataDirectory = result.GetValue(dataDir),
+                DefaultPartitions = result.GetValue(partitions),
+                AutoCreateTopics = !result.GetValue(noAutoCreate),
+                SyncWrites = result.GetValue(syncWrites),
+            };
+            foreach (var topic in result.GetValue(topics) ?? [])
+            {
+                var parts = topic.Split(':', 2);
+                options.SeedTopics[parts[0]] = parts.Length == 2 ? int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) : 0;
+            }
+
+            return run(options, cancellationToken);
+        });
+        return command;
+    }
+}

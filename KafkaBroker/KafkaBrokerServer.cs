@@ -1,0 +1,100 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.KafkaBroker.Groups;
+using Pipeline.KafkaBroker.Handlers;
+using Pipeline.KafkaBroker.Network;
+using Pipeline.KafkaBroker.Storage;
+
+namespace Pipeline.KafkaBroker;
+
+/// <summary>
+/// An embedded single-node broker that speaks the Kafka wire protocol well enough for unmodified
+/// clients (Confluent.Kafka/librdkafka, kcat, kafka-python, kafkajs). For development, demos and
+/// tests; not a replacement for a Kafka cluster in production.
+/// <code>
+/// await using var broker = await KafkaBrokerServer.StartAsync(new KafkaBrokerOptions { Port = 0 });
+/// var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers };
+/// </code>
+/// </summary>
+public sealed class KafkaBrokerServer : IAsyncDisposable
+{
+    private readonly ConnectionListener _listener;
+    private readonly TopicRegistry _topics;
+    private readonly GroupCoordinator _groups;
+    private readonly ILogger _logger;
+    private int _stopped;
+
+    private KafkaBrokerServer(
+        ConnectionListener listener, TopicRegistry topics, GroupCoordinator groups, BrokerContext context, ILogger logger)
+    {
+        _listener = listener;
+        _topics = topics;
+        _groups = groups;
+        _logger = logger;
+        Context = context;
+    }
+
+    /// <summary>The port the broker listens on (the real one when the options asked for port 0).</summary>
+    public int Port => Context.AdvertisedPort;
+
+    /// <summary>What clients put in <c>bootstrap.servers</c>.</summary>
+    public string BootstrapServers => $"{Context.AdvertisedHost}:{Context.AdvertisedPort}";
+
+    internal BrokerContext Context { get; }
+
+    /// <summary>Loads persisted state (when <see cref="KafkaBrokerOptions.DataDirectory"/> is set), binds and starts serving.</summary>
+    public static async Task<KafkaBrokerServer> StartAsync(
+        KafkaBrokerOptions options,
+        ILoggerFactory? loggerFactory = null,
+        TimeProvider? timeProvider = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        loggerFactory ??= NullLoggerFactory.Instance;
+        timeProvider ??= TimeProvider.System;
+        var logger = loggerFactory.CreateLogger("Pipeline.KafkaBroker");
+
+        var topics = await TopicRegistry.OpenAsync(options, timeProvider, loggerFactory, cancellationToken);
+        GroupCoordinator? groups = null;
+        ConnectionListener? listener = null;
+        try
+        {
+            groups = await GroupCoordinator.OpenAsync(options, timeProvider, loggerFactory, cancellationToken);
+            listener = ConnectionListener.Bind(options.Host, options.Port, logger);
+            var context = new BrokerContext(options, listener.LocalEndPoint.Port, topics, groups, timeProvider, loggerFactory);
+            var server = new KafkaBrokerServer(listener, topics, groups, context, logger);
+            listener.Start(context, HandlerRegistry.CreateDefault());
+            Log.BrokerStarted(logger, listener.LocalEndPoint.ToString(), server.BootstrapServers, options.DataDirectory ?? "memory only");
+            return server;
+        }
+        catch
+        {
+            if (listener is not null)
+            {
+                await listener.DisposeAsync();
+            }
+
+            if (groups is not null)
+            {
+                await groups.DisposeAsync();
+            }
+
+            await topics.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Stops accepting, closes every connection, then flushes and closes storage.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        await _listener.DisposeAsync();
+        await _groups.DisposeAsync();
+        await _topics.DisposeAsync();
+        Log.BrokerStopped(_logger);
+    }
+}

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Logging;
+using Pipeline.KafkaBroker.Protocol;
+
+namespace Pipeline.KafkaBroker;
+
+/// <summary>Every log line of the broker: connections and group changes at Information, requests at Debug.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, EventName = "BrokerStarted", Level = LogLevel.Information,
+        Message = "Kafka broker listening on {ListenEndPoint}, advertised as {BootstrapServers} (data: {DataDirectory})")]
+    public static partial void BrokerStarted(ILogger logger, string listenEndPoint, string bootstrapServers, string dataDirectory);
+
+    [LoggerMessage(EventId = 2, EventName = "BrokerStopped", Level = LogLevel.Information,
+        Message = "Kafka broker stopped")]
+    public static partial void BrokerStopped(ILogger logger);
+
+    [LoggerMessage(EventId = 10, EventName = "ConnectionOpened", Level = LogLevel.Information,
+        Message = "Connection {ConnectionId} opened from {RemoteEndPoint}")]
+    public static partial void ConnectionOpened(ILogger logger, long connectionId, string remoteEndPoint);
+
+    [LoggerMessage(EventId = 11, EventName = "ConnectionClosed", Level = LogLevel.Information,
+        Message = "Connection {ConnectionId} from {RemoteEndPoint} closed: {Reason}")]
+    public static partial void ConnectionClosed(ILogger logger, long connectionId, string remoteEndPoint, string reason);
+
+    [LoggerMessage(EventId = 12, EventName = "MalformedRequest", Level = LogLevel.Warning,
+        Message = "Closing connection {ConnectionId} from {RemoteEndPoint}: malformed request: {Detail}")]
+    public static partial void MalformedRequest(ILogger logger, long connectionId, string remoteEndPoint, string detail);
+
+    [LoggerMessage(EventId = 13, EventName = "UnsupportedApi", Level = LogLevel.Warning,
+        Message = "Closing connection {ConnectionId} from {RemoteEndPoint}: API key {ApiKey} version {ApiVersion} is not supported")]
+    public static partial void UnsupportedApi(ILogger logger, long connectionId, string remoteEndPoint, short apiKey, short apiVersion);
+
+    [LoggerMessage(EventId = 14, EventName = "HandlerFailed", Level = LogLevel.Error,
+        Message = "Closing connection {ConnectionId} from {RemoteEndPoint}: the request failed inside the broker")]
+    public static partial void HandlerFailed(ILogger logger, Exception exception, long connectionId, string remoteEndPoint);
+
+    [LoggerMessage(EventId = 15, EventName = "AcceptFailed", Level = LogLevel.Warning,
+        Message = "Accepting a connection failed")]
+    public static partial void AcceptFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 20, EventName = "Request", Level = LogLevel.Debug,
+        Message = "Connection {ConnectionId}: {ApiKey} v{ApiVersion} correlation {CorrelationId} from client {ClientId}")]
+    public static partial void Request(ILogger logger, long connectionId, ApiKey apiKey, short apiVersion, int correlationId, string? clientId);
+}
