@@ -25,6 +25,6 @@ public sealed class SmokeTests
         // Assert
         var node = Assert.Single(metadata.Brokers);
         Assert.Equal(broker.Port, node.Port);
-        Assert.Equal(1, metadata.OriginatingBrokerId);
+        Assert.Equal(1, node.BrokerId);
     }
 }
