@@ -1,0 +1,88 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Options;
+using Pipeline.Producer.Publishing;
+using Pipeline.Producer.Telemetry;
+using Pipeline.ServiceDefaults.Kafka;
+
+namespace Pipeline.Producer.Extensions;
+
+/// <summary>Composition of the Producer service.</summary>
+public static class ProducerExtensions
+{
+    /// <summary>Registers options (validated at start), the Kafka producer and the publishing worker.</summary>
+    public static IHostApplicationBuilder AddEventProducer(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var configuration = builder.Configuration;
+        builder.Services.TryAddTimeProvider();
+        builder.Services.AddOptions<ProducerOptions>()
+            .BindConfiguration(ProducerOptions.SectionName)
+            .Configure(options =>
+            {
+                var key = ProducerOptions.SectionName + ":";
+                if (ConfigurationAliases.Get(configuration, key + nameof(ProducerOptions.Topic), "KAFKA_TOPIC") is { } topic)
+                {
+                    options.Topic = topic;
+                }
+
+                if (ConfigurationAliases.Parse<double>(configuration, key + nameof(ProducerOptions.MessagesPerSecond), "MSGS_PER_SEC") is { } rate)
+                {
+                    options.MessagesPerSecond = rate;
+                }
+            })
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ProducerOptions>, ProducerOptionsValidator>();
+
+        builder.Services.AddSingleton(_ => CreateProducerConfig(configuration));
+        builder.Services.AddSingleton(services =>
+        {
+            var logger = services.GetRequiredService<ILogger<EventPublisher>>();
+            var config = services.GetRequiredService<ProducerConfig>();
+            Log.ClientConfig(logger, KafkaClientConfiguration.Describe(config));
+            return new ProducerBuilder<string, byte[]>(config)
+                .SetErrorHandler((_, error) => Log.ClientError(logger, error.Reason, error.IsFatal))
+                .SetLogHandler((_, _) => { }) // client chatter is summarised by the error handler
+                .Build();
+        });
+        builder.Services.AddSingleton<ProducerTelemetry>();
+        builder.Services.AddSingleton<EventPublisher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<EventPublisher>());
+        builder.Services.AddHealthChecks().AddCheck(
+            "kafka",
+            new KafkaHealthCheck(CreateProducerConfig(configuration, validate: false), TimeSpan.FromSeconds(2)),
+            tags: ["ready"]);
+        return builder;
+    }
+
+    /// <summary>
+    /// Idempotent, acks=all, and an unlimited delivery timeout: while the broker is away the
+    /// client keeps retrying in order instead of failing messages it has accepted.
+    /// Any <c>Kafka:Producer:*</c> key overrides these (SASL, TLS, tuning).
+    /// </summary>
+    internal static ProducerConfig CreateProducerConfig(IConfiguration configuration, bool validate = true)
+    {
+        var bootstrap = validate
+            ? KafkaConnection.GetBootstrapServers(configuration)
+            : configuration[KafkaConnection.ConnectionStringKey] ?? configuration[KafkaConnection.BootstrapServersAlias] ?? string.Empty;
+        var config = new ProducerConfig
+        {
+            BootstrapServers = bootstrap,
+            ClientId = "pipeline-producer",
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            LingerMs = 5,
+            MessageTimeoutMs = 0,
+            CompressionType = CompressionType.Lz4,
+        };
+        return KafkaClientConfiguration.Apply(config, configuration.GetSection(KafkaClientConfiguration.ProducerSection));
+    }
+
+    private static void TryAddTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Pipeline.Producer;
+
+/// <summary>
+/// What the Producer publishes and how fast. Section <c>Pipeline:Producer</c>, e.g.
+/// <code>{ "Pipeline": { "Producer": { "Topic": "events", "MessagesPerSecond": 5, "Seed": 42 } } }</code>
+/// Aliases: <c>KAFKA_TOPIC</c>, <c>MSGS_PER_SEC</c>.
+/// </summary>
+public sealed class ProducerOptions
+{
+    public const string SectionName = "Pipeline:Producer";
+
+    /// <summary>Topic to publish to.</summary>
+    [Required]
+    [RegularExpression("^[a-zA-Z0-9._-]{1,249}$", ErrorMessage = "Pipeline:Producer:Topic must be 1-249 characters of [a-zA-Z0-9._-].")]
+    public string Topic { get; set; } = "events";
+
+    /// <summary>Target rate; ignored when <see cref="Unthrottled"/>.</summary>
+    [Range(0.001, 10_000_000, ErrorMessage = "Pipeline:Producer:MessagesPerSecond (MSGS_PER_SEC) must be between 0.001 and 10000000.")]
+    public double MessagesPerSecond { get; set; } = 5;
+
+    /// <summary>Publish as fast as the client accepts (load runs).</summary>
+    public bool Unthrottled { get; set; }
+
+    /// <summary>Stop after this many events (and exit when <see cref="ExitWhenDone"/>); null runs forever.</summary>
+    [Range(1, long.MaxValue, ErrorMessage = "Pipeline:Producer:TotalMessages must be at least 1.")]
+    public long? TotalMessages { get; set; }
+
+    /// <summary>Stop the host once <see cref="TotalMessages"/> are delivered.</summary>
+    public bool ExitWhenDone { get; set; }
+
+    /// <summary>Seed for reproducible values; null picks one (and logs it).</summary>
+    public int? Seed { get; set; }
+
+    /// <summary>Ids cycle through 0..IdCount-1.</summary>
+    [Range(1, 1_000_000, ErrorMessage = "Pipeline:Producer:IdCount must be between 1 and 1000000.")]
+    public int IdCount { get; set; } = 10;
+
+    /// <summary>The <c>source</c> field of every event.</summary>
+    [Required]
+    public string Source { get; set; } = "sim-producer";
+
+    /// <summary>First wait between attempts to reach the broker at start; doubles up to <see cref="MaxStartupBackoff"/>.</summary>
+    public TimeSpan StartupBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan MaxStartupBackoff { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long shutdown waits for in-flight messages to be delivered.</summary>
+    public TimeSpan FlushTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}
