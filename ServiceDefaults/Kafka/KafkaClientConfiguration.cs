@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Reflection;
 using Confluent.Kafka;
 using Microsoft.Extensions.Configuration;
 
@@ -15,6 +17,10 @@ public static class KafkaClientConfiguration
     public const string ConsumerSection = "Kafka:Consumer";
 
     /// <summary>Applies every key of <paramref name="section"/> to <paramref name="config"/>.</summary>
+    /// <remarks>
+    /// Not <c>ConfigurationBinder.Bind</c>: it reads every typed property, and Confluent's getters
+    /// throw on valid librdkafka spellings set through raw keys (<c>SASL_SSL</c>).
+    /// </remarks>
     public static T Apply<T>(T config, IConfigurationSection section)
         where T : ClientConfig
     {
@@ -30,11 +36,31 @@ public static class KafkaClientConfiguration
             if (child.Key.Contains('.', StringComparison.Ordinal))
             {
                 config.Set(child.Key, child.Value);
+                continue;
             }
+
+            var property = typeof(T).GetProperty(child.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)
+                ?? throw new InvalidOperationException(
+                    $"{section.Path}:{child.Key} is not a {typeof(T).Name} setting; use a librdkafka property name such as 'sasl.mechanism'.");
+            property.SetValue(config, Convert(child.Value, property.PropertyType, $"{section.Path}:{child.Key}"));
         }
 
-        section.Bind(config);
         return config;
+    }
+
+    private static object Convert(string value, Type type, string setting)
+    {
+        var target = Nullable.GetUnderlyingType(type) ?? type;
+        try
+        {
+            return target.IsEnum
+                ? Enum.Parse(target, value.Replace("_", string.Empty, StringComparison.Ordinal), ignoreCase: true)
+                : System.Convert.ChangeType(value, target, CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or OverflowException or InvalidCastException)
+        {
+            throw new InvalidOperationException($"{setting} has an invalid value '{value}' for {target.Name}.", ex);
+        }
     }
 
     /// <summary>The config as <c>key=value</c> pairs with every secret masked, safe to log.</summary>

@@ -12,7 +12,12 @@ namespace Pipeline.ServiceDefaults.Kafka;
 /// </summary>
 public static class TraceContextHeaders
 {
-    private static TextMapPropagator Propagator => Propagators.DefaultTextMapPropagator;
+    // Explicit W3C propagators rather than the SDK's global default, which is a no-op until an
+    // OpenTelemetry SDK has been built: context must flow even where tracing is switched off.
+    private static readonly TextMapPropagator s_propagator = new CompositeTextMapPropagator(
+        [new TraceContextPropagator(), new BaggagePropagator()]);
+
+    private static TextMapPropagator Propagator => s_propagator;
 
     /// <summary>Writes the context of <paramref name="activity"/> into <paramref name="headers"/>.</summary>
     public static void Inject(Activity? activity, Headers headers)
