@@ -33,6 +33,8 @@ public sealed class OrphanCleanerTests : IDisposable
             "aggregates/part-events-p1-o00000000000000000100.parquet",
             "aggregates/.part-events-p1-o00000000000000000100.parquet.tmp",
             "_checkpoints/.events-p1.json.tmp",                                  // checkpoint save that never renamed
+            "aggregates/part-events-p1-o00000000000000000100-w20250301T1200300000000Z.parquet", // idle batch past the checkpoint's watermark
+            "aggregates/part-events-p1-o00000000000000000101-w20250301T1200000000000Z.parquet", // idle batch beyond next offset
         ];
         string[] kept =
         [
@@ -40,6 +42,8 @@ public sealed class OrphanCleanerTests : IDisposable
             "events/id=2/part-events-p1-o00000000000000000050.parquet",
             "aggregates/part-events-p1-o00000000000000000099.parquet",
             "_checkpoints/events-p1.json",
+            "aggregates/part-events-p1-o00000000000000000100-w20250301T1200200000000Z.parquet", // idle batch the checkpoint covers
+            "aggregates/part-events-p1-o00000000000000000050-w20250301T1200590000000Z.parquet", // idle batch before next offset
             "events/id=1/part-events-p11-o00000000000000000200.parquet",         // other partitions
             "events/id=1/part-events-p2-o00000000000000000200.parquet",
             "events/id=1/.part-events-p2-o00000000000000000200.parquet.tmp",
@@ -58,7 +62,7 @@ public sealed class OrphanCleanerTests : IDisposable
         }
 
         // Act
-        int deleted = _sut.DeleteOrphans("events", 1, checkpointNextOffset: 100);
+        int deleted = _sut.DeleteOrphans("events", 1, checkpointNextOffset: 100, checkpointWatermark: SinkTestData.BaseTime.AddSeconds(20));
 
         // Assert
         Assert.Equal(orphans.Length, deleted);
@@ -79,6 +83,40 @@ public sealed class OrphanCleanerTests : IDisposable
         // Assert
         Assert.Equal(2, deleted);
         Assert.Equal(["events/id=3/part-events-p1-o00000000000000000000.parquet"], SinkTestData.RelativeFiles(RunDirectory));
+    }
+
+    [Theory]
+    [InlineData(99, 30, false)]   // the checkpoint moved past the idle batch's offset
+    [InlineData(100, 30, false)]  // same offset, the checkpoint's watermark is the idle batch's own
+    [InlineData(100, 31, false)]  // same offset, a later checkpoint
+    [InlineData(100, 29, true)]   // same offset, the idle batch's checkpoint never landed
+    [InlineData(101, 30, true)]   // beyond the checkpoint
+    public void DeleteOrphans_IdleBatchFile_KeptOnlyWhenTheCheckpointCoversIt(long idleOffset, int checkpointWatermarkSecond, bool deletedExpected)
+    {
+        // Arrange
+        string name = OutputLayout.IdleBatchFileName("events", 0, idleOffset, SinkTestData.BaseTime.AddSeconds(30));
+        Touch("aggregates/" + name);
+        var checkpoint = new PartitionCheckpoint("events", 0, 100, null, SinkTestData.BaseTime.AddSeconds(checkpointWatermarkSecond), [], 0);
+
+        // Act
+        int deleted = _sut.DeleteOrphans("events", 0, checkpoint);
+
+        // Assert
+        Assert.Equal(deletedExpected ? 1 : 0, deleted);
+        Assert.Equal(!deletedExpected, File.Exists(Path.Combine(RunDirectory, "aggregates", name)));
+    }
+
+    [Fact]
+    public void DeleteOrphans_NullCheckpoint_DeletesIdleBatchFilesToo()
+    {
+        // Arrange
+        Touch("aggregates/" + OutputLayout.IdleBatchFileName("events", 0, 0, SinkTestData.BaseTime));
+
+        // Act
+        int deleted = _sut.DeleteOrphans("events", 0, checkpoint: null);
+
+        // Assert
+        Assert.Equal(1, deleted);
     }
 
     [Fact]

@@ -55,6 +55,30 @@ public sealed class OutputLayoutTests
         Assert.Equal(expected, OutputLayout.SanitizeTopic(topic));
     }
 
+    [Fact]
+    public void IdleBatchFileName_Watermark_IsExactToTheTickAndParsesBack()
+    {
+        // Arrange
+        DateTime watermark = new DateTime(2025, 3, 1, 12, 0, 10, DateTimeKind.Utc).AddTicks(1234567);
+
+        // Act
+        string name = OutputLayout.IdleBatchFileName("events", 1, 42, watermark);
+        bool parsed = OutputLayout.TryParseBatchFileName(name, OutputLayout.BatchFilePrefix("events", 1), out long offset, out DateTime? read);
+
+        // Assert
+        Assert.Equal("part-events-p1-o00000000000000000042-w20250301T1200101234567Z.parquet", name);
+        Assert.True(parsed);
+        Assert.Equal(42, offset);
+        Assert.Equal(watermark, read);
+        Assert.Equal(DateTimeKind.Utc, read!.Value.Kind);
+    }
+
+    [Fact]
+    public void IdleBatchFileName_LocalWatermark_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => OutputLayout.IdleBatchFileName("events", 1, 42, new DateTime(2025, 3, 1, 0, 0, 0, DateTimeKind.Local)));
+    }
+
     [Theory]
     [InlineData("part-events-p1-o00000000000000000042.parquet", true, 42)]
     [InlineData("part-events-p1-o09223372036854775807.parquet", true, long.MaxValue)]
@@ -65,10 +89,15 @@ public sealed class OutputLayoutTests
     [InlineData("part-events-p1-o00000000000000000042.parquet.tmp", false, 0)]
     [InlineData("part-events-p1-o99999999999999999999.parquet", false, 0)]
     [InlineData("part-events2-p1-o00000000000000000042.parquet", false, 0)]
-    public void TryParseFirstOffset_FileName_MatchesOnlyThisPartitionsExactNames(string fileName, bool expected, long expectedOffset)
+    [InlineData("part-events-p1-o00000000000000000042-w20250301T1200100000000Z.parquet", true, 42)]
+    [InlineData("part-events-p1-o00000000000000000042-w20250301T120010000000Z.parquet", false, 0)]
+    [InlineData("part-events-p1-o00000000000000000042-w20251301T1200100000000Z.parquet", false, 0)]
+    [InlineData("part-events-p1-o00000000000000000042-x20250301T1200100000000Z.parquet", false, 0)]
+    [InlineData("part-events-p1-o00000000000000000042-w.parquet", false, 0)]
+    public void TryParseBatchFileName_FileName_MatchesOnlyThisPartitionsExactNames(string fileName, bool expected, long expectedOffset)
     {
         // Act
-        bool parsed = OutputLayout.TryParseFirstOffset(fileName, OutputLayout.BatchFilePrefix("events", 1), out long offset);
+        bool parsed = OutputLayout.TryParseBatchFileName(fileName, OutputLayout.BatchFilePrefix("events", 1), out long offset, out _);
 
         // Assert
         Assert.Equal(expected, parsed);

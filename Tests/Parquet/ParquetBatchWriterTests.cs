@@ -324,6 +324,47 @@ public sealed class ParquetBatchWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task WriteIdleWindowsAsync_ThenBatchAtSameOffset_KeepsBothAggregateFiles()
+    {
+        // Arrange: the partition idles at offset 42, the clock closes a window, then records arrive from 42 on.
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        DateTime watermark = SinkTestData.BaseTime.AddSeconds(40);
+        WindowAggregate idleWindow = Window(0, id: 1);
+        WindowAggregate laterWindow = Window(10, id: 1);
+        using RawEventBatch batch = SinkTestData.ToBatch(SinkTestData.Rows(Partition, FirstOffset, 2, ids: 1));
+
+        // Act
+        BatchFiles idle = await _sut.WriteIdleWindowsAsync(Topic, Partition, FirstOffset, watermark, [idleWindow], ct).WaitAsync(s_timeout, ct);
+        BatchFiles next = await _sut.WriteAsync(Topic, Partition, FirstOffset, batch, [laterWindow], ct).WaitAsync(s_timeout, ct);
+
+        // Assert
+        Assert.Equal(
+            [
+                "aggregates/part-events-p3-o00000000000000000042-w20250301T1200400000000Z.parquet",
+                "aggregates/part-events-p3-o00000000000000000042.parquet",
+                "events/id=0/part-events-p3-o00000000000000000042.parquet",
+            ],
+            SinkTestData.RelativeFiles(RunDirectory));
+        Assert.Empty(idle.RawFiles);
+        Assert.Equal([idleWindow], await ReadAggregatesAsync(idle.AggregateFile!.Value.Path, ct).WaitAsync(s_timeout, ct));
+        Assert.Equal([laterWindow], await ReadAggregatesAsync(next.AggregateFile!.Value.Path, ct).WaitAsync(s_timeout, ct));
+    }
+
+    [Fact]
+    public async Task WriteIdleWindowsAsync_NoClosedWindows_WritesNothing()
+    {
+        // Arrange
+        CancellationToken ct = TestContext.Current.CancellationToken;
+
+        // Act
+        BatchFiles files = await _sut.WriteIdleWindowsAsync(Topic, Partition, FirstOffset, SinkTestData.BaseTime, [], ct).WaitAsync(s_timeout, ct);
+
+        // Assert
+        Assert.Equal(0, files.FileCount);
+        Assert.Empty(SinkTestData.RelativeFiles(_output.Path));
+    }
+
+    [Fact]
     public async Task WriteAsync_NoClosedWindows_WritesNoAggregatesFile()
     {
         // Arrange
