@@ -26,7 +26,7 @@ internal sealed class CheckpointStore(IOptions<SinkOptions> options)
         try
         {
             await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 12, useAsync: true);
-            checkpoint = await JsonSerializer.DeserializeAsync(stream, CheckpointJsonContext.Default.PartitionCheckpoint, cancellationToken);
+            checkpoint = await JsonSerializer.DeserializeAsync(stream, CheckpointJsonContext.Strict, cancellationToken);
         }
         catch (FileNotFoundException)
         {
@@ -80,5 +80,5 @@ internal sealed class CheckpointStore(IOptions<SinkOptions> options)
     }
 
     private static Task WriteAsync(Stream stream, PartitionCheckpoint checkpoint, CancellationToken cancellationToken) =>
-        JsonSerializer.SerializeAsync(stream, checkpoint, CheckpointJsonContext.Default.PartitionCheckpoint, cancellationToken);
+        JsonSerializer.SerializeAsync(stream, checkpoint, CheckpointJsonContext.Strict, cancellationToken);
 }

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Pipeline.StreamProcessor.Windowing;
 
 namespace Pipeline.StreamProcessor.Checkpointing;
@@ -23,7 +22,7 @@ internal sealed record PartitionCheckpoint(
     DateTime? Watermark,
     IReadOnlyList<WindowAggregate> OpenWindows,
     long LateEvents,
-    [property: JsonRequired] int Version = PartitionCheckpoint.CurrentVersion)
+    int Version = PartitionCheckpoint.CurrentVersion)
 {
     public const int CurrentVersion = 1;
 }

@@ -11,6 +11,7 @@ namespace Pipeline.StreamProcessor.Sinks;
 /// temporary name, flushed to disk and renamed to its deterministic final name (<see cref="OutputLayout"/>),
 /// so readers never see a partial file and a replay of the same batch overwrites the same files with the
 /// same bytes. The caller replaces the partition checkpoint only after this returns.
+/// Stateless apart from its settings: lanes of different partitions may call it concurrently.
 /// </summary>
 internal sealed class ParquetBatchWriter(IOptions<SinkOptions> options)
 {
@@ -29,6 +30,11 @@ internal sealed class ParquetBatchWriter(IOptions<SinkOptions> options)
 
     public OutputLayout Layout => _layout;
 
+    /// <summary>
+    /// Commits the files of the batch <c>[firstOffset, nextOffset)</c>, which consumed at least one offset
+    /// (records rejected to the dead-letter topic count). A batch that consumed none goes to
+    /// <see cref="WriteIdleWindowsAsync"/>. Writes nothing for an empty id set and no closed windows.
+    /// </summary>
     public async Task<BatchFiles> WriteAsync(
         string topic,
         int partition,
@@ -57,8 +63,36 @@ internal sealed class ParquetBatchWriter(IOptions<SinkOptions> options)
         WrittenFile[] rawFiles = raw.IdCount == 0 ? [] : await WriteRawFilesAsync(topic, partition, firstOffset, raw, cancellationToken);
         WrittenFile? aggregateFile = closedWindows.Count == 0
             ? null
-            : await WriteAggregatesAsync(topic, partition, firstOffset, closedWindows, cancellationToken);
+            : await WriteAggregatesAsync(_layout.AggregateFilePath(topic, partition, firstOffset), closedWindows, cancellationToken);
         return new BatchFiles(rawFiles, aggregateFile);
+    }
+
+    /// <summary>
+    /// Writes the windows an idle batch closed: one that consumed no offset, because the partition was idle and
+    /// its watermark advanced with the clock. Such a batch cannot be named by a first offset (the next real
+    /// batch starts at the same offset), so its file is named by <paramref name="nextOffset"/> and the
+    /// <paramref name="watermark"/> that closed the windows (<see cref="OutputLayout.IdleBatchFileName"/>).
+    /// Pass exactly the watermark of the checkpoint saved next: orphan cleanup compares the two.
+    /// </summary>
+    public async Task<BatchFiles> WriteIdleWindowsAsync(
+        string topic,
+        int partition,
+        long nextOffset,
+        DateTime watermark,
+        IReadOnlyList<WindowAggregate> closedWindows,
+        CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        ArgumentOutOfRangeException.ThrowIfNegative(nextOffset);
+        ArgumentNullException.ThrowIfNull(closedWindows);
+        if (closedWindows.Count == 0)
+        {
+            return BatchFiles.Empty;
+        }
+
+        string path = _layout.IdleAggregateFilePath(topic, partition, nextOffset, watermark);
+        return new BatchFiles([], await WriteAggregatesAsync(path, closedWindows, cancellationToken));
     }
 
     private async Task<WrittenFile[]> WriteRawFilesAsync(
@@ -128,7 +162,7 @@ internal sealed class ParquetBatchWriter(IOptions<SinkOptions> options)
     }
 
     private async Task<WrittenFile> WriteAggregatesAsync(
-        string topic, int partition, long firstOffset, IReadOnlyList<WindowAggregate> closedWindows, CancellationToken cancellationToken)
+        string path, IReadOnlyList<WindowAggregate> closedWindows, CancellationToken cancellationToken)
     {
         int count = closedWindows.Count;
         WindowAggregate[] sorted = ArrayPool<WindowAggregate>.Shared.Rent(count);
@@ -140,7 +174,6 @@ internal sealed class ParquetBatchWriter(IOptions<SinkOptions> options)
             }
 
             Array.Sort(sorted, 0, count, s_windowOrder);
-            string path = _layout.AggregateFilePath(topic, partition, firstOffset);
             Directory.CreateDirectory(_layout.AggregatesDirectory);
             long bytes = await AtomicFile.WriteAsync(
                 path, (sorted, count, _rowGroupSize), WriteAggregatesAsync, cancellationToken);
