@@ -49,9 +49,12 @@ internal sealed class BatchCommitter(
         activity?.SetTag(ProcessorTelemetry.Tags.Partition, lane.Partition);
         try
         {
-            var firstOffset = lane.BatchFirstOffset >= 0 ? lane.BatchFirstOffset : Math.Max(lane.NextOffset, 0);
-            var files = await writer.WriteAsync(
-                lane.Topic, lane.Partition, firstOffset, lane.CommitSequence + 1, lane.Raw, closed, cancellationToken);
+            // A batch without messages only carries windows the clock closed (idle partition): its
+            // file is named by the next offset and the watermark it is checkpointed with.
+            var files = lane.BatchMessages > 0
+                ? await writer.WriteAsync(lane.Topic, lane.Partition, lane.BatchFirstOffset, lane.Raw, closed, cancellationToken)
+                : await writer.WriteIdleWindowsAsync(lane.Topic, lane.Partition, Math.Max(lane.NextOffset, 0),
+                    lane.Windows.Watermark ?? DateTime.MinValue, closed, cancellationToken);
             publisher.PublishWindows(closed);
             publisher.Flush(options.Value.ProducerFlushTimeout);
 
@@ -61,7 +64,6 @@ internal sealed class BatchCommitter(
                 lane.Topic,
                 lane.Partition,
                 lane.NextOffset,
-                lane.CommitSequence + 1,
                 lane.Windows.MaxEventTime,
                 lane.Windows.Watermark,
                 [.. _open],

@@ -24,12 +24,11 @@ internal sealed class LaneFactory(
         var partition = topicPartition.Partition.Value;
         var checkpoint = await checkpoints.LoadAsync(topic, partition, cancellationToken);
         var nextOffset = checkpoint?.NextOffset ?? -1;
-        var sequence = checkpoint?.CommitSequence ?? 0;
-        var deleted = orphans.DeleteOrphans(topic, partition, Math.Max(nextOffset, 0), sequence);
+        var deleted = orphans.DeleteOrphans(topic, partition, checkpoint);
         var windows = checkpoint is null
             ? new PartitionWindows(windowing.Value, timeProvider)
             : PartitionWindows.Restore(windowing.Value, timeProvider, checkpoint.MaxEventTime, checkpoint.Watermark, checkpoint.OpenWindows, checkpoint.LateEvents);
-        var lane = new PartitionLane(topicPartition, windows, nextOffset, sequence, timeProvider.GetTimestamp());
+        var lane = new PartitionLane(topicPartition, windows, nextOffset, timeProvider.GetTimestamp());
         Log.LaneOpened(logger, topic, partition, nextOffset, checkpoint?.OpenWindows.Count ?? 0, deleted);
         return (lane, nextOffset >= 0 ? new Offset(nextOffset) : Offset.Beginning);
     }

@@ -11,12 +11,11 @@ namespace Pipeline.StreamProcessor.Processing;
 /// </summary>
 internal sealed class PartitionLane : IDisposable
 {
-    public PartitionLane(TopicPartition topicPartition, PartitionWindows windows, long nextOffset, long commitSequence, long batchStartedAt)
+    public PartitionLane(TopicPartition topicPartition, PartitionWindows windows, long nextOffset, long batchStartedAt)
     {
         TopicPartition = topicPartition;
         Windows = windows;
         NextOffset = nextOffset;
-        CommitSequence = commitSequence;
         BatchStartedAt = batchStartedAt;
     }
 
@@ -35,9 +34,6 @@ internal sealed class PartitionLane : IDisposable
 
     /// <summary>The first offset not yet processed; -1 before the first message of a fresh run.</summary>
     public long NextOffset { get; private set; }
-
-    /// <summary>Commits made on this partition so far in this run; names the aggregates files.</summary>
-    public long CommitSequence { get; private set; }
 
     /// <summary>Offset of the first message of the open batch; -1 when the batch holds no message.</summary>
     public long BatchFirstOffset { get; private set; } = -1;
@@ -94,7 +90,6 @@ internal sealed class PartitionLane : IDisposable
         BatchFirstOffset = -1;
         BatchStartedAt = now;
         OldestKafkaTimestamp = DateTime.MaxValue;
-        CommitSequence++;
     }
 
     /// <summary>Restarts the trigger clock of an empty batch (nothing was due to commit).</summary>
