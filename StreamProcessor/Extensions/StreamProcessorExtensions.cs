@@ -67,7 +67,7 @@ public static class StreamProcessorExtensions
         services.AddSingleton<OrphanCleaner>();
         services.AddSingleton<LaneFactory>();
         services.AddSingleton<ConsumerFactory>();
-        services.AddSingleton(sp => new ResultPublisher(
+        services.AddSingleton<IResultPublisher>(sp => new ResultPublisher(
             sp.GetRequiredService<ConsumerFactory>().CreateResultProducer(),
             sp.GetRequiredService<ProcessorOptions>()));
         services.AddSingleton<BatchCommitter>();

@@ -21,7 +21,7 @@ namespace Pipeline.StreamProcessor.Processing;
 internal sealed class BatchCommitter(
     ParquetBatchWriter writer,
     CheckpointStore checkpoints,
-    ResultPublisher publisher,
+    IResultPublisher publisher,
     ProcessorTelemetry telemetry,
     IOptions<ProcessorOptions> options,
     TimeProvider timeProvider,
@@ -30,7 +30,8 @@ internal sealed class BatchCommitter(
     private readonly List<WindowAggregate> _open = [];
 
     /// <summary>Commits the lane's batch if it holds messages or closed windows; returns whether it did.</summary>
-    public async Task<bool> CommitAsync(PartitionLane lane, IConsumer<string?, Ingest.DecodedValue> consumer, CancellationToken cancellationToken)
+    /// <remarks>The offset is committed through <paramref name="consumer"/>; null when there is none (in-process benchmark).</remarks>
+    public async Task<bool> CommitAsync(PartitionLane lane, IConsumer<string?, Ingest.DecodedValue>? consumer, CancellationToken cancellationToken)
     {
         var started = timeProvider.GetTimestamp();
         lane.Windows.AdvanceWatermark(timeProvider.GetUtcNow().UtcDateTime);
@@ -82,9 +83,9 @@ internal sealed class BatchCommitter(
         }
     }
 
-    private void CommitOffset(PartitionLane lane, IConsumer<string?, Ingest.DecodedValue> consumer)
+    private void CommitOffset(PartitionLane lane, IConsumer<string?, Ingest.DecodedValue>? consumer)
     {
-        if (lane.NextOffset < 0)
+        if (consumer is null || lane.NextOffset < 0)
         {
             return;
         }

@@ -14,7 +14,7 @@ namespace Pipeline.StreamProcessor.Processing;
 /// checkpoint is written only after <see cref="Flush"/> confirmed every message: a crash can repeat
 /// them (at least once, same keys and contents) but never lose them.
 /// </summary>
-internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, ProcessorOptions options) : IDisposable
+internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, ProcessorOptions options) : IResultPublisher, IDisposable
 {
     public const string ReasonHeader = "dlq.reason";
     public const string DetailHeader = "dlq.detail";

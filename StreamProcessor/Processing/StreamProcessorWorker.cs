@@ -21,7 +21,7 @@ internal sealed class StreamProcessorWorker(
     ConsumerFactory consumers,
     LaneFactory laneFactory,
     BatchCommitter committer,
-    ResultPublisher publisher,
+    IResultPublisher publisher,
     LiveView liveView,
     SinkHealth sinkHealth,
     ProcessorTelemetry telemetry,
