@@ -1,0 +1,71 @@
+using System.Text;
+using Pipeline.Producer.Generation;
+
+namespace Pipeline.Benchmarks.Pipeline;
+
+/// <summary>
+/// Pre-generated events in one contiguous buffer (the producer's own generator, seeded), so the
+/// measured loop only reads bytes. Event time advances by a fixed step, <see cref="EventsPerSecond"/>
+/// events per second of event time.
+/// </summary>
+internal sealed class EventCorpus
+{
+    public const int EventsPerSecond = 10_000;
+    public static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private readonly byte[] _bytes;
+    private readonly int[] _offsets;
+
+    private EventCorpus(byte[] bytes, int[] offsets, string[] keys, long firstIndex)
+    {
+        _bytes = bytes;
+        _offsets = offsets;
+        Keys = keys;
+        FirstIndex = firstIndex;
+    }
+
+    public int Count => _offsets.Length - 1;
+
+    public long FirstIndex { get; }
+
+    public string[] Keys { get; }
+
+    public long TotalBytes => _bytes.Length;
+
+    public ReadOnlySpan<byte> Event(int i) => _bytes.AsSpan(_offsets[i], _offsets[i + 1] - _offsets[i]);
+
+    public byte[] EventArray(int i) => Event(i).ToArray();
+
+    public static DateTimeOffset EventTime(long index) => Start.AddTicks(index * (TimeSpan.TicksPerSecond / EventsPerSecond));
+
+    /// <summary>Events <paramref name="firstIndex"/> .. firstIndex + count − 1 of the seeded stream.</summary>
+    public static EventCorpus Generate(long firstIndex, int count, int seed = 42)
+    {
+        var generator = new EventGenerator(seed + (int)(firstIndex % int.MaxValue), idCount: 10, source: "sim-producer");
+        var offsets = new int[count + 1];
+        using var buffer = new MemoryStream(count * 96);
+        var keys = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            var generated = generator.Next(EventTime(firstIndex + i));
+            offsets[i] = (int)buffer.Position;
+            buffer.Write(generated.Json);
+            keys[i] = generated.Key;
+        }
+
+        offsets[count] = (int)buffer.Position;
+        return new EventCorpus(buffer.ToArray(), offsets, keys, firstIndex);
+    }
+
+    /// <summary>Writes the events as NDJSON (one per line) for the batch peer.</summary>
+    public void WriteNdjson(Stream destination)
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            destination.Write(Event(i));
+            destination.WriteByte((byte)'\n');
+        }
+    }
+
+    public override string ToString() => Encoding.UTF8.GetString(Event(0));
+}

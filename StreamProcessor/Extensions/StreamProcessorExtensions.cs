@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Options;
+using Pipeline.ServiceDefaults.Kafka;
+using Pipeline.StreamProcessor.Checkpointing;
+using Pipeline.StreamProcessor.Ingest;
+using Pipeline.StreamProcessor.Processing;
+using Pipeline.StreamProcessor.Reporting;
+using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Telemetry;
+using Pipeline.StreamProcessor.Windowing;
+
+namespace Pipeline.StreamProcessor.Extensions;
+
+/// <summary>Composition of the StreamProcessor service.</summary>
+public static class StreamProcessorExtensions
+{
+    /// <summary>Registers validated options, the stages, the Kafka clients, health checks and the worker.</summary>
+    public static IHostApplicationBuilder AddStreamProcessor(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
+
+        services.AddOptions<ProcessorOptions>()
+            .BindConfiguration(ProcessorOptions.SectionName)
+            .Configure(options =>
+            {
+                if (ConfigurationAliases.Get(configuration, ProcessorOptions.SectionName + ":Topic", "KAFKA_TOPIC") is { } topic)
+                {
+                    options.Topic = topic;
+                }
+            })
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ProcessorOptions>, ProcessorOptionsValidator>();
+
+        services.AddOptions<SinkOptions>()
+            .BindConfiguration(SinkOptions.SectionName)
+            .Configure(options =>
+            {
+                if (ConfigurationAliases.Get(configuration, SinkOptions.SectionName + ":OutputPath", "OUTPUT_PATH") is { } path)
+                {
+                    options.OutputPath = path;
+                }
+
+                if (ConfigurationAliases.Get(configuration, SinkOptions.SectionName + ":RunId", "RUN_ID") is { } runId)
+                {
+                    options.RunId = runId;
+                }
+            })
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SinkOptions>, SinkOptionsValidator>();
+
+        services.AddOptions<WindowingOptions>().BindConfiguration(WindowingOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WindowingOptions>, WindowingOptionsValidator>();
+        services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ProcessorOptions>>().Value);
+        services.AddSingleton<ProcessorTelemetry>();
+        services.AddSingleton<EventDecoder>();
+        services.AddSingleton<EventValueDeserializer>();
+        services.AddSingleton<ParquetBatchWriter>();
+        services.AddSingleton<CheckpointStore>();
+        services.AddSingleton<OrphanCleaner>();
+        services.AddSingleton<LaneFactory>();
+        services.AddSingleton<ConsumerFactory>();
+        services.AddSingleton<IResultPublisher>(sp => new ResultPublisher(
+            sp.GetRequiredService<ConsumerFactory>().CreateResultProducer(),
+            sp.GetRequiredService<ProcessorOptions>()));
+        services.AddSingleton<BatchCommitter>();
+        services.AddSingleton<LiveView>();
+        services.AddSingleton<SinkHealth>();
+        services.AddSingleton<StreamProcessorWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<StreamProcessorWorker>());
+
+        services.AddHealthChecks()
+            .AddCheck<SinkHealth>("sink", tags: ["ready"])
+            .AddCheck("kafka", new KafkaHealthCheck(
+                new Confluent.Kafka.ClientConfig
+                {
+                    BootstrapServers = configuration[KafkaConnection.ConnectionStringKey] ?? configuration[KafkaConnection.BootstrapServersAlias] ?? string.Empty,
+                },
+                TimeSpan.FromSeconds(2)), tags: ["ready"]);
+        return builder;
+    }
+}

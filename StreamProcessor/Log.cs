@@ -1,0 +1,77 @@
+namespace Pipeline.StreamProcessor;
+
+/// <summary>Every log line of the StreamProcessor. No payloads at Information.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, EventName = "Started", Level = LogLevel.Information,
+        Message = "Consuming {Topic} in group {GroupId}")]
+    public static partial void Started(ILogger logger, string topic, string groupId);
+
+    [LoggerMessage(EventId = 2, EventName = "Stopped", Level = LogLevel.Information,
+        Message = "Every lane committed; left the group")]
+    public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(EventId = 3, EventName = "Assigned", Level = LogLevel.Information,
+        Message = "Partitions assigned: {Partitions}")]
+    public static partial void Assigned(ILogger logger, string partitions);
+
+    [LoggerMessage(EventId = 4, EventName = "Revoked", Level = LogLevel.Information,
+        Message = "Partitions revoked (committed and checkpointed): {Partitions}")]
+    public static partial void Revoked(ILogger logger, string partitions);
+
+    [LoggerMessage(EventId = 5, EventName = "Lost", Level = LogLevel.Warning,
+        Message = "Partitions lost (state dropped, the new owner resumes from the checkpoint): {Partitions}")]
+    public static partial void Lost(ILogger logger, string partitions);
+
+    [LoggerMessage(EventId = 6, EventName = "LaneOpened", Level = LogLevel.Information,
+        Message = "Partition {Topic}/{Partition}: resuming at offset {NextOffset} with {OpenWindows} open window(s); {Orphans} orphan file(s) removed")]
+    public static partial void LaneOpened(ILogger logger, string topic, int partition, long nextOffset, int openWindows, int orphans);
+
+    [LoggerMessage(EventId = 7, EventName = "BatchCommitted", Level = LogLevel.Debug,
+        Message = "Partition {Topic}/{Partition}: committed offsets [{FirstOffset}, {NextOffset}): {Rows} row(s) in {Files} file(s), {Windows} window(s) closed")]
+    public static partial void BatchCommitted(ILogger logger, string topic, int partition, long firstOffset, long nextOffset, long rows, int files, int windows);
+
+    [LoggerMessage(EventId = 8, EventName = "OffsetCommitFailed", Level = LogLevel.Warning,
+        Message = "Partition {Topic}/{Partition}: committing offset {Offset} to Kafka failed ({Reason}); the checkpoint holds it")]
+    public static partial void OffsetCommitFailed(ILogger logger, string topic, int partition, long offset, string reason);
+
+    [LoggerMessage(EventId = 9, EventName = "Rejected", Level = LogLevel.Debug,
+        Message = "Message {Topic}/{Partition}@{Offset} rejected: {Reason}")]
+    public static partial void Rejected(ILogger logger, string topic, int partition, long offset, string? reason);
+
+    [LoggerMessage(EventId = 10, EventName = "LateEvent", Level = LogLevel.Debug,
+        Message = "Late event at partition {Partition} offset {Offset}: event time {EventTime:o} behind watermark {Watermark:o}; written raw, not aggregated")]
+    public static partial void LateEvent(ILogger logger, int partition, long offset, DateTime eventTime, DateTime? watermark);
+
+    [LoggerMessage(EventId = 11, EventName = "KeyInTwoPartitions", Level = LogLevel.Warning,
+        Message = "Id {Id} seen in partition {Partition} after partition {Owner}: its aggregates are split (is the producer keying by id?)")]
+    public static partial void KeyInTwoPartitions(ILogger logger, int id, int owner, int partition);
+
+    [LoggerMessage(EventId = 12, EventName = "SinkFailed", Level = LogLevel.Error,
+        Message = "Writing partition {Topic}/{Partition} failed: {Reason}. Consumption paused and offsets not committed until the output is writable again")]
+    public static partial void SinkFailed(ILogger logger, Exception exception, string topic, int partition, string reason);
+
+    [LoggerMessage(EventId = 13, EventName = "SinkRecovered", Level = LogLevel.Information,
+        Message = "Output writable again; consumption resumed")]
+    public static partial void SinkRecovered(ILogger logger);
+
+    [LoggerMessage(EventId = 14, EventName = "RevokeCommitFailed", Level = LogLevel.Warning,
+        Message = "Partition {Topic}/{Partition}: final commit failed; the next owner replays from the last checkpoint")]
+    public static partial void RevokeCommitFailed(ILogger logger, Exception exception, string topic, int partition);
+
+    [LoggerMessage(EventId = 15, EventName = "ConsumeFailed", Level = LogLevel.Warning,
+        Message = "Consume failed: {Reason}")]
+    public static partial void ConsumeFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 16, EventName = "ClientConfig", Level = LogLevel.Debug,
+        Message = "Kafka client config: {Config}")]
+    public static partial void ClientConfig(ILogger logger, string config);
+
+    [LoggerMessage(EventId = 17, EventName = "ClientError", Level = LogLevel.Warning,
+        Message = "Kafka client: {Reason} (fatal: {IsFatal})")]
+    public static partial void ClientError(ILogger logger, string reason, bool isFatal);
+
+    [LoggerMessage(EventId = 18, EventName = "WindowUpdate", Level = LogLevel.Information,
+        Message = "{Table}")]
+    public static partial void WindowUpdate(ILogger logger, string table);
+}

@@ -1,0 +1,35 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Options;
+using Pipeline.StreamProcessor.Checkpointing;
+using Pipeline.StreamProcessor.Windowing;
+
+namespace Pipeline.StreamProcessor.Processing;
+
+/// <summary>
+/// Builds the lane of a newly assigned partition from its checkpoint: deletes the orphans of a batch
+/// whose checkpoint never landed, restores the open windows, and says where to resume. Without a
+/// checkpoint (a new RUN_ID) the partition starts from the earliest offset, whatever the group
+/// committed before.
+/// </summary>
+internal sealed class LaneFactory(
+    CheckpointStore checkpoints,
+    OrphanCleaner orphans,
+    IOptions<WindowingOptions> windowing,
+    TimeProvider timeProvider,
+    ILogger<LaneFactory> logger)
+{
+    public async Task<(PartitionLane Lane, Offset StartAt)> OpenAsync(TopicPartition topicPartition, CancellationToken cancellationToken)
+    {
+        var topic = topicPartition.Topic;
+        var partition = topicPartition.Partition.Value;
+        var checkpoint = await checkpoints.LoadAsync(topic, partition, cancellationToken);
+        var nextOffset = checkpoint?.NextOffset ?? -1;
+        var deleted = orphans.DeleteOrphans(topic, partition, checkpoint);
+        var windows = checkpoint is null
+            ? new PartitionWindows(windowing.Value, timeProvider)
+            : PartitionWindows.Restore(windowing.Value, timeProvider, checkpoint.MaxEventTime, checkpoint.Watermark, checkpoint.OpenWindows, checkpoint.LateEvents);
+        var lane = new PartitionLane(topicPartition, windows, nextOffset, timeProvider.GetTimestamp());
+        Log.LaneOpened(logger, topic, partition, nextOffset, checkpoint?.OpenWindows.Count ?? 0, deleted);
+        return (lane, nextOffset >= 0 ? new Offset(nextOffset) : Offset.Beginning);
+    }
+}

@@ -1,0 +1,107 @@
+using Confluent.Kafka;
+using Pipeline.StreamProcessor.Ingest;
+using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Windowing;
+
+namespace Pipeline.StreamProcessor.Processing;
+
+/// <summary>
+/// The state of one assigned partition: its window engine and the open batch, a contiguous offset
+/// range <c>[BatchFirstOffset, NextOffset)</c> not yet in the output. Owned by the consumer thread.
+/// </summary>
+internal sealed class PartitionLane : IDisposable
+{
+    public PartitionLane(TopicPartition topicPartition, PartitionWindows windows, long nextOffset, long batchStartedAt)
+    {
+        TopicPartition = topicPartition;
+        Windows = windows;
+        NextOffset = nextOffset;
+        BatchStartedAt = batchStartedAt;
+    }
+
+    public TopicPartition TopicPartition { get; }
+
+    public string Topic => TopicPartition.Topic;
+
+    public int Partition => TopicPartition.Partition.Value;
+
+    public PartitionWindows Windows { get; }
+
+    public RawEventBatch Raw { get; } = new();
+
+    /// <summary>Windows closed but not yet committed (kept across a failed commit).</summary>
+    public List<WindowAggregate> PendingClosed { get; } = [];
+
+    /// <summary>The first offset not yet processed; -1 before the first message of a fresh run.</summary>
+    public long NextOffset { get; private set; }
+
+    /// <summary>Offset of the first message of the open batch; -1 when the batch holds no message.</summary>
+    public long BatchFirstOffset { get; private set; } = -1;
+
+    /// <summary>Messages (valid or not) in the open batch.</summary>
+    public int BatchMessages { get; private set; }
+
+    /// <summary><see cref="TimeProvider.GetTimestamp"/> when the open batch started.</summary>
+    public long BatchStartedAt { get; private set; }
+
+    /// <summary>The oldest Kafka timestamp in the open batch (for event-to-commit latency).</summary>
+    public DateTime OldestKafkaTimestamp { get; private set; } = DateTime.MaxValue;
+
+    /// <summary>Adds one consumed message to the open batch. Replays below <see cref="NextOffset"/> are ignored.</summary>
+    public LaneResult Add(ConsumeResult<string?, DecodedValue> result, long now)
+    {
+        var offset = result.Offset.Value;
+        if (NextOffset >= 0 && offset < NextOffset)
+        {
+            return LaneResult.Replayed;
+        }
+
+        if (BatchMessages == 0)
+        {
+            BatchFirstOffset = offset;
+            BatchStartedAt = now;
+        }
+
+        BatchMessages++;
+        NextOffset = offset + 1;
+        var kafkaTimestamp = result.Message.Timestamp.UtcDateTime;
+        if (kafkaTimestamp < OldestKafkaTimestamp)
+        {
+            OldestKafkaTimestamp = kafkaTimestamp;
+        }
+
+        var value = result.Message.Value;
+        if (!value.IsValid)
+        {
+            return LaneResult.Rejected;
+        }
+
+        // The raw sink has no watermark (as in Spark): late events are still written.
+        Raw.Add(value.Event, result.Message.Key, offset, kafkaTimestamp);
+        return Windows.Add(value.Event) ? LaneResult.Aggregated : LaneResult.Late;
+    }
+
+    /// <summary>Starts a new batch after a commit of the previous one.</summary>
+    public void CompleteBatch(long now)
+    {
+        Raw.Clear();
+        PendingClosed.Clear();
+        BatchMessages = 0;
+        BatchFirstOffset = -1;
+        BatchStartedAt = now;
+        OldestKafkaTimestamp = DateTime.MaxValue;
+    }
+
+    /// <summary>Restarts the trigger clock of an empty batch (nothing was due to commit).</summary>
+    public void RestartTrigger(long now) => BatchStartedAt = now;
+
+    public void Dispose() => Raw.Dispose();
+}
+
+internal enum LaneResult
+{
+    Aggregated,
+    Late,
+    Rejected,
+    Replayed,
+}

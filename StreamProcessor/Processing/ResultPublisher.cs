@@ -1,0 +1,127 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using Pipeline.StreamProcessor.Ingest;
+using Pipeline.StreamProcessor.Windowing;
+
+namespace Pipeline.StreamProcessor.Processing;
+
+/// <summary>
+/// Publishes rejected messages to the dead-letter topic (original bytes and key, the reason and the
+/// origin in headers) and closed windows to the windows topic (JSON, key = id). A batch's
+/// checkpoint is written only after <see cref="Flush"/> confirmed every message: a crash can repeat
+/// them (at least once, same keys and contents) but never lose them.
+/// </summary>
+internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, ProcessorOptions options) : IResultPublisher, IDisposable
+{
+    public const string ReasonHeader = "dlq.reason";
+    public const string DetailHeader = "dlq.detail";
+    public const string TopicHeader = "dlq.origin.topic";
+    public const string PartitionHeader = "dlq.origin.partition";
+    public const string OffsetHeader = "dlq.origin.offset";
+    public const string TimestampHeader = "dlq.origin.timestamp";
+
+    private readonly string _deadLetterTopic = options.ResolvedDeadLetterTopic;
+    private readonly string _windowsTopic = options.ResolvedWindowsTopic;
+    private readonly ArrayBufferWriter<byte> _json = new(256);
+    private Error? _firstError;
+
+    public void PublishRejected(ConsumeResult<string?, DecodedValue> result)
+    {
+        var value = result.Message.Value;
+        var headers = new Headers();
+        if (result.Message.Headers is { } original)
+        {
+            foreach (var header in original)
+            {
+                headers.Add(header.Key, header.GetValueBytes());
+            }
+        }
+
+        headers.Add(ReasonHeader, Encoding.UTF8.GetBytes(value.RejectReason ?? "unknown"));
+        headers.Add(DetailHeader, Encoding.UTF8.GetBytes(value.RejectDetail ?? string.Empty));
+        headers.Add(TopicHeader, Encoding.UTF8.GetBytes(result.Topic));
+        headers.Add(PartitionHeader, Encoding.UTF8.GetBytes(result.Partition.Value.ToString(CultureInfo.InvariantCulture)));
+        headers.Add(OffsetHeader, Encoding.UTF8.GetBytes(result.Offset.Value.ToString(CultureInfo.InvariantCulture)));
+        headers.Add(TimestampHeader, Encoding.UTF8.GetBytes(result.Message.Timestamp.UnixTimestampMs.ToString(CultureInfo.InvariantCulture)));
+        var message = new Message<byte[]?, byte[]>
+        {
+            Key = result.Message.Key is null ? null : Encoding.UTF8.GetBytes(result.Message.Key),
+            Value = value.OriginalBytes ?? [],
+            Headers = headers,
+        };
+        Produce(_deadLetterTopic, message);
+    }
+
+    public void PublishWindows(IReadOnlyList<WindowAggregate> closed)
+    {
+        foreach (var window in closed)
+        {
+            _json.ResetWrittenCount();
+            using (var writer = new Utf8JsonWriter(_json))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("window_start", window.WindowStart);
+                writer.WriteString("window_end", window.WindowEnd);
+                writer.WriteNumber("id", window.Id);
+                writer.WriteNumber("count", window.Count);
+                writer.WriteNumber("sum", window.Sum);
+                writer.WriteNumber("avg_value", window.Average);
+                writer.WriteNumber("min_value", window.Min);
+                writer.WriteNumber("max_value", window.Max);
+                writer.WriteEndObject();
+            }
+
+            Produce(_windowsTopic, new Message<byte[]?, byte[]>
+            {
+                Key = Encoding.UTF8.GetBytes(window.Id.ToString(CultureInfo.InvariantCulture)),
+                Value = _json.WrittenSpan.ToArray(),
+                Timestamp = new Timestamp(window.WindowEnd),
+            });
+        }
+    }
+
+    /// <summary>Waits until every message published so far is acknowledged; throws if one failed.</summary>
+    public void Flush(TimeSpan timeout)
+    {
+        var pending = producer.Flush(timeout);
+        var error = Interlocked.Exchange(ref _firstError, null);
+        if (error is not null)
+        {
+            throw new KafkaException(error);
+        }
+
+        if (pending > 0)
+        {
+            throw new TimeoutException($"{pending} dead-letter/window message(s) not acknowledged within {timeout}.");
+        }
+    }
+
+    private void Produce(string topic, Message<byte[]?, byte[]> message)
+    {
+        while (true)
+        {
+            try
+            {
+                producer.Produce(topic, message, OnDelivery);
+                return;
+            }
+            catch (ProduceException<byte[]?, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                producer.Poll(TimeSpan.FromMilliseconds(50));
+            }
+        }
+    }
+
+    private void OnDelivery(DeliveryReport<byte[]?, byte[]> report)
+    {
+        if (report.Error.IsError)
+        {
+            Interlocked.CompareExchange(ref _firstError, report.Error, null);
+        }
+    }
+
+    public void Dispose() => producer.Dispose();
+}

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Pipeline.StreamProcessor.Processing;
+
+/// <summary>
+/// Whether the last batch commit reached the disk. Unhealthy while the output is unwritable or
+/// full; the processor then stops committing offsets and pauses consumption until it recovers.
+/// </summary>
+internal sealed class SinkHealth : IHealthCheck
+{
+    private volatile string? _failure;
+
+    public bool IsFailing => _failure is not null;
+
+    /// <summary>Records a failure; returns true when it is new (so it is logged once, not per retry).</summary>
+    public bool ReportFailure(Exception exception)
+    {
+        var message = exception.Message;
+        var previous = _failure;
+        _failure = message;
+        return previous != message;
+    }
+
+    /// <summary>Records a successful commit; returns true when it ends a failure.</summary>
+    public bool ReportSuccess()
+    {
+        var wasFailing = _failure is not null;
+        _failure = null;
+        return wasFailing;
+    }
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_failure is { } failure
+            ? HealthCheckResult.Unhealthy($"Output not writable; commits paused: {failure}")
+            : HealthCheckResult.Healthy("Batches are committing."));
+}

@@ -1,0 +1,376 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Confluent.Kafka;
+using Microsoft.Extensions.Options;
+using Pipeline.ServiceDefaults.Kafka;
+using Pipeline.StreamProcessor.Ingest;
+using Pipeline.StreamProcessor.Reporting;
+using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Telemetry;
+using Pipeline.StreamProcessor.Windowing;
+
+namespace Pipeline.StreamProcessor.Processing;
+
+/// <summary>
+/// The consumer loop: one lane per assigned partition, all driven from this thread (so partition
+/// handlers, lanes and commits never race). Each message is decoded, aggregated and buffered;
+/// a lane's batch is committed when it is full or the trigger interval has passed. On revoke a
+/// lane commits before it is dropped; on stop every lane commits, then the consumer leaves the group.
+/// </summary>
+internal sealed class StreamProcessorWorker(
+    ConsumerFactory consumers,
+    LaneFactory laneFactory,
+    BatchCommitter committer,
+    IResultPublisher publisher,
+    LiveView liveView,
+    SinkHealth sinkHealth,
+    ProcessorTelemetry telemetry,
+    IOptions<ProcessorOptions> processorOptions,
+    IOptions<SinkOptions> sinkOptions,
+    IOptions<WindowingOptions> windowingOptions,
+    TimeProvider timeProvider,
+    ILogger<StreamProcessorWorker> logger) : BackgroundService
+{
+    private const int TriggerCheckEvery = 1024;
+    private readonly ProcessorOptions _options = processorOptions.Value;
+    private readonly Dictionary<int, PartitionLane> _lanes = [];
+    private readonly KeyOwnership _keys = new();
+    private volatile PartitionLane[] _laneSnapshot = [];
+    private IConsumer<string?, DecodedValue>? _consumer;
+    private TimeSpan _sinkBackoff;
+    private long _sinkRetryAt;
+    private long _lastLiveUpdate;
+    private long _consumedSinceReport;
+
+    /// <summary>Lanes currently assigned (a snapshot, safe from any thread).</summary>
+    internal IReadOnlyList<PartitionLane> Lanes => _laneSnapshot;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var config = consumers.CreateConfig();
+        await KafkaReadiness.WaitForBrokerAsync(config, _options.StartupBackoff, TimeSpan.FromSeconds(30), timeProvider, logger, stoppingToken);
+        RegisterGauges();
+        using var consumer = consumers.Create(config, OnAssigned, OnRevoked, OnLost);
+        _consumer = consumer;
+        consumer.Subscribe(_options.Topic);
+        Log.Started(logger, _options.Topic, _options.GroupId);
+        _lastLiveUpdate = timeProvider.GetTimestamp();
+        var sinceTriggerCheck = 0;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var result = Consume(consumer);
+                if (result is { IsPartitionEOF: false, Message: not null })
+                {
+                    Process(result);
+                }
+
+                if (result is null || ++sinceTriggerCheck >= TriggerCheckEvery)
+                {
+                    sinceTriggerCheck = 0;
+                    await RunTriggersAsync(consumer, stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await StopAsync(consumer);
+        }
+    }
+
+    private ConsumeResult<string?, DecodedValue>? Consume(IConsumer<string?, DecodedValue> consumer)
+    {
+        try
+        {
+            return consumer.Consume(_options.PollTimeout);
+        }
+        catch (ConsumeException ex) when (!ex.Error.IsFatal)
+        {
+            Log.ConsumeFailed(logger, ex.Error.Reason);
+            return null;
+        }
+    }
+
+    private void Process(ConsumeResult<string?, DecodedValue> result)
+    {
+        var partition = result.Partition.Value;
+        if (!_lanes.TryGetValue(partition, out var lane))
+        {
+            return; // revoked between fetch and delivery
+        }
+
+        using var activity = StartProcessActivity(result);
+        _consumedSinceReport++;
+        switch (lane.Add(result, timeProvider.GetTimestamp()))
+        {
+            case LaneResult.Rejected:
+                var reason = result.Message.Value.RejectReason;
+                publisher.PublishRejected(result);
+                telemetry.Rejected.Add(1, new KeyValuePair<string, object?>(ProcessorTelemetry.Tags.Reason, reason));
+                Log.Rejected(logger, result.Topic, partition, result.Offset.Value, reason);
+                activity?.SetStatus(ActivityStatusCode.Error, reason);
+                return;
+            case LaneResult.Late:
+                telemetry.Late.Add(1);
+                Log.LateEvent(logger, partition, result.Offset.Value, result.Message.Value.Event.Timestamp, lane.Windows.Watermark);
+                break;
+            case LaneResult.Replayed:
+                return;
+        }
+
+        var id = result.Message.Value.Event.Id;
+        if (_keys.IsConflict(id, partition, out var owner, out var firstReport))
+        {
+            telemetry.KeyPartitionConflicts.Add(1);
+            if (firstReport)
+            {
+                Log.KeyInTwoPartitions(logger, id, owner, partition);
+            }
+        }
+    }
+
+    private Activity? StartProcessActivity(ConsumeResult<string?, DecodedValue> result)
+    {
+        if (!ProcessorTelemetry.ActivitySource.HasListeners())
+        {
+            return null;
+        }
+
+        // A child of the producer's span: one trace from publish to process to commit.
+        var parent = TraceContextHeaders.Extract(result.Message.Headers);
+        var activity = ProcessorTelemetry.ActivitySource.StartActivity(
+            ProcessorTelemetry.Spans.Process(result.Topic), ActivityKind.Consumer, parent);
+        activity?.SetTag(ServiceDefaults.Telemetry.PipelineTelemetry.MessagingAttributes.System, "kafka");
+        activity?.SetTag(ProcessorTelemetry.Tags.Topic, result.Topic);
+        activity?.SetTag(ProcessorTelemetry.Tags.Partition, result.Partition.Value);
+        activity?.SetTag(ServiceDefaults.Telemetry.PipelineTelemetry.MessagingAttributes.Offset, result.Offset.Value);
+        activity?.SetTag(ServiceDefaults.Telemetry.PipelineTelemetry.MessagingAttributes.ConsumerGroup, _options.GroupId);
+        return activity;
+    }
+
+    private async Task RunTriggersAsync(IConsumer<string?, DecodedValue> consumer, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetTimestamp();
+        if (_consumedSinceReport > 0)
+        {
+            telemetry.Consumed.Add(_consumedSinceReport, new KeyValuePair<string, object?>(ProcessorTelemetry.Tags.Topic, _options.Topic));
+            _consumedSinceReport = 0;
+        }
+
+        if (sinkHealth.IsFailing && now < _sinkRetryAt)
+        {
+            return;
+        }
+
+        var sink = sinkOptions.Value;
+        foreach (var lane in _laneSnapshot)
+        {
+            var due = lane.BatchMessages >= sink.MaxBatchRows
+                || timeProvider.GetElapsedTime(lane.BatchStartedAt, now) >= sink.TriggerInterval
+                || sinkHealth.IsFailing;
+            if (due && !await TryCommitAsync(lane, consumer, cancellationToken))
+            {
+                return;
+            }
+        }
+
+        if (timeProvider.GetElapsedTime(_lastLiveUpdate, now) >= windowingOptions.Value.UpdateInterval)
+        {
+            _lastLiveUpdate = now;
+            liveView.Report(_laneSnapshot);
+        }
+    }
+
+    /// <summary>Commits one lane; on a sink failure pauses consumption and schedules a retry.</summary>
+    private async Task<bool> TryCommitAsync(PartitionLane lane, IConsumer<string?, DecodedValue> consumer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!await committer.CommitAsync(lane, consumer, cancellationToken))
+            {
+                lane.RestartTrigger(timeProvider.GetTimestamp());
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            telemetry.SinkFailures.Add(1);
+            if (sinkHealth.ReportFailure(ex))
+            {
+                Log.SinkFailed(logger, ex, lane.Topic, lane.Partition, ex.Message);
+            }
+
+            if (_options.ExitOnSinkFailure)
+            {
+                Environment.ExitCode = 3;
+                throw new InvalidOperationException(
+                    $"Stopping: the output could not be written ({ex.Message}) and {ProcessorOptions.SectionName}:ExitOnSinkFailure is set.", ex);
+            }
+
+            _sinkBackoff = _sinkBackoff == TimeSpan.Zero
+                ? _options.SinkRetryBackoff
+                : TimeSpan.FromTicks(Math.Min(_sinkBackoff.Ticks * 2, _options.MaxSinkRetryBackoff.Ticks));
+            _sinkRetryAt = timeProvider.GetTimestamp() + (long)(_sinkBackoff.TotalSeconds * timeProvider.TimestampFrequency);
+            consumer.Pause(consumer.Assignment);
+            return false;
+        }
+
+        if (sinkHealth.ReportSuccess())
+        {
+            _sinkBackoff = TimeSpan.Zero;
+            consumer.Resume(consumer.Assignment);
+            Log.SinkRecovered(logger);
+        }
+
+        return true;
+    }
+
+    private IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<string?, DecodedValue> consumer, List<TopicPartition> partitions)
+    {
+        var starts = new List<TopicPartitionOffset>(partitions.Count);
+        foreach (var topicPartition in partitions)
+        {
+            var (lane, startAt) = laneFactory.OpenAsync(topicPartition, CancellationToken.None).GetAwaiter().GetResult();
+            if (_lanes.Remove(topicPartition.Partition.Value, out var stale))
+            {
+                stale.Dispose();
+            }
+
+            _lanes[topicPartition.Partition.Value] = lane;
+            starts.Add(new TopicPartitionOffset(topicPartition, startAt));
+        }
+
+        _laneSnapshot = [.. _lanes.Values];
+        Log.Assigned(logger, string.Join(',', partitions.Select(p => p.Partition.Value)));
+        return starts;
+    }
+
+    private void OnRevoked(IConsumer<string?, DecodedValue> consumer, List<TopicPartitionOffset> partitions)
+    {
+        foreach (var topicPartition in partitions)
+        {
+            if (!_lanes.Remove(topicPartition.Partition.Value, out var lane))
+            {
+                continue;
+            }
+
+            try
+            {
+                // Flush and checkpoint before the partition moves: the next owner resumes here.
+                committer.CommitAsync(lane, consumer, CancellationToken.None).GetAwaiter().GetResult();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or KafkaException or TimeoutException)
+            {
+                // The next owner replays from the last checkpoint; nothing is lost or duplicated.
+                Log.RevokeCommitFailed(logger, ex, lane.Topic, lane.Partition);
+            }
+
+            _keys.Release(lane.Partition);
+            lane.Dispose();
+        }
+
+        _laneSnapshot = [.. _lanes.Values];
+        Log.Revoked(logger, string.Join(',', partitions.Select(p => p.Partition.Value)));
+    }
+
+    private void OnLost(IConsumer<string?, DecodedValue> consumer, List<TopicPartitionOffset> partitions)
+    {
+        // Another member may already own these: drop the state without committing anything.
+        foreach (var topicPartition in partitions)
+        {
+            if (_lanes.Remove(topicPartition.Partition.Value, out var lane))
+            {
+                _keys.Release(lane.Partition);
+                lane.Dispose();
+            }
+        }
+
+        _laneSnapshot = [.. _lanes.Values];
+        Log.Lost(logger, string.Join(',', partitions.Select(p => p.Partition.Value)));
+    }
+
+    private async Task StopAsync(IConsumer<string?, DecodedValue> consumer)
+    {
+        foreach (var lane in _laneSnapshot)
+        {
+            try
+            {
+                await committer.CommitAsync(lane, consumer, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or KafkaException or TimeoutException)
+            {
+                Log.RevokeCommitFailed(logger, ex, lane.Topic, lane.Partition);
+            }
+        }
+
+        // Close leaves the group (revoking through OnRevoked, which finds the lanes already committed).
+        consumer.Close();
+        foreach (var lane in _lanes.Values)
+        {
+            lane.Dispose();
+        }
+
+        _lanes.Clear();
+        _laneSnapshot = [];
+        _consumer = null;
+        Log.Stopped(logger);
+    }
+
+    private void RegisterGauges()
+    {
+        telemetry.Meter.CreateObservableGauge(ProcessorTelemetry.Names.ConsumerLag, ObserveLag, "{message}",
+            "Messages in the partition after the processor's position.");
+        telemetry.Meter.CreateObservableGauge(ProcessorTelemetry.Names.WatermarkDelay, ObserveWatermarkDelay, "s",
+            "How far each partition's watermark trails the wall clock.");
+    }
+
+    private IEnumerable<Measurement<long>> ObserveLag()
+    {
+        var consumer = _consumer;
+        if (consumer is null)
+        {
+            yield break;
+        }
+
+        foreach (var lane in _laneSnapshot)
+        {
+            WatermarkOffsets watermarks;
+            try
+            {
+                watermarks = consumer.GetWatermarkOffsets(lane.TopicPartition);
+            }
+            catch (KafkaException)
+            {
+                continue;
+            }
+            catch (ObjectDisposedException)
+            {
+                yield break;
+            }
+
+            if (watermarks.High.IsSpecial || lane.NextOffset < 0)
+            {
+                continue;
+            }
+
+            yield return new Measurement<long>(Math.Max(0, watermarks.High.Value - lane.NextOffset),
+                new KeyValuePair<string, object?>(ProcessorTelemetry.Tags.Partition, lane.Partition));
+        }
+    }
+
+    private IEnumerable<Measurement<double>> ObserveWatermarkDelay()
+    {
+        var now = timeProvider.GetUtcNow().UtcDateTime;
+        foreach (var lane in _laneSnapshot)
+        {
+            if (lane.Windows.Watermark is { } watermark)
+            {
+                yield return new Measurement<double>((now - watermark).TotalSeconds,
+                    new KeyValuePair<string, object?>(ProcessorTelemetry.Tags.Partition, lane.Partition));
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Pipeline.StreamProcessor;
+
+/// <summary>
+/// What the StreamProcessor consumes and how it behaves. Section <c>Pipeline:Processor</c>, e.g.
+/// <code>{ "Pipeline": { "Processor": { "Topic": "events", "GroupId": "stream-processor" } } }</code>
+/// Alias: <c>KAFKA_TOPIC</c>. Kafka client settings pass through from <c>Kafka:Consumer:*</c>
+/// (consumer) and <c>Kafka:Producer:*</c> (dead-letter and windows topics).
+/// </summary>
+internal sealed class ProcessorOptions
+{
+    public const string SectionName = "Pipeline:Processor";
+
+    [Required]
+    [RegularExpression("^[a-zA-Z0-9._-]{1,249}$", ErrorMessage = "Pipeline:Processor:Topic (KAFKA_TOPIC) must be 1-249 characters of [a-zA-Z0-9._-].")]
+    public string Topic { get; set; } = "events";
+
+    /// <summary>Consumer group; replicas with the same group split the partitions.</summary>
+    [Required(ErrorMessage = "Pipeline:Processor:GroupId is required.")]
+    public string GroupId { get; set; } = "stream-processor";
+
+    /// <summary>Dead-letter topic for rejected messages; default <c>&lt;Topic&gt;.dlq</c>.</summary>
+    public string? DeadLetterTopic { get; set; }
+
+    /// <summary>Topic receiving every closed window as JSON; default <c>&lt;Topic&gt;.windows</c>.</summary>
+    public string? WindowsTopic { get; set; }
+
+    /// <summary>Longest a poll blocks when no message is waiting (bounds trigger latency).</summary>
+    public TimeSpan PollTimeout { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>First wait before retrying a failed sink commit (disk full, unwritable); doubles up to <see cref="MaxSinkRetryBackoff"/>.</summary>
+    public TimeSpan SinkRetryBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan MaxSinkRetryBackoff { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Exit with a non-zero code on the first sink failure instead of pausing and retrying.</summary>
+    public bool ExitOnSinkFailure { get; set; }
+
+    /// <summary>How long a commit waits for dead-letter and window messages to be acknowledged.</summary>
+    public TimeSpan ProducerFlushTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>First wait between attempts to reach the broker at start; doubles up to 30 s.</summary>
+    public TimeSpan StartupBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    public string ResolvedDeadLetterTopic => string.IsNullOrWhiteSpace(DeadLetterTopic) ? Topic + ".dlq" : DeadLetterTopic;
+
+    public string ResolvedWindowsTopic => string.IsNullOrWhiteSpace(WindowsTopic) ? Topic + ".windows" : WindowsTopic;
+}

@@ -1,0 +1,209 @@
+using System.Globalization;
+
+namespace Pipeline.StreamProcessor.Sinks;
+
+/// <summary>
+/// The on-disk contract of one run. Every name is derived from (topic, partition, first offset), so a batch
+/// replayed after a crash lands on exactly the same files:
+/// <code>
+/// &lt;OutputPath&gt;/run_&lt;RunId&gt;/events/id=&lt;n&gt;/part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;firstOffset:D20&gt;.parquet
+/// &lt;OutputPath&gt;/run_&lt;RunId&gt;/aggregates/part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;firstOffset:D20&gt;.parquet
+/// &lt;OutputPath&gt;/run_&lt;RunId&gt;/aggregates/part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;nextOffset:D20&gt;-w&lt;watermark&gt;.parquet   (idle batches)
+/// &lt;OutputPath&gt;/run_&lt;RunId&gt;/_checkpoints/&lt;topic&gt;-p&lt;partition&gt;.json
+/// </code>
+/// Files being written carry a leading dot and a <c>.tmp</c> suffix (<see cref="TempPathFor"/>), so
+/// <c>*.parquet</c> globs, Spark and Hive never see them.
+/// </summary>
+internal sealed class OutputLayout
+{
+    public const string ParquetExtension = ".parquet";
+    public const string TempSuffix = ".tmp";
+    public const string IdFolderPrefix = "id=";
+    private const int OffsetDigits = 20;
+    private const string WatermarkMarker = "-w";
+    private const string WatermarkFormat = "yyyyMMdd'T'HHmmssfffffff'Z'";
+    private const int WatermarkFormatLength = 23;
+
+    public OutputLayout(string outputPath, string runId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputPath);
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        if (!IsSafeName(runId) || runId is "." or "..")
+        {
+            throw new ArgumentException($"Run id '{runId}' may contain only letters, digits, '.', '_' and '-'.", nameof(runId));
+        }
+
+        // Resolved once, so a later change of the working directory cannot move the output.
+        RunDirectory = Path.GetFullPath(Path.Combine(outputPath, "run_" + runId));
+        EventsDirectory = Path.Combine(RunDirectory, "events");
+        AggregatesDirectory = Path.Combine(RunDirectory, "aggregates");
+        CheckpointsDirectory = Path.Combine(RunDirectory, "_checkpoints");
+    }
+
+    public OutputLayout(SinkOptions options)
+        : this(options?.OutputPath!, options?.RunId!)
+    {
+    }
+
+    public string RunDirectory { get; }
+
+    public string EventsDirectory { get; }
+
+    public string AggregatesDirectory { get; }
+
+    public string CheckpointsDirectory { get; }
+
+    public string IdDirectory(int id) =>
+        Path.Combine(EventsDirectory, IdFolderPrefix + id.ToString(CultureInfo.InvariantCulture));
+
+    public string RawFilePath(string topic, int partition, long firstOffset, int id) =>
+        Path.Combine(IdDirectory(id), BatchFileName(topic, partition, firstOffset));
+
+    public string AggregateFilePath(string topic, int partition, long firstOffset) =>
+        Path.Combine(AggregatesDirectory, BatchFileName(topic, partition, firstOffset));
+
+    public string IdleAggregateFilePath(string topic, int partition, long nextOffset, DateTime watermark) =>
+        Path.Combine(AggregatesDirectory, IdleBatchFileName(topic, partition, nextOffset, watermark));
+
+    public string CheckpointFilePath(string topic, int partition) =>
+        Path.Combine(CheckpointsDirectory, $"{SanitizeTopic(topic)}-p{partition.ToString(CultureInfo.InvariantCulture)}.json");
+
+    /// <summary><c>part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;firstOffset:D20&gt;.parquet</c>.</summary>
+    public static string BatchFileName(string topic, int partition, long firstOffset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(firstOffset);
+        return BatchFilePrefix(topic, partition) + FormatOffset(firstOffset) + ParquetExtension;
+    }
+
+    /// <summary>
+    /// <c>part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;nextOffset:D20&gt;-w&lt;watermark&gt;.parquet</c>: the aggregates
+    /// of an idle batch, one that consumed no offset (<c>[nextOffset, nextOffset)</c>) but closed windows because
+    /// the watermark advanced with the clock. Its own name keeps it apart from the batch that will later start at
+    /// the same offset, and the watermark (which only moves forward) tells orphan cleanup whether its checkpoint
+    /// landed. The watermark is written as <c>yyyyMMddTHHmmssfffffffZ</c> (UTC, exact to the tick).
+    /// </summary>
+    public static string IdleBatchFileName(string topic, int partition, long nextOffset, DateTime watermark)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(nextOffset);
+        if (watermark.Kind != DateTimeKind.Utc)
+        {
+            throw new ArgumentException("The watermark must be UTC.", nameof(watermark));
+        }
+
+        return BatchFilePrefix(topic, partition) + FormatOffset(nextOffset) + WatermarkMarker
+            + watermark.ToString(WatermarkFormat, CultureInfo.InvariantCulture) + ParquetExtension;
+    }
+
+    /// <summary>The part of every batch file name of one partition before its offset: <c>part-&lt;topic&gt;-p&lt;partition&gt;-o</c>.</summary>
+    public static string BatchFilePrefix(string topic, int partition)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        return $"part-{SanitizeTopic(topic)}-p{partition.ToString(CultureInfo.InvariantCulture)}-o";
+    }
+
+    /// <summary>
+    /// Reads a batch file name of the partition whose <paramref name="prefix"/> (<see cref="BatchFilePrefix"/>)
+    /// is given: its offset and, for an idle batch (<see cref="IdleBatchFileName"/>), its watermark. The offset
+    /// must be exactly 20 digits, so names of other partitions (<c>-p1-o</c> vs <c>-p12-o</c>) and foreign
+    /// files never match.
+    /// </summary>
+    public static bool TryParseBatchFileName(
+        ReadOnlySpan<char> fileName, ReadOnlySpan<char> prefix, out long offset, out DateTime? watermark)
+    {
+        offset = 0;
+        watermark = null;
+        if (!fileName.StartsWith(prefix, StringComparison.Ordinal)
+            || !fileName.EndsWith(ParquetExtension, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<char> rest = fileName[prefix.Length..^ParquetExtension.Length];
+        if (rest.Length < OffsetDigits || !TryParseOffset(rest[..OffsetDigits], out long parsedOffset))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<char> suffix = rest[OffsetDigits..];
+        if (suffix.IsEmpty)
+        {
+            offset = parsedOffset;
+            return true;
+        }
+
+        if (suffix.Length != WatermarkMarker.Length + WatermarkFormatLength
+            || !suffix.StartsWith(WatermarkMarker, StringComparison.Ordinal)
+            || !DateTime.TryParseExact(
+                suffix[WatermarkMarker.Length..],
+                WatermarkFormat,
+                CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal,
+                out DateTime parsedWatermark))
+        {
+            return false;
+        }
+
+        offset = parsedOffset;
+        watermark = parsedWatermark;
+        return true;
+    }
+
+    /// <summary>The temporary name a file is written under before its atomic rename: <c>.&lt;name&gt;.tmp</c>, same folder.</summary>
+    public static string TempPathFor(string finalPath)
+    {
+        string directory = Path.GetDirectoryName(finalPath) ?? throw new ArgumentException($"'{finalPath}' has no directory.", nameof(finalPath));
+        return Path.Combine(directory, "." + Path.GetFileName(finalPath) + TempSuffix);
+    }
+
+    /// <summary>
+    /// Kafka topic names are already limited to <c>[A-Za-z0-9._-]</c>; anything else is replaced by
+    /// <c>_</c> so a name can never form a path.
+    /// </summary>
+    public static string SanitizeTopic(string topic)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        if (IsSafeName(topic))
+        {
+            return topic;
+        }
+
+        return string.Create(topic.Length, topic, static (span, source) =>
+        {
+            for (int i = 0; i < source.Length; i++)
+            {
+                span[i] = IsSafeChar(source[i]) ? source[i] : '_';
+            }
+        });
+    }
+
+    public static bool IsSafeName(ReadOnlySpan<char> name)
+    {
+        foreach (char c in name)
+        {
+            if (!IsSafeChar(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsSafeChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-';
+
+    private static string FormatOffset(long offset) => offset.ToString("D20", CultureInfo.InvariantCulture);
+
+    private static bool TryParseOffset(ReadOnlySpan<char> digits, out long offset)
+    {
+        offset = 0;
+        foreach (char c in digits)
+        {
+            if (!char.IsAsciiDigit(c))
+            {
+                return false;
+            }
+        }
+
+        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out offset);
+    }
+}

@@ -1,0 +1,227 @@
+using System.Buffers;
+using Microsoft.Extensions.Options;
+using Parquet;
+using Pipeline.StreamProcessor.Windowing;
+
+namespace Pipeline.StreamProcessor.Sinks;
+
+/// <summary>
+/// Writes one batch (a contiguous offset range <c>[firstOffset, nextOffset)</c> of one partition) as Parquet:
+/// one raw file per id and one file of the windows the batch closed. Every file is written under a hidden
+/// temporary name, flushed to disk and renamed to its deterministic final name (<see cref="OutputLayout"/>),
+/// so readers never see a partial file and a replay of the same batch overwrites the same files with the
+/// same bytes. The caller replaces the partition checkpoint only after this returns.
+/// Stateless apart from its settings: lanes of different partitions may call it concurrently.
+/// </summary>
+internal sealed class ParquetBatchWriter(IOptions<SinkOptions> options)
+{
+    private static readonly ParquetOptions s_parquetOptions = new() { CompressionMethod = CompressionMethod.Snappy };
+
+    // Rows inside one aggregates file are ordered by (window start, id): the window engine's emission order
+    // may depend on hash-table history, which differs after a restore, and a replay must produce the same bytes.
+    private static readonly Comparer<WindowAggregate> s_windowOrder = Comparer<WindowAggregate>.Create(static (a, b) =>
+    {
+        int byStart = a.WindowStart.CompareTo(b.WindowStart);
+        return byStart != 0 ? byStart : a.Id.CompareTo(b.Id);
+    });
+
+    private readonly OutputLayout _layout = new(options.Value);
+    private readonly int _rowGroupSize = options.Value.RowGroupSize;
+
+    public OutputLayout Layout => _layout;
+
+    /// <summary>
+    /// Commits the files of the batch <c>[firstOffset, nextOffset)</c>, which consumed at least one offset
+    /// (records rejected to the dead-letter topic count). A batch that consumed none goes to
+    /// <see cref="WriteIdleWindowsAsync"/>. Writes nothing for an empty id set and no closed windows.
+    /// </summary>
+    public async Task<BatchFiles> WriteAsync(
+        string topic,
+        int partition,
+        long firstOffset,
+        RawEventBatch raw,
+        IReadOnlyList<WindowAggregate> closedWindows,
+        CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        ArgumentOutOfRangeException.ThrowIfNegative(firstOffset);
+        ArgumentNullException.ThrowIfNull(raw);
+        ArgumentNullException.ThrowIfNull(closedWindows);
+        if (raw.MinOffset is { } minOffset && minOffset < firstOffset)
+        {
+            // The file names promise that nothing below firstOffset is inside; orphan cleanup relies on it.
+            throw new ArgumentException(
+                $"The batch holds offset {minOffset}, below its first offset {firstOffset}.", nameof(firstOffset));
+        }
+
+        if (raw.Count == 0 && closedWindows.Count == 0)
+        {
+            return BatchFiles.Empty;
+        }
+
+        WrittenFile[] rawFiles = raw.IdCount == 0 ? [] : await WriteRawFilesAsync(topic, partition, firstOffset, raw, cancellationToken);
+        WrittenFile? aggregateFile = closedWindows.Count == 0
+            ? null
+            : await WriteAggregatesAsync(_layout.AggregateFilePath(topic, partition, firstOffset), closedWindows, cancellationToken);
+        return new BatchFiles(rawFiles, aggregateFile);
+    }
+
+    /// <summary>
+    /// Writes the windows an idle batch closed: one that consumed no offset, because the partition was idle and
+    /// its watermark advanced with the clock. Such a batch cannot be named by a first offset (the next real
+    /// batch starts at the same offset), so its file is named by <paramref name="nextOffset"/> and the
+    /// <paramref name="watermark"/> that closed the windows (<see cref="OutputLayout.IdleBatchFileName"/>).
+    /// Pass exactly the watermark of the checkpoint saved next: orphan cleanup compares the two.
+    /// </summary>
+    public async Task<BatchFiles> WriteIdleWindowsAsync(
+        string topic,
+        int partition,
+        long nextOffset,
+        DateTime watermark,
+        IReadOnlyList<WindowAggregate> closedWindows,
+        CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        ArgumentOutOfRangeException.ThrowIfNegative(nextOffset);
+        ArgumentNullException.ThrowIfNull(closedWindows);
+        if (closedWindows.Count == 0)
+        {
+            return BatchFiles.Empty;
+        }
+
+        string path = _layout.IdleAggregateFilePath(topic, partition, nextOffset, watermark);
+        return new BatchFiles([], await WriteAggregatesAsync(path, closedWindows, cancellationToken));
+    }
+
+    private async Task<WrittenFile[]> WriteRawFilesAsync(
+        string topic, int partition, long firstOffset, RawEventBatch raw, CancellationToken cancellationToken)
+    {
+        var byId = new RawEventColumns[raw.IdCount];
+        raw.Columns.CopyTo(byId, 0);
+        Array.Sort(byId, static (a, b) => a.Id.CompareTo(b.Id));
+
+        int largest = 0;
+        foreach (RawEventColumns columns in byId)
+        {
+            largest = Math.Max(largest, columns.Count);
+        }
+
+        // Every row of a batch comes from one partition: one shared constant column serves all files.
+        int[] partitionColumn = ArrayPool<int>.Shared.Rent(Math.Min(largest, _rowGroupSize));
+        try
+        {
+            Array.Fill(partitionColumn, partition);
+            var files = new WrittenFile[byId.Length];
+
+            // The files of a batch are independent: encoding them on every core halves the commit
+            // on the 2-core target machine. Each still lands atomically; the checkpoint waits for all.
+            await Parallel.ForAsync(0, byId.Length, new ParallelOptions
+            {
+                CancellationToken = cancellationToken,
+                MaxDegreeOfParallelism = Environment.ProcessorCount,
+            }, async (i, token) =>
+            {
+                RawEventColumns columns = byId[i];
+                string path = _layout.RawFilePath(topic, partition, firstOffset, columns.Id);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                long bytes = await AtomicFile.WriteAsync(
+                    path, (columns, partitionColumn, _rowGroupSize), WriteRawAsync, token);
+                files[i] = new WrittenFile(path, columns.Count, bytes);
+            });
+
+            return files;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(partitionColumn);
+        }
+    }
+
+    private static async Task WriteRawAsync(
+        Stream stream, (RawEventColumns Columns, int[] PartitionColumn, int RowGroupSize) state, CancellationToken cancellationToken)
+    {
+        (RawEventColumns columns, int[] partitionColumn, int rowGroupSize) = state;
+        await using ParquetWriter writer = await ParquetWriter.CreateAsync(
+            ParquetSchemas.Raw.Schema, stream, s_parquetOptions, cancellationToken: cancellationToken);
+
+        for (int start = 0; start < columns.Count; start += rowGroupSize)
+        {
+            int length = Math.Min(rowGroupSize, columns.Count - start);
+            using ParquetRowGroupWriter rowGroup = writer.CreateRowGroup();
+            await rowGroup.WriteAsync<DateTime>(
+                ParquetSchemas.Raw.Timestamp, columns.Timestamps.Slice(start, length), cancellationToken: cancellationToken);
+            await rowGroup.WriteAsync<double>(
+                ParquetSchemas.Raw.Value, columns.Values.Slice(start, length), cancellationToken: cancellationToken);
+            await rowGroup.WriteAsync<ReadOnlyMemory<char>>(
+                ParquetSchemas.Raw.Source, columns.Sources.Slice(start, length), cancellationToken: cancellationToken);
+            await rowGroup.WriteAsync<ReadOnlyMemory<char>>(
+                ParquetSchemas.Raw.Key, columns.Keys.Slice(start, length), cancellationToken: cancellationToken);
+            await rowGroup.WriteAsync<int>(
+                ParquetSchemas.Raw.KafkaPartition, partitionColumn.AsMemory(0, length), cancellationToken: cancellationToken);
+            await rowGroup.WriteAsync<long>(
+                ParquetSchemas.Raw.KafkaOffset, columns.Offsets.Slice(start, length), cancellationToken: cancellationToken);
+            await rowGroup.WriteAsync<DateTime>(
+                ParquetSchemas.Raw.KafkaTimestamp, columns.KafkaTimestamps.Slice(start, length), cancellationToken: cancellationToken);
+            rowGroup.CompleteValidate();
+        }
+    }
+
+    private async Task<WrittenFile> WriteAggregatesAsync(
+        string path, IReadOnlyList<WindowAggregate> closedWindows, CancellationToken cancellationToken)
+    {
+        int count = closedWindows.Count;
+        WindowAggregate[] sorted = ArrayPool<WindowAggregate>.Shared.Rent(count);
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                sorted[i] = closedWindows[i];
+            }
+
+            Array.Sort(sorted, 0, count, s_windowOrder);
+            Directory.CreateDirectory(_layout.AggregatesDirectory);
+            long bytes = await AtomicFile.WriteAsync(
+                path, (sorted, count, _rowGroupSize), WriteAggregatesAsync, cancellationToken);
+            return new WrittenFile(path, count, bytes);
+        }
+        finally
+        {
+            ArrayPool<WindowAggregate>.Shared.Return(sorted);
+        }
+    }
+
+    private static async Task WriteAggregatesAsync(
+        Stream stream, (WindowAggregate[] Windows, int Count, int RowGroupSize) state, CancellationToken cancellationToken)
+    {
+        (WindowAggregate[] windows, int count, int rowGroupSize) = state;
+        using var columns = new AggregateColumns(Math.Min(count, rowGroupSize));
+        await using ParquetWriter writer = await ParquetWriter.CreateAsync(
+            ParquetSchemas.Aggregates.Schema, stream, s_parquetOptions, cancellationToken: cancellationToken);
+
+        for (int start = 0; start < count; start += rowGroupSize)
+        {
+            int length = Math.Min(rowGroupSize, count - start);
+            columns.Fill(windows.AsSpan(start, length));
+            using ParquetRowGroupWriter rowGroup = writer.CreateRowGroup();
+            await rowGroup.WriteAsync<DateTime>(
+                ParquetSchemas.Aggregates.WindowStart, columns.WindowStarts.AsMemory(0, length), cancellationToken: cancellationToken);
+            await rowGroup.WriteAsync<DateTime>(
+                ParquetSchemas.Aggregates.WindowEnd, columns.WindowEnds.AsMemory(0, length), cancellationToken: cancellationToken);
+            await rowGroup.WriteAsync<int>(
+                ParquetSchemas.Aggregates.Id, columns.Ids.AsMemory(0, length), cancellationToken: cancellationToken);
+            await rowGroup.WriteAsync<long>(
+                ParquetSchemas.Aggregates.Count, columns.Counts.AsMemory(0, length), cancellationToken: cancellationToken);
+            await rowGroup.WriteAsync<double>(
+                ParquetSchemas.Aggregates.Sum, columns.Sums.AsMemory(0, length), cancellationToken: cancellationToken);
+            await rowGroup.WriteAsync<double>(
+                ParquetSchemas.Aggregates.Average, columns.Averages.AsMemory(0, length), cancellationToken: cancellationToken);
+            await rowGroup.WriteAsync<double>(
+                ParquetSchemas.Aggregates.Min, columns.Mins.AsMemory(0, length), cancellationToken: cancellationToken);
+            await rowGroup.WriteAsync<double>(
+                ParquetSchemas.Aggregates.Max, columns.Maxes.AsMemory(0, length), cancellationToken: cancellationToken);
+            rowGroup.CompleteValidate();
+        }
+    }
+}

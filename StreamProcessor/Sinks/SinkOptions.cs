@@ -1,0 +1,51 @@
+namespace Pipeline.StreamProcessor.Sinks;
+
+/// <summary>
+/// Where and how the StreamProcessor writes its Parquet output and checkpoints.
+/// </summary>
+/// <remarks>
+/// Bound from <c>appsettings.json</c>:
+/// <code>
+/// "Pipeline": {
+///   "Output": {
+///     "OutputPath": "data/output",
+///     "RunId": "default",
+///     "RowGroupSize": 100000,
+///     "MaxBatchRows": 500000,
+///     "TriggerInterval": "00:00:05"
+///   }
+/// }
+/// </code>
+/// or as environment variables such as <c>Pipeline__Output__RunId</c>.
+/// </remarks>
+internal sealed class SinkOptions
+{
+    public const string SectionName = "Pipeline:Output";
+
+    /// <summary>Root folder; each run writes under <c>&lt;OutputPath&gt;/run_&lt;RunId&gt;/</c>.</summary>
+    public string OutputPath { get; set; } = "data/output";
+
+    /// <summary>
+    /// Names the run folder. The same RunId resumes from its checkpoints after a restart; a new RunId
+    /// starts a fresh folder. The default is a fixed <c>"default"</c> rather than a start timestamp so
+    /// that a plain restart resumes instead of silently re-reading the topic into a new folder.
+    /// Only <c>[A-Za-z0-9._-]</c>, so it can never escape <see cref="OutputPath"/>.
+    /// </summary>
+    public string RunId { get; set; } = "default";
+
+    /// <summary>Rows per Parquet row group. Large groups compress and scan better.</summary>
+    public int RowGroupSize { get; set; } = 100_000;
+
+    /// <summary>
+    /// A batch (one contiguous offset range of one partition) is committed once it holds this many rows,
+    /// even before <see cref="TriggerInterval"/>. A batch writes at most one raw file per id, so this also
+    /// bounds the rows of one file.
+    /// </summary>
+    public int MaxBatchRows { get; set; } = 500_000;
+
+    /// <summary>
+    /// How often a partition's open batch is committed (files renamed, checkpoint replaced).
+    /// Shorter means fresher output and smaller files; longer means fewer, larger files.
+    /// </summary>
+    public TimeSpan TriggerInterval { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,82 @@
+using Microsoft.Extensions.Options;
+
+namespace Pipeline.StreamProcessor.Sinks;
+
+/// <summary>
+/// Checks <see cref="SinkOptions"/> at start and reports every problem at once, each naming its setting.
+/// The output path is checked by really creating it and writing a probe file, so a read-only volume or
+/// a path under a regular file fails at start with the operating system's message, not at the first batch.
+/// </summary>
+internal sealed class SinkOptionsValidator : IValidateOptions<SinkOptions>
+{
+    private const string Prefix = SinkOptions.SectionName + ":";
+
+    public ValidateOptionsResult Validate(string? name, SinkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+
+        ValidateRunId(options.RunId, failures);
+        ValidateOutputPath(options.OutputPath, failures);
+
+        if (options.RowGroupSize <= 0)
+        {
+            failures.Add($"{Prefix}{nameof(SinkOptions.RowGroupSize)} must be greater than 0 (was {options.RowGroupSize}).");
+        }
+
+        if (options.MaxBatchRows <= 0)
+        {
+            failures.Add($"{Prefix}{nameof(SinkOptions.MaxBatchRows)} must be greater than 0 (was {options.MaxBatchRows}).");
+        }
+
+        if (options.TriggerInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"{Prefix}{nameof(SinkOptions.TriggerInterval)} must be greater than 0 (was {options.TriggerInterval}).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateRunId(string? runId, List<string> failures)
+    {
+        const string Setting = Prefix + nameof(SinkOptions.RunId);
+        if (string.IsNullOrEmpty(runId))
+        {
+            failures.Add($"{Setting} must not be empty.");
+            return;
+        }
+
+        if (!OutputLayout.IsSafeName(runId))
+        {
+            failures.Add($"{Setting} '{runId}' may contain only letters, digits, '.', '_' and '-' (no path separators).");
+            return;
+        }
+
+        if (runId is "." or "..")
+        {
+            failures.Add($"{Setting} must not be '.' or '..'.");
+        }
+    }
+
+    private static void ValidateOutputPath(string? outputPath, List<string> failures)
+    {
+        const string Setting = Prefix + nameof(SinkOptions.OutputPath);
+        if (string.IsNullOrWhiteSpace(outputPath))
+        {
+            failures.Add($"{Setting} must not be empty.");
+            return;
+        }
+
+        string probe = Path.Combine(outputPath, $".write-probe-{Path.GetRandomFileName()}");
+        try
+        {
+            Directory.CreateDirectory(outputPath);
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            failures.Add($"{Setting} '{outputPath}' is not a writable directory: {e.Message}");
+        }
+    }
+}

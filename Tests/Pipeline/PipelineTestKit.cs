@@ -1,0 +1,111 @@
+using System.Text;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using Microsoft.Extensions.Options;
+using Pipeline.StreamProcessor.Checkpointing;
+using Pipeline.StreamProcessor.Sinks;
+
+namespace Pipeline.Tests.Pipeline;
+
+/// <summary>Kafka and output helpers shared by the end-to-end tests.</summary>
+internal static class PipelineTestKit
+{
+    public static async Task CreateTopicAsync(string bootstrapServers, string topic, int partitions)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build();
+        await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = 1 }]);
+    }
+
+    /// <summary>Every message of a topic, read with a plain assigned consumer (no group).</summary>
+    public static List<ConsumeResult<byte[]?, byte[]?>> ReadAll(string bootstrapServers, string topic, int partitions, TimeSpan timeout)
+    {
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            GroupId = "reader-" + Guid.NewGuid().ToString("N"),
+            EnableAutoCommit = false,
+            EnablePartitionEof = true,
+        };
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
+        var all = new List<ConsumeResult<byte[]?, byte[]?>>();
+        var ends = new long[partitions];
+        var assignment = new List<TopicPartitionOffset>();
+        for (var p = 0; p < partitions; p++)
+        {
+            ends[p] = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), timeout).High.Value;
+            assignment.Add(new TopicPartitionOffset(topic, p, Offset.Beginning));
+        }
+
+        consumer.Assign(assignment);
+        var remaining = ends.Sum();
+        var deadline = DateTime.UtcNow + timeout;
+        while (remaining > 0 && DateTime.UtcNow < deadline)
+        {
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (result is null || result.IsPartitionEOF)
+            {
+                continue;
+            }
+
+            if (result.Offset.Value < ends[result.Partition.Value])
+            {
+                all.Add(result);
+                remaining--;
+            }
+        }
+
+        Assert.True(remaining == 0, $"Read {all.Count} of {ends.Sum()} messages of {topic} within {timeout}.");
+        return all;
+    }
+
+    public static void ProduceRaw(string bootstrapServers, string topic, IEnumerable<(string? Key, byte[] Value)> messages)
+    {
+        using var producer = new ProducerBuilder<string?, byte[]>(new ProducerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            EnableIdempotence = true,
+            Acks = Acks.All,
+        }).Build();
+        foreach (var (key, value) in messages)
+        {
+            producer.Produce(topic, new Message<string?, byte[]> { Key = key, Value = value });
+        }
+
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+    }
+
+    public static string HeaderText(Headers headers, string key) =>
+        headers.TryGetLastBytes(key, out var bytes) ? Encoding.UTF8.GetString(bytes) : string.Empty;
+
+    /// <summary>Waits until the checkpoints cover every message and hold no open window.</summary>
+    public static async Task WaitForCompleteOutputAsync(
+        string outputPath, string runId, string bootstrapServers, string topic, int partitions, TimeSpan timeout)
+    {
+        var store = new CheckpointStore(Options.Create(new SinkOptions { OutputPath = outputPath, RunId = runId }));
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = "watermarks" }).Build();
+        var deadline = DateTime.UtcNow + timeout;
+        var last = "no checkpoint yet";
+        while (DateTime.UtcNow < deadline)
+        {
+            var complete = true;
+            var states = new List<string>();
+            for (var p = 0; p < partitions; p++)
+            {
+                var high = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(5)).High.Value;
+                var checkpoint = await store.LoadAsync(topic, p, TestContext.Current.CancellationToken);
+                states.Add($"p{p}: {checkpoint?.NextOffset}/{high}, {checkpoint?.OpenWindows.Count} open");
+                complete &= high == 0 || (checkpoint is not null && checkpoint.NextOffset == high && checkpoint.OpenWindows.Count == 0);
+            }
+
+            last = string.Join("; ", states);
+            if (complete)
+            {
+                return;
+            }
+
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Fail($"The output did not become complete within {timeout}: {last}");
+    }
+}
