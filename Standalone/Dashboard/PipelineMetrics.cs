@@ -1,0 +1,107 @@
+using System.Diagnostics.Metrics;
+using Pipeline.Producer.Telemetry;
+using Pipeline.StreamProcessor.Telemetry;
+
+namespace Pipeline.Standalone.Dashboard;
+
+/// <summary>Listens to the services' own meters (the same instruments the Aspire dashboard shows).</summary>
+internal sealed class PipelineMetrics : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private readonly Dictionary<int, long> _lag = [];
+    private long _produced;
+    private long _consumed;
+    private long _rejected;
+    private long _late;
+    private long _rows;
+    private long _files;
+    private long _windows;
+
+    public PipelineMetrics()
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name is ProducerTelemetry.Name or ProcessorTelemetry.Name)
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>(OnMeasurement);
+        _listener.Start();
+    }
+
+    public long Produced => Interlocked.Read(ref _produced);
+
+    public long Consumed => Interlocked.Read(ref _consumed);
+
+    public long Rejected => Interlocked.Read(ref _rejected);
+
+    public long Late => Interlocked.Read(ref _late);
+
+    public long RowsCommitted => Interlocked.Read(ref _rows);
+
+    public long FilesCommitted => Interlocked.Read(ref _files);
+
+    public long WindowsEmitted => Interlocked.Read(ref _windows);
+
+    /// <summary>Consumer lag per partition, read from the processor's observable gauge.</summary>
+    public IReadOnlyDictionary<int, long> Lag
+    {
+        get
+        {
+            lock (_lag)
+            {
+                _lag.Clear();
+            }
+
+            _listener.RecordObservableInstruments();
+            lock (_lag)
+            {
+                return new Dictionary<int, long>(_lag);
+            }
+        }
+    }
+
+    private void OnMeasurement(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
+    {
+        switch (instrument.Name)
+        {
+            case ProducerTelemetry.Names.Sent when instrument.Meter.Name == ProducerTelemetry.Name:
+                Interlocked.Add(ref _produced, value);
+                break;
+            case ProcessorTelemetry.Names.Consumed when instrument.Meter.Name == ProcessorTelemetry.Name:
+                Interlocked.Add(ref _consumed, value);
+                break;
+            case ProcessorTelemetry.Names.Rejected:
+                Interlocked.Add(ref _rejected, value);
+                break;
+            case ProcessorTelemetry.Names.Late:
+                Interlocked.Add(ref _late, value);
+                break;
+            case ProcessorTelemetry.Names.RowsCommitted:
+                Interlocked.Add(ref _rows, value);
+                break;
+            case ProcessorTelemetry.Names.FilesCommitted:
+                Interlocked.Add(ref _files, value);
+                break;
+            case ProcessorTelemetry.Names.WindowsEmitted:
+                Interlocked.Add(ref _windows, value);
+                break;
+            case ProcessorTelemetry.Names.ConsumerLag:
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == ProcessorTelemetry.Tags.Partition && tag.Value is int partition)
+                    {
+                        lock (_lag)
+                        {
+                            _lag[partition] = value;
+                        }
+                    }
+                }
+
+                break;
+        }
+    }
+
+    public void Dispose() => _listener.Dispose();
+}

@@ -1,0 +1,3 @@
+using Pipeline.Standalone;
+
+return await StandaloneCommandLine.Create(StandaloneRunner.RunAsync).Parse(args).InvokeAsync();
