@@ -39,7 +39,7 @@ internal sealed class SinkOptionsValidator : IValidateOptions<SinkOptions>
 
     private static void ValidateRunId(string? runId, List<string> failures)
     {
-        const string Setting = Prefix + nameof(SinkOptions.RunId);
+        const string Setting = Prefix + nameof(SinkOptions.RunId) + " (RUN_ID)";
         if (string.IsNullOrEmpty(runId))
         {
             failures.Add($"{Setting} must not be empty.");
@@ -60,11 +60,21 @@ internal sealed class SinkOptionsValidator : IValidateOptions<SinkOptions>
 
     private static void ValidateOutputPath(string? outputPath, List<string> failures)
     {
-        const string Setting = Prefix + nameof(SinkOptions.OutputPath);
+        const string Setting = Prefix + nameof(SinkOptions.OutputPath) + " (OUTPUT_PATH)";
         if (string.IsNullOrWhiteSpace(outputPath))
         {
             failures.Add($"{Setting} must not be empty.");
             return;
+        }
+
+        // A '..' segment makes the output land somewhere other than it reads: refuse it rather than guess.
+        foreach (var segment in outputPath.Split(['/', '\\']))
+        {
+            if (segment == "..")
+            {
+                failures.Add($"{Setting} '{outputPath}' must not contain '..' segments.");
+                return;
+            }
         }
 
         string probe = Path.Combine(outputPath, $".write-probe-{Path.GetRandomFileName()}");

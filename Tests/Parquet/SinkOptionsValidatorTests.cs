@@ -59,6 +59,18 @@ public sealed class SinkOptionsValidatorTests : IDisposable
         Assert.StartsWith("Pipeline:Output:RunId ", failure, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("../outside")]
+    [InlineData("data/../../etc")]
+    public void Validate_OutputPathWithParentSegment_FailsNamingTheSettingAndAlias(string path)
+    {
+        ValidateOptionsResult result = _sut.Validate(null, new SinkOptions { OutputPath = path });
+
+        string failure = Assert.Single(result.Failures!);
+        Assert.StartsWith("Pipeline:Output:OutputPath (OUTPUT_PATH) ", failure, StringComparison.Ordinal);
+        Assert.Contains("'..'", failure, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Validate_OutputPathUnderRegularFile_FailsWithTheOperatingSystemMessage()
     {
