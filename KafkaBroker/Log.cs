@@ -41,4 +41,20 @@ internal static partial class Log
     [LoggerMessage(EventId = 20, EventName = "Request", Level = LogLevel.Debug,
         Message = "Connection {ConnectionId}: {ApiKey} v{ApiVersion} correlation {CorrelationId} from client {ClientId}")]
     public static partial void Request(ILogger logger, long connectionId, ApiKey apiKey, short apiVersion, int correlationId, string? clientId);
+
+    [LoggerMessage(EventId = 30, EventName = "TopicCreated", Level = LogLevel.Information,
+        Message = "Topic {Topic} created with {Partitions} partition(s)")]
+    public static partial void TopicCreated(ILogger logger, string topic, int partitions);
+
+    [LoggerMessage(EventId = 31, EventName = "TopicDeleted", Level = LogLevel.Information,
+        Message = "Topic {Topic} deleted")]
+    public static partial void TopicDeleted(ILogger logger, string topic);
+
+    [LoggerMessage(EventId = 32, EventName = "TopicLoaded", Level = LogLevel.Information,
+        Message = "Topic {Topic} loaded: {Partitions} partition(s), {Messages} message(s)")]
+    public static partial void TopicLoaded(ILogger logger, string topic, int partitions, long messages);
+
+    [LoggerMessage(EventId = 33, EventName = "TornBatchTruncated", Level = LogLevel.Warning,
+        Message = "Segment {Path}: cut {Bytes} byte(s) of a batch torn at position {Position} (never acknowledged)")]
+    public static partial void TornBatchTruncated(ILogger logger, string path, long position, long bytes);
 }

@@ -31,7 +31,13 @@ internal sealed class HandlerRegistry
     /// <summary>The handlers of this broker, one per implemented API key.</summary>
     public static HandlerRegistry CreateDefault() => new(
     [
+        new ProduceHandler(),
+        new FetchHandler(),
+        new ListOffsetsHandler(),
         new MetadataHandler(),
+        new CreateTopicsHandler(),
+        new DeleteTopicsHandler(),
+        new InitProducerIdHandler(),
     ]);
 
     private void Register(IRequestHandler handler)
