@@ -57,4 +57,24 @@ internal static partial class Log
     [LoggerMessage(EventId = 33, EventName = "TornBatchTruncated", Level = LogLevel.Warning,
         Message = "Segment {Path}: cut {Bytes} byte(s) of a batch torn at position {Position} (never acknowledged)")]
     public static partial void TornBatchTruncated(ILogger logger, string path, long position, long bytes);
+
+    [LoggerMessage(EventId = 40, EventName = "MemberJoined", Level = LogLevel.Information,
+        Message = "Group {GroupId}: member {MemberId} joined from {ClientHost}")]
+    public static partial void MemberJoined(ILogger logger, string groupId, string memberId, string clientHost);
+
+    [LoggerMessage(EventId = 41, EventName = "MemberRemoved", Level = LogLevel.Information,
+        Message = "Group {GroupId}: member {MemberId} removed ({Reason})")]
+    public static partial void MemberRemoved(ILogger logger, string groupId, string memberId, string reason);
+
+    [LoggerMessage(EventId = 42, EventName = "RebalanceStarted", Level = LogLevel.Information,
+        Message = "Group {GroupId}: rebalance after generation {Generation} ({Reason})")]
+    public static partial void RebalanceStarted(ILogger logger, string groupId, int generation, string reason);
+
+    [LoggerMessage(EventId = 43, EventName = "RebalanceCompleted", Level = LogLevel.Information,
+        Message = "Group {GroupId}: generation {Generation} with {Members} member(s), leader {LeaderId}, assignor {Protocol}")]
+    public static partial void RebalanceCompleted(ILogger logger, string groupId, int generation, int members, string leaderId, string protocol);
+
+    [LoggerMessage(EventId = 44, EventName = "GroupStable", Level = LogLevel.Information,
+        Message = "Group {GroupId}: generation {Generation} stable, {Members} member(s) assigned by {Protocol}")]
+    public static partial void GroupStable(ILogger logger, string groupId, int generation, int members, string protocol);
 }
