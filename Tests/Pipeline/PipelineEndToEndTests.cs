@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.KafkaBroker;
@@ -129,74 +128,8 @@ public sealed class PipelineEndToEndTests : IAsyncLifetime
         AssertExactlyOnce("pair", expectedValid: Events);
     }
 
-    private void AssertExactlyOnce(string runId, int expectedValid)
-    {
-        var partitions = CountPartitions();
-        var input = PipelineTestKit.ReadAll(_broker.BootstrapServers, _topic, partitions, s_timeout);
-        var expected = new Dictionary<(int, long), (int Id, double Value)>();
-        foreach (var message in input)
-        {
-            if (TryParseValid(message.Message.Value, out var id, out var value))
-            {
-                expected[(message.Partition.Value, message.Offset.Value)] = (id, value);
-            }
-        }
-
-        Assert.Equal(expectedValid, expected.Count);
-        using var oracle = new DuckDbOracle(Path.Combine(OutputPath, "run_" + runId));
-        var written = oracle.ReadEvents(out var rowCount);
-        Assert.Equal(expected.Count, rowCount); // no duplicate rows
-        Assert.Equal(expected.Count, written.Count);
-        foreach (var (position, row) in expected)
-        {
-            Assert.True(written.TryGetValue(position, out var actual), $"Event at {position} missing from Parquet.");
-            Assert.Equal(row.Id, actual.Id);
-            Assert.Equal(row.Value, actual.Value);
-        }
-
-        var aggregates = oracle.ReadAggregates(out var aggregateRows);
-        var recomputed = oracle.RecomputeWindows(windowMs: 1000);
-        Assert.Equal(recomputed.Count, aggregateRows); // each window final exactly once
-        foreach (var (key, window) in recomputed)
-        {
-            Assert.True(aggregates.TryGetValue(key, out var actual), $"Window {key} missing from the aggregates.");
-            Assert.Equal(window.Count, actual.Count);
-            Assert.Equal(window.Min, actual.Min);
-            Assert.Equal(window.Max, actual.Max);
-            Assert.Equal(window.Sum, actual.Sum, 6);
-            Assert.Equal(window.Average, actual.Average, 6);
-        }
-    }
-
-    private static bool TryParseValid(byte[]? value, out int id, out double number)
-    {
-        id = 0;
-        number = 0;
-        try
-        {
-            using var document = JsonDocument.Parse(value ?? []);
-            var root = document.RootElement;
-            if (root.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.Number &&
-                root.TryGetProperty("value", out var valueElement) && valueElement.ValueKind == JsonValueKind.Number &&
-                root.TryGetProperty("ts", out var ts) && ts.ValueKind == JsonValueKind.String && ts.GetString()!.EndsWith('Z'))
-            {
-                id = idElement.GetInt32();
-                number = valueElement.GetDouble();
-                return true;
-            }
-        }
-        catch (JsonException)
-        {
-        }
-
-        return false;
-    }
-
-    private int CountPartitions()
-    {
-        using var admin = new Confluent.Kafka.AdminClientBuilder(new Confluent.Kafka.AdminClientConfig { BootstrapServers = _broker.BootstrapServers }).Build();
-        return admin.GetMetadata(_topic, TimeSpan.FromSeconds(10)).Topics[0].Partitions.Count;
-    }
+    private void AssertExactlyOnce(string runId, int expectedValid) =>
+        PipelineTestKit.AssertExactlyOnce(_broker.BootstrapServers, _topic, Path.Combine(OutputPath, "run_" + runId), expectedValid, windowMs: 1000);
 
     private long CountCommittedRows(string runId)
     {
