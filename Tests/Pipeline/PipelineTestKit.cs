@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Options;
@@ -107,5 +108,80 @@ internal static class PipelineTestKit
         }
 
         Assert.Fail($"The output did not become complete within {timeout}: {last}");
+    }
+
+    /// <summary>
+    /// The contract, checked against the input topic by DuckDB: every valid event exactly once
+    /// (by partition and offset, with its id and value) and every window equal to the one
+    /// recomputed from the raw rows, each written once.
+    /// </summary>
+    public static void AssertExactlyOnce(string bootstrapServers, string topic, string runDirectory, int expectedValid, long windowMs)
+    {
+        var timeout = TimeSpan.FromSeconds(60);
+        var input = ReadAll(bootstrapServers, topic, CountPartitions(bootstrapServers, topic), timeout);
+        var expected = new Dictionary<(int, long), (int Id, double Value)>();
+        foreach (var message in input)
+        {
+            if (TryParseValid(message.Message.Value, out var id, out var value))
+            {
+                expected[(message.Partition.Value, message.Offset.Value)] = (id, value);
+            }
+        }
+
+        Assert.Equal(expectedValid, expected.Count);
+        using var oracle = new DuckDbOracle(runDirectory);
+        var written = oracle.ReadEvents(out var rowCount);
+        Assert.Equal(expected.Count, rowCount); // no duplicate rows
+        Assert.Equal(expected.Count, written.Count);
+        foreach (var (position, row) in expected)
+        {
+            Assert.True(written.TryGetValue(position, out var actual), $"Event at {position} missing from Parquet.");
+            Assert.Equal(row.Id, actual.Id);
+            Assert.Equal(row.Value, actual.Value);
+        }
+
+        var aggregates = oracle.ReadAggregates(out var aggregateRows);
+        var recomputed = oracle.RecomputeWindows(windowMs);
+        Assert.Equal(recomputed.Count, aggregateRows); // each window final exactly once
+        foreach (var (key, window) in recomputed)
+        {
+            Assert.True(aggregates.TryGetValue(key, out var actual), $"Window {key} missing from the aggregates.");
+            Assert.Equal(window.Count, actual.Count);
+            Assert.Equal(window.Min, actual.Min);
+            Assert.Equal(window.Max, actual.Max);
+            Assert.Equal(window.Sum, actual.Sum, 6);
+            Assert.Equal(window.Average, actual.Average, 6);
+        }
+    }
+
+    public static int CountPartitions(string bootstrapServers, string topic)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build();
+        return admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics[0].Partitions.Count;
+    }
+
+    /// <summary>The contract's valid events, decided independently of the product's decoder.</summary>
+    private static bool TryParseValid(byte[]? value, out int id, out double number)
+    {
+        id = 0;
+        number = 0;
+        try
+        {
+            using var document = JsonDocument.Parse(value ?? []);
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Object &&
+                root.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.Number && idElement.TryGetInt32(out id) && id >= 0 &&
+                root.TryGetProperty("value", out var valueElement) && valueElement.ValueKind == JsonValueKind.Number &&
+                root.TryGetProperty("ts", out var ts) && ts.ValueKind == JsonValueKind.String && ts.GetString()!.EndsWith('Z'))
+            {
+                number = valueElement.GetDouble();
+                return double.IsFinite(number);
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return false;
     }
 }

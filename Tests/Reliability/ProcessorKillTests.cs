@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Text;
+using Pipeline.KafkaBroker;
+using Pipeline.Tests.Pipeline;
+
+namespace Pipeline.Tests.Reliability;
+
+/// <summary>
+/// The StreamProcessor as a separate OS process, killed with SIGKILL at random points, many times
+/// in a row, restarted each time: the output still holds every valid event exactly once and the
+/// aggregates still equal those recomputed from the raw rows. The seed is printed so a failure
+/// can be replayed (PIPELINE_KILL_SEED=...).
+/// </summary>
+[Trait("Category", "Long")]
+public sealed class ProcessorKillTests : IAsyncLifetime
+{
+    private const int Events = 200_000;
+    private const int Malformed = 200;
+    private const int Kills = 8;
+    private readonly string _root = Directory.CreateTempSubdirectory("pipeline-kill-").FullName;
+    private readonly string _topic = "kill-" + Guid.NewGuid().ToString("N")[..8];
+    private KafkaBrokerServer _broker = null!;
+
+    private string OutputPath => Path.Combine(_root, "output");
+
+    public async ValueTask InitializeAsync() =>
+        _broker = await KafkaBrokerServer.StartAsync(new KafkaBrokerOptions { Port = 0 }, cancellationToken: TestContext.Current.CancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _broker.DisposeAsync();
+        Directory.Delete(_root, recursive: true);
+    }
+
+    [Fact]
+    public async Task Processor_KilledHardManyTimes_OutputHoldsEveryEventExactlyOnce()
+    {
+        // Arrange
+        var seed = int.TryParse(System.Environment.GetEnvironmentVariable("PIPELINE_KILL_SEED"), CultureInfo.InvariantCulture, out var s)
+            ? s : Random.Shared.Next();
+        TestContext.Current.TestOutputHelper?.WriteLine($"PIPELINE_KILL_SEED={seed}");
+        var random = new Random(seed);
+        await PipelineTestKit.CreateTopicAsync(_broker.BootstrapServers, _topic, partitions: 3);
+        PipelineTestKit.ProduceRaw(_broker.BootstrapServers, _topic, GenerateInput(random));
+
+        // Act: start, let it work for a random while, SIGKILL; again and again.
+        for (var kill = 0; kill < Kills; kill++)
+        {
+            using var processor = ServiceProcess.Start("StreamProcessor", ServiceEnvironment());
+            await WaitForOutputAsync(processor, "Partitions assigned");
+            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(200, 2500)), TestContext.Current.CancellationToken);
+            processor.KillHard();
+        }
+
+        // The last run finishes the topic and stops gracefully.
+        using (var last = ServiceProcess.Start("StreamProcessor", ServiceEnvironment()))
+        {
+            await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "kill", _broker.BootstrapServers, _topic, 3, TimeSpan.FromMinutes(3));
+            var exitCode = await last.TerminateAsync(TimeSpan.FromSeconds(30));
+            Assert.True(exitCode == 0, $"Exit code {exitCode} after SIGTERM (seed {seed}). Output:\n{last.Output}");
+        }
+
+        // Assert
+        PipelineTestKit.AssertExactlyOnce(_broker.BootstrapServers, _topic, Path.Combine(OutputPath, "run_kill"), Events, windowMs: 1000);
+        var deadLetters = PipelineTestKit.ReadAll(_broker.BootstrapServers, _topic + ".dlq", 1, TimeSpan.FromSeconds(60));
+        var distinct = deadLetters.Select(d => PipelineTestKit.HeaderText(d.Message.Headers, "dlq.origin.offset") + "/" +
+            PipelineTestKit.HeaderText(d.Message.Headers, "dlq.origin.partition")).Distinct().Count();
+        Assert.Equal(Malformed, distinct); // at least once to the dead-letter topic: every reject is there
+    }
+
+    private static IEnumerable<(string? Key, byte[] Value)> GenerateInput(Random random)
+    {
+        var start = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var malformedEvery = Events / Malformed;
+        for (var i = 0; i < Events; i++)
+        {
+            var id = i % 10;
+            var ts = start.AddMilliseconds(i).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+            var value = Math.Round(random.NextDouble() * 100, 2).ToString(CultureInfo.InvariantCulture);
+            yield return (id.ToString(CultureInfo.InvariantCulture),
+                Encoding.UTF8.GetBytes($$"""{"id":{{id}},"ts":"{{ts}}","value":{{value}},"source":"kill-test"}"""));
+            if (i % malformedEvery == 0)
+            {
+                yield return (id.ToString(CultureInfo.InvariantCulture), Encoding.UTF8.GetBytes($$"""{"id":{{id}},"ts":"{{ts}}","value":"oops"}"""));
+            }
+        }
+    }
+
+    private Dictionary<string, string> ServiceEnvironment() => new()
+    {
+        ["ConnectionStrings__kafka"] = _broker.BootstrapServers,
+        ["Pipeline__Processor__Topic"] = _topic,
+        ["Pipeline__Processor__GroupId"] = "group-" + _topic,
+        ["Pipeline__Output__OutputPath"] = OutputPath,
+        ["Pipeline__Output__RunId"] = "kill",
+        ["Pipeline__Output__TriggerInterval"] = "00:00:00.100",
+        ["Pipeline__Output__MaxBatchRows"] = "2000",
+        ["Pipeline__Windowing__WindowSize"] = "00:00:01",
+        ["Pipeline__Windowing__WatermarkDelay"] = "00:00:00.500",
+        ["Pipeline__Windowing__IdleTimeout"] = "00:00:01",
+        ["Kafka__Consumer__session.timeout.ms"] = "3000",
+        ["Kafka__Consumer__heartbeat.interval.ms"] = "500",
+        ["Logging__LogLevel__Default"] = "Information",
+    };
+
+    private static async Task WaitForOutputAsync(ServiceProcess process, string text)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!process.Output.Contains(text, StringComparison.Ordinal))
+        {
+            Assert.False(process.HasExited, $"The processor exited early. Output:\n{process.Output}");
+            Assert.True(DateTime.UtcNow < deadline, $"No '{text}' within 60 s. Output:\n{process.Output}");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+}
