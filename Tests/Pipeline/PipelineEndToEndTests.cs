@@ -52,14 +52,15 @@ public sealed class PipelineEndToEndTests : IAsyncLifetime
         {
             await producer.StartAsync(TestContext.Current.CancellationToken);
             await processor.StartAsync(TestContext.Current.CancellationToken);
-            await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "run1", _broker.BootstrapServers, _topic, 3, s_timeout);
+            await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "run1", _broker.BootstrapServers, _topic, 3, s_timeout, Events + malformed.Length);
             await processor.StopAsync(TestContext.Current.CancellationToken);
             await producer.StopAsync(TestContext.Current.CancellationToken);
         }
 
         // Assert
         AssertExactlyOnce("run1", expectedValid: Events);
-        var deadLetters = PipelineTestKit.ReadAll(_broker.BootstrapServers, _topic + ".dlq", 1, s_timeout);
+        var deadLetters = PipelineTestKit.ReadAll(_broker.BootstrapServers, _topic + ".dlq",
+            PipelineTestKit.CountPartitions(_broker.BootstrapServers, _topic + ".dlq"), s_timeout);
         Assert.Equal(malformed.Length, deadLetters.Count);
         Assert.All(deadLetters, d => Assert.False(string.IsNullOrEmpty(PipelineTestKit.HeaderText(d.Message.Headers, ResultPublisher.ReasonHeader))));
         Assert.Contains(deadLetters, d => PipelineTestKit.HeaderText(d.Message.Headers, ResultPublisher.ReasonHeader) == "malformed_json");
@@ -88,7 +89,7 @@ public sealed class PipelineEndToEndTests : IAsyncLifetime
         await using (var second = ServiceHosts.BuildStreamProcessor(_root, ProcessorSettings("restart", group)))
         {
             await second.StartAsync(TestContext.Current.CancellationToken);
-            await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "restart", _broker.BootstrapServers, _topic, 3, s_timeout);
+            await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "restart", _broker.BootstrapServers, _topic, 3, s_timeout, Events);
             await second.StopAsync(TestContext.Current.CancellationToken);
         }
 
@@ -118,7 +119,7 @@ public sealed class PipelineEndToEndTests : IAsyncLifetime
         // Act
         await using var producer = ServiceHosts.BuildProducer(_root, ProducerSettings(Events));
         await producer.StartAsync(TestContext.Current.CancellationToken);
-        await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "pair", _broker.BootstrapServers, _topic, 4, s_timeout);
+        await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "pair", _broker.BootstrapServers, _topic, 4, s_timeout, Events);
         await first.StopAsync(TestContext.Current.CancellationToken);
         await second.StopAsync(TestContext.Current.CancellationToken);
         await producer.StopAsync(TestContext.Current.CancellationToken);

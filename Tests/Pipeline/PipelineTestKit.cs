@@ -80,7 +80,7 @@ internal static class PipelineTestKit
 
     /// <summary>Waits until the checkpoints cover every message and hold no open window.</summary>
     public static async Task WaitForCompleteOutputAsync(
-        string outputPath, string runId, string bootstrapServers, string topic, int partitions, TimeSpan timeout)
+        string outputPath, string runId, string bootstrapServers, string topic, int partitions, TimeSpan timeout, long expectedMessages)
     {
         var store = new CheckpointStore(Options.Create(new SinkOptions { OutputPath = outputPath, RunId = runId }));
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = "watermarks" }).Build();
@@ -89,17 +89,19 @@ internal static class PipelineTestKit
         while (DateTime.UtcNow < deadline)
         {
             var complete = true;
+            long total = 0;
             var states = new List<string>();
             for (var p = 0; p < partitions; p++)
             {
                 var high = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(5)).High.Value;
                 var checkpoint = await store.LoadAsync(topic, p, TestContext.Current.CancellationToken);
+                total += high;
                 states.Add($"p{p}: {checkpoint?.NextOffset}/{high}, {checkpoint?.OpenWindows.Count} open");
                 complete &= high == 0 || (checkpoint is not null && checkpoint.NextOffset == high && checkpoint.OpenWindows.Count == 0);
             }
 
             last = string.Join("; ", states);
-            if (complete)
+            if (complete && total >= expectedMessages)
             {
                 return;
             }

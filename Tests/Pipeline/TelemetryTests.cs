@@ -57,7 +57,8 @@ public sealed class TelemetryTests : IAsyncLifetime
         };
 
         // Act
-        await using (var producer = ServiceHosts.BuildProducer(_root, producerSettings, Telemetry))
+        // One host exports: its providers listen to every Pipeline.* source and meter in the process.
+        await using (var producer = ServiceHosts.BuildProducer(_root, producerSettings))
         await using (var processor = ServiceHosts.BuildStreamProcessor(_root, processorSettings, Telemetry))
         {
             await processor.StartAsync(TestContext.Current.CancellationToken);

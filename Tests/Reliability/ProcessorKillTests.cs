@@ -55,14 +55,15 @@ public sealed class ProcessorKillTests : IAsyncLifetime
         // The last run finishes the topic and stops gracefully.
         using (var last = ServiceProcess.Start("StreamProcessor", ServiceEnvironment()))
         {
-            await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "kill", _broker.BootstrapServers, _topic, 3, TimeSpan.FromMinutes(3));
+            await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "kill", _broker.BootstrapServers, _topic, 3, TimeSpan.FromMinutes(3), Events + Malformed);
             var exitCode = await last.TerminateAsync(TimeSpan.FromSeconds(30));
             Assert.True(exitCode == 0, $"Exit code {exitCode} after SIGTERM (seed {seed}). Output:\n{last.Output}");
         }
 
         // Assert
         PipelineTestKit.AssertExactlyOnce(_broker.BootstrapServers, _topic, Path.Combine(OutputPath, "run_kill"), Events, windowMs: 1000);
-        var deadLetters = PipelineTestKit.ReadAll(_broker.BootstrapServers, _topic + ".dlq", 1, TimeSpan.FromSeconds(60));
+        var deadLetters = PipelineTestKit.ReadAll(_broker.BootstrapServers, _topic + ".dlq",
+            PipelineTestKit.CountPartitions(_broker.BootstrapServers, _topic + ".dlq"), TimeSpan.FromSeconds(60));
         var distinct = deadLetters.Select(d => PipelineTestKit.HeaderText(d.Message.Headers, "dlq.origin.offset") + "/" +
             PipelineTestKit.HeaderText(d.Message.Headers, "dlq.origin.partition")).Distinct().Count();
         Assert.Equal(Malformed, distinct); // at least once to the dead-letter topic: every reject is there
