@@ -144,6 +144,10 @@ internal static class PipelineTestKit
 
         var aggregates = oracle.ReadAggregates(out var aggregateRows);
         var recomputed = oracle.RecomputeWindows(windowMs);
+        var missing = recomputed.Keys.Where(k => !aggregates.ContainsKey(k)).Order().ToList();
+        Assert.True(missing.Count == 0, $"{missing.Count} of {recomputed.Count} windows missing from the aggregates, " +
+            $"e.g. {string.Join(", ", missing.Take(5).Select(k => $"{DateTimeOffset.FromUnixTimeMilliseconds(k.StartMs):o}/id {k.Id}"))}" +
+            $"; last missing {(missing.Count > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(missing[^1].StartMs).ToString("o") : "-")}.");
         Assert.Equal(recomputed.Count, aggregateRows); // each window final exactly once
         foreach (var (key, window) in recomputed)
         {

@@ -41,26 +41,36 @@ public sealed class ProcessorKillTests : IAsyncLifetime
         TestContext.Current.TestOutputHelper?.WriteLine($"PIPELINE_KILL_SEED={seed}");
         var random = new Random(seed);
         await PipelineTestKit.CreateTopicAsync(_broker.BootstrapServers, _topic, partitions: 3);
-        PipelineTestKit.ProduceRaw(_broker.BootstrapServers, _topic, GenerateInput(random));
+        // The input arrives while the processor is being killed, so every kill lands mid-stream.
+        var input = GenerateInput(random).ToList();
+        var producing = Task.Run(() => ProducePaced(input, perSecond: 8_000), TestContext.Current.CancellationToken);
 
         // Act: start, let it work for a random while, SIGKILL; again and again.
+        var killedMidStream = 0;
         for (var kill = 0; kill < Kills; kill++)
         {
             using var processor = ServiceProcess.Start("StreamProcessor", ServiceEnvironment());
             await WaitForOutputAsync(processor, "Partitions assigned");
-            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(200, 2500)), TestContext.Current.CancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(100, 1500)), TestContext.Current.CancellationToken);
             processor.KillHard();
+            var committed = await CommittedAsync();
+            killedMidStream += committed < Events + Malformed ? 1 : 0;
+            TestContext.Current.TestOutputHelper?.WriteLine($"kill {kill + 1}: {committed} offsets checkpointed");
         }
+
+        await producing;
 
         // The last run finishes the topic and stops gracefully.
         using (var last = ServiceProcess.Start("StreamProcessor", ServiceEnvironment()))
         {
+            await WaitForOutputAsync(last, "Partitions assigned");
             await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "kill", _broker.BootstrapServers, _topic, 3, TimeSpan.FromMinutes(3), Events + Malformed);
             var exitCode = await last.TerminateAsync(TimeSpan.FromSeconds(30));
             Assert.True(exitCode == 0, $"Exit code {exitCode} after SIGTERM (seed {seed}). Output:\n{last.Output}");
         }
 
         // Assert
+        Assert.True(killedMidStream >= Kills / 2, $"Only {killedMidStream} of {Kills} kills landed before the end of the input (seed {seed}).");
         PipelineTestKit.AssertExactlyOnce(_broker.BootstrapServers, _topic, Path.Combine(OutputPath, "run_kill"), Events, windowMs: 1000);
         var deadLetters = PipelineTestKit.ReadAll(_broker.BootstrapServers, _topic + ".dlq",
             PipelineTestKit.CountPartitions(_broker.BootstrapServers, _topic + ".dlq"), TimeSpan.FromSeconds(60));
@@ -103,6 +113,38 @@ public sealed class ProcessorKillTests : IAsyncLifetime
         ["Kafka__Consumer__heartbeat.interval.ms"] = "500",
         ["Logging__LogLevel__Default"] = "Information",
     };
+
+    private void ProducePaced(List<(string? Key, byte[] Value)> input, int perSecond)
+    {
+        const int Chunk = 1000;
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < input.Count; i += Chunk)
+        {
+            PipelineTestKit.ProduceRaw(_broker.BootstrapServers, _topic, input.Skip(i).Take(Chunk));
+            var due = TimeSpan.FromSeconds((i + Chunk) / (double)perSecond) - started.Elapsed;
+            if (due > TimeSpan.Zero)
+            {
+                Thread.Sleep(due);
+            }
+        }
+    }
+
+    private async Task<long> CommittedAsync()
+    {
+        var store = new global::Pipeline.StreamProcessor.Checkpointing.CheckpointStore(Microsoft.Extensions.Options.Options.Create(
+            new global::Pipeline.StreamProcessor.Sinks.SinkOptions { OutputPath = OutputPath, RunId = "kill" }));
+        long committed = 0;
+        long late = 0;
+        for (var p = 0; p < 3; p++)
+        {
+            var checkpoint = await store.LoadAsync(_topic, p, TestContext.Current.CancellationToken);
+            committed += Math.Max(0, checkpoint?.NextOffset ?? 0);
+            late += checkpoint?.LateEvents ?? 0;
+            TestContext.Current.TestOutputHelper?.WriteLine($"  p{p}: next {checkpoint?.NextOffset} watermark {checkpoint?.Watermark:o} max {checkpoint?.MaxEventTime:o} late {checkpoint?.LateEvents}");
+        }
+
+        return committed;
+    }
 
     private static async Task WaitForOutputAsync(ServiceProcess process, string text)
     {
