@@ -34,7 +34,7 @@ internal sealed class BatchCommitter(
     public async Task<bool> CommitAsync(PartitionLane lane, IConsumer<string?, Ingest.DecodedValue>? consumer, CancellationToken cancellationToken)
     {
         var started = timeProvider.GetTimestamp();
-        lane.Windows.AdvanceWatermark(timeProvider.GetUtcNow().UtcDateTime);
+        lane.Windows.AdvanceIdle(IsCaughtUp(lane, consumer));
         // Closed windows stay pending in the lane until a commit succeeds, so a failed write
         // (disk full) loses none of them: the retry writes them again.
         lane.Windows.DrainClosed(lane.PendingClosed);
@@ -81,6 +81,31 @@ internal sealed class BatchCommitter(
             activity?.AddException(ex);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Whether the lane has read everything the broker holds, from the high watermark the client cached with its
+    /// last fetch (no request). Unknown counts as not caught up; without a consumer (in-process runs) the lane has
+    /// all its input.
+    /// </summary>
+    private static bool IsCaughtUp(PartitionLane lane, IConsumer<string?, Ingest.DecodedValue>? consumer)
+    {
+        if (consumer is null)
+        {
+            return true;
+        }
+
+        WatermarkOffsets watermarks;
+        try
+        {
+            watermarks = consumer.GetWatermarkOffsets(lane.TopicPartition);
+        }
+        catch (KafkaException)
+        {
+            return false;
+        }
+
+        return !watermarks.High.IsSpecial && Math.Max(lane.NextOffset, 0) >= watermarks.High.Value;
     }
 
     private void CommitOffset(PartitionLane lane, IConsumer<string?, Ingest.DecodedValue>? consumer)

@@ -9,8 +9,9 @@ namespace Pipeline.StreamProcessor.Windowing;
 /// <item>watermark = largest event time seen − <see cref="WindowingOptions.WatermarkDelay"/>, never moving back;</item>
 /// <item>a window <c>[start, end)</c> closes when <c>end ≤ watermark</c>, and is drained (final) exactly once;</item>
 /// <item>an event whose window has already closed is late: counted, not aggregated;</item>
-/// <item>after <see cref="WindowingOptions.IdleTimeout"/> without events the watermark follows the clock
-/// (<c>now − delay</c>), so an idle partition's last windows still close.</item>
+/// <item>once the partition is caught up (nothing left to read) and has had no event for
+/// <see cref="WindowingOptions.IdleTimeout"/>, its event time advances with the clock from the last event
+/// (<c>max event time + idle time − delay</c>), so an idle partition's last windows still close.</item>
 /// </list>
 /// Single-threaded: one lane owns it. No allocation per event once a window exists.
 /// </summary>
@@ -88,12 +89,31 @@ internal sealed class PartitionWindows
         return true;
     }
 
-    /// <summary>Advances an idle partition's watermark with the clock (<c>now − delay</c>).</summary>
-    public void AdvanceWatermark(DateTime nowUtc)
+    /// <summary>
+    /// Advances the watermark of an idle partition: one that is caught up and has had no event for the idle timeout.
+    /// </summary>
+    /// <param name="caughtUp">
+    /// Whether the partition has nothing left to read. A partition with a backlog is never idle, however long its
+    /// events take to arrive (a restart behind thousands of messages of other partitions): advancing it would make
+    /// its own backlog late.
+    /// </param>
+    /// <remarks>
+    /// The advance is relative to the last event time, not to the wall clock: replayed or historical data whose
+    /// event times lie far behind the clock still closes its last windows, and data that follows a pause is late
+    /// only if it is older than the pause explains.
+    /// </remarks>
+    public void AdvanceIdle(bool caughtUp)
     {
-        if (_timeProvider.GetElapsedTime(_lastEventAt) >= _idleTimeout)
+        if (!caughtUp)
         {
-            RaiseWatermark(nowUtc.Ticks - _delayTicks);
+            _lastEventAt = _timeProvider.GetTimestamp(); // idleness counts from the moment there is nothing to read
+            return;
+        }
+
+        var idle = _timeProvider.GetElapsedTime(_lastEventAt);
+        if (_maxEventTicks != None && idle >= _idleTimeout)
+        {
+            RaiseWatermark(_maxEventTicks + idle.Ticks - _delayTicks);
         }
     }
 

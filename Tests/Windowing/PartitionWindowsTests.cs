@@ -88,7 +88,7 @@ public sealed class PartitionWindowsTests
     }
 
     [Fact]
-    public void AdvanceWatermark_IdlePartition_FollowsTheClockAndClosesTheLastWindows()
+    public void AdvanceIdle_CaughtUpPartition_AdvancesFromTheLastEventAndClosesTheLastWindows()
     {
         var sut = new PartitionWindows(_options, _clock);
         var closed = new List<WindowAggregate>();
@@ -96,16 +96,48 @@ public sealed class PartitionWindowsTests
 
         // Not idle yet: the clock does not move the watermark.
         _clock.Advance(TimeSpan.FromSeconds(29));
-        sut.AdvanceWatermark(_clock.GetUtcNow().UtcDateTime);
+        sut.AdvanceIdle(caughtUp: true);
         Assert.Equal(s_t0.AddSeconds(-4), sut.Watermark);
 
-        // Idle: watermark = now - delay, far past the window's end.
+        // Idle: watermark = last event time + idle time - delay, past the window's end.
         _clock.Advance(TimeSpan.FromSeconds(1));
-        sut.AdvanceWatermark(_clock.GetUtcNow().UtcDateTime);
+        sut.AdvanceIdle(caughtUp: true);
         sut.DrainClosed(closed);
 
-        Assert.Equal(_clock.GetUtcNow().UtcDateTime.AddSeconds(-5), sut.Watermark);
+        Assert.Equal(s_t0.AddSeconds(1 + 30 - 5), sut.Watermark);
         Assert.Single(closed);
+    }
+
+    [Fact]
+    public void AdvanceIdle_PartitionWithBacklog_NeverAdvancesAndRestartsTheIdleClock()
+    {
+        var sut = new PartitionWindows(_options, _clock);
+        var closed = new List<WindowAggregate>();
+        sut.Add(At(1));
+
+        // Slow to deliver but not idle: messages are waiting.
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        sut.AdvanceIdle(caughtUp: false);
+        Assert.Equal(s_t0.AddSeconds(-4), sut.Watermark);
+
+        // Caught up: idleness counts from now, not from the last event.
+        _clock.Advance(TimeSpan.FromSeconds(29));
+        sut.AdvanceIdle(caughtUp: true);
+        sut.DrainClosed(closed);
+
+        Assert.Equal(s_t0.AddSeconds(-4), sut.Watermark);
+        Assert.Empty(closed);
+    }
+
+    [Fact]
+    public void AdvanceIdle_NoEventEver_LeavesTheWatermarkUnset()
+    {
+        var sut = new PartitionWindows(_options, _clock);
+
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        sut.AdvanceIdle(caughtUp: true);
+
+        Assert.Null(sut.Watermark);
     }
 
     [Fact]
