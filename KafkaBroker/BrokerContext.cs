@@ -21,7 +21,10 @@ internal sealed class BrokerContext(
     public string AdvertisedHost { get; } = options.ResolveAdvertisedHost();
 
     /// <summary>The port actually bound (differs from the option when it was 0).</summary>
-    public int AdvertisedPort { get; } = boundPort;
+    public int BoundPort { get; } = boundPort;
+
+    /// <summary>Port clients are told to connect to: the bound one unless a mapping is configured.</summary>
+    public int AdvertisedPort { get; } = options.AdvertisedPort ?? boundPort;
 
     public string ClusterId { get; } = "pipeline-embedded-kafka";
 

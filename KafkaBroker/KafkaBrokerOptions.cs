@@ -22,6 +22,12 @@ public sealed class KafkaBrokerOptions
     /// (or 127.0.0.1 when listening on all interfaces).</summary>
     public string? AdvertisedHost { get; set; }
 
+    /// <summary>
+    /// Port given to clients in metadata and coordinator answers (default: the bound port). Set it when clients
+    /// reach the broker through a port mapping or a proxy.
+    /// </summary>
+    public int? AdvertisedPort { get; set; }
+
     /// <summary>Node id of this single broker, also the controller and group coordinator.</summary>
     [Range(0, int.MaxValue)]
     public int NodeId { get; set; } = 1;

@@ -35,7 +35,7 @@ public sealed class KafkaBrokerServer : IAsyncDisposable
     }
 
     /// <summary>The port the broker listens on (the real one when the options asked for port 0).</summary>
-    public int Port => Context.AdvertisedPort;
+    public int Port => Context.BoundPort;
 
     /// <summary>What clients put in <c>bootstrap.servers</c>.</summary>
     public string BootstrapServers => $"{Context.AdvertisedHost}:{Context.AdvertisedPort}";

@@ -16,6 +16,8 @@ internal sealed class ApiVersionsHandler(HandlerRegistry registry) : IRequestHan
 
     public short MaxVersion => 3;
 
+    public short FirstFlexibleVersion => 3;
+
     public ValueTask<bool> HandleAsync(RequestContext context, KafkaReader request, KafkaWriter response, CancellationToken cancellationToken)
     {
         var version = context.Version;

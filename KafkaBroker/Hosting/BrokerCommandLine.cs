@@ -10,6 +10,7 @@ internal static class BrokerCommandLine
         var port = new Option<int>("--port") { Description = "Port to listen on (0 = any free port).", DefaultValueFactory = _ => 9092 };
         var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
         var advertisedHost = new Option<string?>("--advertised-host") { Description = "Host name given to clients in metadata (default: the listen address)." };
+        var advertisedPort = new Option<int?>("--advertised-port") { Description = "Port given to clients in metadata (default: the bound port)." };
         var dataDir = new Option<string?>("--data-dir") { Description = "Persist topics and committed offsets here (default: memory only)." };
         var partitions = new Option<int>("--partitions") { Description = "Partitions of auto-created topics.", DefaultValueFactory = _ => 1 };
         var noAutoCreate = new Option<bool>("--no-auto-create") { Description = "Refuse to auto-create topics on produce or metadata requests." };
@@ -18,7 +19,7 @@ internal static class BrokerCommandLine
 
         var command = new RootCommand("Pipeline's embedded single-node Kafka-protocol broker (development and tests only).")
         {
-            port, host, advertisedHost, dataDir, partitions, noAutoCreate, topics, syncWrites,
+            port, host, advertisedHost, advertisedPort, dataDir, partitions, noAutoCreate, topics, syncWrites,
         };
         command.SetAction((result, cancellationToken) =>
         {
@@ -27,6 +28,7 @@ internal static class BrokerCommandLine
                 Port = result.GetValue(port),
                 Host = result.GetValue(host)!,
                 AdvertisedHost = result.GetValue(advertisedHost),
+                AdvertisedPort = result.GetValue(advertisedPort),
                 DataDirectory = result.GetValue(dataDir),
                 DefaultPartitions = result.GetValue(partitions),
                 AutoCreateTopics = !result.GetValue(noAutoCreate),

@@ -159,7 +159,8 @@ internal sealed class ClientConnection(
             return false;
         }
 
-        if (header.ApiKey == ApiKey.ApiVersions && header.ApiVersion >= 3)
+        var flexible = header.ApiVersion >= handler.FirstFlexibleVersion;
+        if (flexible)
         {
             request.SkipTaggedFields(); // request header v2
         }
@@ -168,6 +169,12 @@ internal sealed class ClientConnection(
         response.Reset();
         var sizePosition = response.ReserveInt32();
         response.WriteInt32(header.CorrelationId);
+        if (flexible && header.ApiKey != ApiKey.ApiVersions)
+        {
+            // Response header v1. ApiVersions always answers with header v0, so that a client can read
+            // the answer whatever version it guessed.
+            response.WriteEmptyTaggedFields();
+        }
         var context = new RequestContext(header, clientHost, Id, broker);
         if (!await handler.HandleAsync(context, request, response, cancellationToken))
         {

@@ -56,6 +56,15 @@ public sealed class KafkaWriter : IBufferWriter<byte>, IDisposable
         Encoding.UTF8.GetBytes(value, Reserve(byteCount));
     }
 
+    /// <summary>A compact (uvarint length+1) non-null string (flexible versions).</summary>
+    public void WriteCompactString(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var byteCount = Encoding.UTF8.GetByteCount(value);
+        WriteUnsignedVarint((uint)byteCount + 1);
+        Encoding.UTF8.GetBytes(value, Reserve(byteCount));
+    }
+
     /// <summary>Classic (int32-length) bytes; null is written as length -1.</summary>
     public void WriteBytes(ReadOnlySpan<byte> value)
     {
