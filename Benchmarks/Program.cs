@@ -1,8 +1,10 @@
 using System.CommandLine;
+using Pipeline.Benchmarks.Broker;
 using Pipeline.Benchmarks.Pipeline;
 
 var root = new RootCommand("Pipeline benchmarks (run with -c Release).")
 {
+    BrokerBenchmarkCommand.Create(),
     PipelineBenchmarkCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
