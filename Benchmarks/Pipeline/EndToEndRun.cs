@@ -56,6 +56,7 @@ internal static class EndToEndRun
         });
         listener.Start();
 
+        Directory.CreateDirectory(outputPath);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = outputPath });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {

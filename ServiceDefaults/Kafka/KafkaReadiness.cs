@@ -20,7 +20,11 @@ public static partial class KafkaReadiness
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
-        var adminConfig = new AdminClientConfig(new Dictionary<string, string>(config));
+        // The .NET client's own producer/consumer settings ("dotnet.producer.*", "dotnet.consumer.*")
+        // are refused by an AdminClient; librdkafka's settings pass through unchanged.
+        var adminConfig = new AdminClientConfig(config
+            .Where(static setting => !setting.Key.StartsWith("dotnet.", StringComparison.Ordinal))
+            .ToDictionary());
         using var admin = new AdminClientBuilder(adminConfig)
             .SetLogHandler(static (_, _) => { }) // connection refusals while waiting are expected; we log one line per attempt
             .Build();

@@ -111,7 +111,7 @@ internal sealed class StreamProcessorWorker(
                 var reason = result.Message.Value.RejectReason;
                 publisher.PublishRejected(result);
                 telemetry.Rejected.Add(1, new KeyValuePair<string, object?>(ProcessorTelemetry.Tags.Reason, reason));
-                Log.Rejected(logger, result.Topic, partition, result.Offset.Value, reason);
+                Log.Rejected(logger, _options.Topic, partition, result.Offset.Value, reason);
                 activity?.SetStatus(ActivityStatusCode.Error, reason);
                 return;
             case LaneResult.Late:
@@ -143,9 +143,9 @@ internal sealed class StreamProcessorWorker(
         // A child of the producer's span: one trace from publish to process to commit.
         var parent = TraceContextHeaders.Extract(result.Message.Headers);
         var activity = ProcessorTelemetry.ActivitySource.StartActivity(
-            ProcessorTelemetry.Spans.Process(result.Topic), ActivityKind.Consumer, parent);
+            ProcessorTelemetry.Spans.Process(_options.Topic), ActivityKind.Consumer, parent);
         activity?.SetTag(ServiceDefaults.Telemetry.PipelineTelemetry.MessagingAttributes.System, "kafka");
-        activity?.SetTag(ProcessorTelemetry.Tags.Topic, result.Topic);
+        activity?.SetTag(ProcessorTelemetry.Tags.Topic, _options.Topic);
         activity?.SetTag(ProcessorTelemetry.Tags.Partition, result.Partition.Value);
         activity?.SetTag(ServiceDefaults.Telemetry.PipelineTelemetry.MessagingAttributes.Offset, result.Offset.Value);
         activity?.SetTag(ServiceDefaults.Telemetry.PipelineTelemetry.MessagingAttributes.ConsumerGroup, _options.GroupId);
