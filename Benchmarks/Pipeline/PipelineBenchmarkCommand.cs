@@ -56,10 +56,13 @@ internal static class PipelineBenchmarkCommand
 
             if (!skipEndToEnd)
             {
-                var endToEnd = await EndToEndRun.RunAsync(corpus, partitions, Path.Combine(root, "end-to-end"), cancellationToken);
-                Print($"end-to-end: {endToEnd.Events} events through the broker in {endToEnd.Elapsed.TotalSeconds:F2} s = {endToEnd.EventsPerSecond:N0} events/s " +
+                var endToEnd = await EndToEndRun.RunAsync(corpus, partitions, drainBacklog: false, Path.Combine(root, "end-to-end"), cancellationToken);
+                Print($"end-to-end: {endToEnd.Events} events produced and processed through the broker in {endToEnd.Elapsed.TotalSeconds:F2} s = {endToEnd.EventsPerSecond:N0} events/s " +
                     $"(producing took {endToEnd.ProduceElapsed.TotalSeconds:F2} s); p99 event-to-commit {endToEnd.P99LatencyMs:F0} ms; " +
                     $"peak working set {Mb(endToEnd.PeakWorkingSet)} MB (broker, producer and processor in one process)");
+                var drain = await EndToEndRun.RunAsync(corpus, partitions, drainBacklog: true, Path.Combine(root, "backlog"), cancellationToken);
+                Print($"end-to-end backlog: {drain.Events} events already in the topic (produced in {drain.ProduceElapsed.TotalSeconds:F2} s) consumed, " +
+                    $"processed and committed in {drain.Elapsed.TotalSeconds:F2} s = {drain.EventsPerSecond:N0} events/s; peak working set {Mb(drain.PeakWorkingSet)} MB");
             }
 
             if (memoryEvents > 0)
