@@ -1,6 +1,7 @@
 using Pipeline.Producer.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.ListenOnLoopbackUnlessConfigured();
 builder.AddServiceDefaults();
 builder.AddEventProducer();
 

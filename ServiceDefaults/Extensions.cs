@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -92,6 +93,25 @@ public static class Extensions
     /// every environment: the services hold no secrets in their health output, and compose and
     /// Kubernetes probes need them outside Development too.
     /// </summary>
+    /// <summary>
+    /// The health endpoints listen on loopback, on any free port, unless the host is told where:
+    /// <c>ASPNETCORE_URLS</c> or <c>URLS</c> (Aspire in run mode), <c>HTTP_PORTS</c> (Aspire's compose
+    /// output and the .NET container images). Loopback by default, reachable when deployed.
+    /// </summary>
+    public static WebApplicationBuilder ListenOnLoopbackUnlessConfigured(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var configuration = builder.Configuration;
+        if (string.IsNullOrWhiteSpace(configuration["urls"])
+            && string.IsNullOrWhiteSpace(configuration["http_ports"])
+            && string.IsNullOrWhiteSpace(configuration["https_ports"]))
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+        }
+
+        return builder;
+    }
+
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);

@@ -7,6 +7,7 @@ if (OutputCommands.Handles(args))
 }
 
 var builder = WebApplication.CreateBuilder(args);
+builder.ListenOnLoopbackUnlessConfigured();
 builder.AddServiceDefaults();
 builder.AddStreamProcessor();
 

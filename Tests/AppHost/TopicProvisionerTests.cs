@@ -1,0 +1,87 @@
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using Microsoft.Extensions.Logging;
+using Pipeline.AppHost.Topology;
+using Pipeline.KafkaBroker;
+using Pipeline.Tests.Kafka.Faults;
+
+namespace Pipeline.Tests.AppHost;
+
+/// <summary>The AppHost's run-mode topic creation, against the embedded broker with the real AdminClient.</summary>
+public sealed class TopicProvisionerTests : IAsyncLifetime
+{
+    private readonly CapturingLoggerProvider _logs = new();
+    private KafkaBrokerServer _broker = null!;
+
+    public async ValueTask InitializeAsync() =>
+        _broker = await KafkaBrokerServer.StartAsync(new KafkaBrokerOptions { Port = 0, AutoCreateTopics = false },
+            cancellationToken: TestContext.Current.CancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _broker.DisposeAsync();
+        _logs.Dispose();
+    }
+
+    [Fact]
+    public async Task EnsureTopics_OnAnEmptyBroker_CreatesEachWithItsPartitionCount()
+    {
+        // Arrange
+        var settings = new PipelineSettings { Topic = "orders", TopicPartitions = 5 };
+
+        // Act
+        var outcomes = await TopicProvisioner.EnsureTopicsAsync(_broker.BootstrapServers, settings.Topics, Logger(), TestContext.Current.CancellationToken);
+
+        // Assert
+        Assert.All(outcomes, static outcome => Assert.True(outcome.Created));
+        Assert.Equal(
+            new Dictionary<string, int> { ["orders"] = 5, ["orders.windows"] = 5, ["orders.dlq"] = 1 },
+            PartitionCounts());
+    }
+
+    [Fact]
+    public async Task EnsureTopics_Twice_KeepsTheTopicsAndSaysTheyExist()
+    {
+        // Arrange
+        var settings = new PipelineSettings { Topic = "orders", TopicPartitions = 2 };
+        await TopicProvisioner.EnsureTopicsAsync(_broker.BootstrapServers, settings.Topics, Logger(), TestContext.Current.CancellationToken);
+
+        // Act
+        var outcomes = await TopicProvisioner.EnsureTopicsAsync(_broker.BootstrapServers, settings.Topics, Logger(), TestContext.Current.CancellationToken);
+
+        // Assert
+        Assert.All(outcomes, static outcome => Assert.False(outcome.Created));
+        Assert.Equal(2, PartitionCounts()["orders"]);
+        Assert.Contains(_logs.Entries, static e => e.Message == "Topic orders already exists with 2 partition(s)");
+    }
+
+    [Fact]
+    public async Task EnsureTopics_ExistingTopicWithOtherPartitionCount_KeepsItAndWarns()
+    {
+        // Arrange
+        using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _broker.BootstrapServers }).Build())
+        {
+            await admin.CreateTopicsAsync([new TopicSpecification { Name = "orders", NumPartitions = 1, ReplicationFactor = 1 }]);
+        }
+
+        var settings = new PipelineSettings { Topic = "orders", TopicPartitions = 4 };
+
+        // Act
+        var outcomes = await TopicProvisioner.EnsureTopicsAsync(_broker.BootstrapServers, settings.Topics, Logger(), TestContext.Current.CancellationToken);
+
+        // Assert
+        Assert.Equal(new TopicOutcome("orders", Created: false, Partitions: 1), outcomes[0]);
+        Assert.True(outcomes[1].Created);
+        Assert.Contains(_logs.Entries, static e => e.Level == LogLevel.Warning && e.Message.Contains("orders already exists with 1 partition(s), not the 4 configured", StringComparison.Ordinal));
+    }
+
+    private ILogger Logger() => _logs.CreateLogger("topics");
+
+    private Dictionary<string, int> PartitionCounts()
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _broker.BootstrapServers }).Build();
+        return admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics
+            .Where(static t => t.Error.Code == ErrorCode.NoError)
+            .ToDictionary(static t => t.Topic, static t => t.Partitions.Count);
+    }
+}
