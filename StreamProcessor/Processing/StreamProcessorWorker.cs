@@ -56,6 +56,7 @@ internal sealed class StreamProcessorWorker(
         Log.Started(logger, _options.Topic, _options.GroupId);
         _lastLiveUpdate = timeProvider.GetTimestamp();
         var sinceTriggerCheck = 0;
+        var lastTriggerCheck = timeProvider.GetTimestamp();
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -66,9 +67,15 @@ internal sealed class StreamProcessorWorker(
                     Process(result);
                 }
 
-                if (result is null || ++sinceTriggerCheck >= TriggerCheckEvery)
+                // Triggers (flush, commit, watermark, live view) run when the topic goes quiet, every
+                // TriggerCheckEvery messages under load, and at least every poll timeout when a slow,
+                // steady flow never leaves the consumer idle for a whole poll.
+                if (result is null
+                    || ++sinceTriggerCheck >= TriggerCheckEvery
+                    || timeProvider.GetElapsedTime(lastTriggerCheck) >= _options.PollTimeout)
                 {
                     sinceTriggerCheck = 0;
+                    lastTriggerCheck = timeProvider.GetTimestamp();
                     await RunTriggersAsync(consumer, stoppingToken);
                 }
             }
