@@ -13,6 +13,8 @@ namespace Pipeline.StreamProcessor.Ingest;
 /// </summary>
 internal sealed class EventDecoder(IOptions<IngestOptions> options)
 {
+    private const int MaxEscapedTimestampBytes = 256;
+
     private readonly IngestOptions _options = options.Value;
     private readonly Utf8StringCache _sources = new();
 
@@ -40,6 +42,14 @@ internal sealed class EventDecoder(IOptions<IngestOptions> options)
         }
         catch (JsonException ex)
         {
+            return DecodeResult.Reject(RejectReasons.MalformedJson, ex.Message);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // An escaped lone surrogate ("\uD800", in a field name or a string value) is valid UTF-8 and
+            // passes the reader, but unescaping it (ValueTextEquals, GetString, CopyString) throws this.
+            // Escaping the decoder, it became a ConsumeException the worker logs and skips: the message was
+            // lost instead of dead-lettered. It is not text, so it is malformed JSON.
             return DecodeResult.Reject(RejectReasons.MalformedJson, ex.Message);
         }
     }
@@ -197,7 +207,17 @@ internal sealed class EventDecoder(IOptions<IngestOptions> options)
             return DecodeResult.Reject(RejectReasons.BadTypeTimestamp, $"'ts' must be an ISO-8601 string, not {reader.TokenType}.");
         }
 
-        if (reader.ValueIsEscaped || !HasZone(reader.ValueSpan) || !reader.TryGetDateTimeOffset(out var parsed))
+        // An escaped timestamp is the same text: System.Text.Json's default encoder writes "+02:00" as
+        // "\u002B02:00". Unescape it (bounded: the reader parses escaped dates only up to 252 bytes) before
+        // looking for the zone, rather than rejecting a valid event as bad_timestamp.
+        Span<byte> unescaped = stackalloc byte[MaxEscapedTimestampBytes];
+        scoped ReadOnlySpan<byte> text = reader.ValueSpan;
+        if (reader.ValueIsEscaped)
+        {
+            text = text.Length <= MaxEscapedTimestampBytes ? unescaped[..reader.CopyString(unescaped)] : [];
+        }
+
+        if (!HasZone(text) || !reader.TryGetDateTimeOffset(out var parsed))
         {
             return DecodeResult.Reject(RejectReasons.BadTimestamp,
                 "'ts' must be ISO-8601 with a zone, e.g. 2026-01-01T12:00:00Z or 2026-01-01T14:00:00+02:00.");

@@ -23,6 +23,12 @@ internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, Proce
     public const string OffsetHeader = "dlq.origin.offset";
     public const string TimestampHeader = "dlq.origin.timestamp";
 
+    /// <summary>Set only when the dead letter carries a prefix of the value: the original value's length in bytes.</summary>
+    public const string OriginalSizeHeader = "dlq.original.size";
+
+    /// <summary>How much of a value too large to dead-letter whole is kept (the decoder rejects far smaller ones).</summary>
+    public const int TruncatedValueBytes = 64 * 1024;
+
     private readonly string _deadLetterTopic = options.ResolvedDeadLetterTopic;
     private readonly string _windowsTopic = options.ResolvedWindowsTopic;
     private readonly ArrayBufferWriter<byte> _json = new(256);
@@ -53,7 +59,20 @@ internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, Proce
             Value = value.OriginalBytes ?? [],
             Headers = headers,
         };
-        Produce(_deadLetterTopic, message);
+        try
+        {
+            Produce(_deadLetterTopic, message);
+        }
+        catch (ProduceException<byte[]?, byte[]> ex) when (ex.Error.Code == ErrorCode.MsgSizeTooLarge)
+        {
+            // The topic accepted a value up to the broker's limit (Kafka's default 1,048,588 bytes), but this
+            // producer refuses messages above its message.max.bytes (librdkafka's default 1,000,000) and the
+            // dead letter adds headers. Rethrown, it stopped the processor, and the checkpoint never passed the
+            // message: a poison pill on every restart. Dead-letter a prefix instead, with the original size.
+            headers.Add(OriginalSizeHeader, Encoding.UTF8.GetBytes(message.Value.Length.ToString(CultureInfo.InvariantCulture)));
+            message.Value = message.Value[..Math.Min(message.Value.Length, TruncatedValueBytes)];
+            Produce(_deadLetterTopic, message);
+        }
     }
 
     public void PublishWindows(IReadOnlyList<WindowAggregate> closed)

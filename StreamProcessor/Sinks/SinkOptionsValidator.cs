@@ -11,6 +11,9 @@ internal sealed class SinkOptionsValidator : IValidateOptions<SinkOptions>
 {
     private const string Prefix = SinkOptions.SectionName + ":";
 
+    /// <summary>255 bytes per folder name, less the <c>run_</c> prefix.</summary>
+    public const int MaxRunIdLength = 255 - 4;
+
     public ValidateOptionsResult Validate(string? name, SinkOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -55,6 +58,13 @@ internal sealed class SinkOptionsValidator : IValidateOptions<SinkOptions>
         if (runId is "." or "..")
         {
             failures.Add($"{Setting} must not be '.' or '..'.");
+        }
+
+        // run_<RunId> is one folder name, and file systems cap a name at 255 bytes (ASCII here): a longer id
+        // passed this check and failed only when the first batch was written, not at start.
+        if (runId.Length > MaxRunIdLength)
+        {
+            failures.Add($"{Setting} is {runId.Length} characters long; the limit is {MaxRunIdLength} (run_<RunId> must fit in one folder name).");
         }
     }
 
