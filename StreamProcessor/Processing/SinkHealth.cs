@@ -12,13 +12,15 @@ internal sealed class SinkHealth : IHealthCheck
 
     public bool IsFailing => _failure is not null;
 
-    /// <summary>Records a failure; returns true when it is new (so it is logged once, not per retry).</summary>
+    /// <summary>
+    /// Records a failure; returns true only when it starts an outage, so it is logged once, not per
+    /// retry and not once per partition (each partition's error names its own file).
+    /// </summary>
     public bool ReportFailure(Exception exception)
     {
-        var message = exception.Message;
         var previous = _failure;
-        _failure = message;
-        return previous != message;
+        _failure = exception.Message;
+        return previous is null;
     }
 
     /// <summary>Records a successful commit; returns true when it ends a failure.</summary>
