@@ -154,6 +154,36 @@ public sealed class SecretRedactionTests : IAsyncLifetime
         AssertNoSecret("spans and metrics", telemetry.ToString());
     }
 
+    [Fact]
+    public async Task ProducerProcess_AtDebugLevelWithSaslPassword_NeverPrintsIt()
+    {
+        // Arrange: the real process and its console logger, everything at Debug (librdkafka included).
+        using var producer = ServiceProcess.Start("Producer", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__kafka"] = _broker.BootstrapServers,
+            ["Pipeline__Producer__Topic"] = _topic,
+            ["Pipeline__Producer__StartupBackoff"] = "00:00:00.200",
+            ["Pipeline__Producer__MaxStartupBackoff"] = "00:00:00.500",
+            ["Kafka__Producer__security.protocol"] = "SASL_PLAINTEXT",
+            ["Kafka__Producer__sasl.mechanism"] = "PLAIN",
+            ["Kafka__Producer__sasl.username"] = "pipeline",
+            ["Kafka__Producer__sasl.password"] = ProducerSecret,
+            ["Kafka__Producer__debug"] = "security,broker,conf",
+            ["Logging__LogLevel__Default"] = "Debug",
+        });
+
+        // Act
+        await Task.Delay(TimeSpan.FromSeconds(4), TestContext.Current.CancellationToken);
+        var exitCode = await producer.TerminateAsync(TimeSpan.FromSeconds(30));
+
+        // Assert
+        var output = producer.Output;
+        Assert.True(exitCode == 0, $"Exit code {exitCode}. Output:\n{output}");
+        Assert.Contains("sasl.password=***", output, StringComparison.Ordinal); // the config was printed, masked
+        Assert.Contains("SASL", output, StringComparison.Ordinal); // and the authentication failure reported
+        AssertNoSecret("process output", output);
+    }
+
     private static void AssertNoSecret(string where, string text)
     {
         foreach (var secret in new[] { ProducerSecret, ConsumerSecret })
