@@ -29,4 +29,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 7, EventName = "ClientError", Level = LogLevel.Warning,
         Message = "Kafka client: {Reason} (fatal: {IsFatal})")]
     public static partial void ClientError(ILogger logger, string reason, bool isFatal);
+
+    [LoggerMessage(EventId = 8, EventName = "BrokersDown", Level = LogLevel.Warning,
+        Message = "Lost the connection to every Kafka broker; messages wait in the client and are retried")]
+    public static partial void BrokersDown(ILogger logger);
+
+    [LoggerMessage(EventId = 9, EventName = "BrokersReconnected", Level = LogLevel.Information,
+        Message = "Reconnected to Kafka: deliveries resumed")]
+    public static partial void BrokersReconnected(ILogger logger);
 }

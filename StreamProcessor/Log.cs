@@ -74,4 +74,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 18, EventName = "WindowUpdate", Level = LogLevel.Information,
         Message = "{Table}")]
     public static partial void WindowUpdate(ILogger logger, string table);
+
+    [LoggerMessage(EventId = 19, EventName = "BrokersDown", Level = LogLevel.Warning,
+        Message = "Lost the connection to every Kafka broker; consumption resumes from the checkpoints when it returns")]
+    public static partial void BrokersDown(ILogger logger);
+
+    [LoggerMessage(EventId = 20, EventName = "BrokersReconnected", Level = LogLevel.Information,
+        Message = "Reconnected to Kafka: consuming again")]
+    public static partial void BrokersReconnected(ILogger logger);
 }

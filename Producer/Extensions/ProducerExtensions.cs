@@ -35,13 +35,22 @@ public static class ProducerExtensions
         builder.Services.AddSingleton<IValidateOptions<ProducerOptions>, ProducerOptionsValidator>();
 
         builder.Services.AddSingleton(_ => CreateProducerConfig(configuration));
+        builder.Services.AddSingleton<BrokerAvailability>();
         builder.Services.AddSingleton(services =>
         {
             var logger = services.GetRequiredService<ILogger<EventPublisher>>();
             var config = services.GetRequiredService<ProducerConfig>();
+            var availability = services.GetRequiredService<BrokerAvailability>();
             Log.ClientConfig(logger, KafkaClientConfiguration.Describe(config));
             return new ProducerBuilder<string, byte[]>(config)
-                .SetErrorHandler((_, error) => Log.ClientError(logger, error.Reason, error.IsFatal))
+                .SetErrorHandler((_, error) =>
+                {
+                    Log.ClientError(logger, error.Reason, error.IsFatal);
+                    if (availability.ReportError(error))
+                    {
+                        Log.BrokersDown(logger);
+                    }
+                })
                 .SetLogHandler((_, _) => { }) // client chatter is summarised by the error handler
                 .Build();
         });

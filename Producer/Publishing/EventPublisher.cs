@@ -20,6 +20,7 @@ internal sealed class EventPublisher(
     ProducerConfig producerConfig,
     IOptions<ProducerOptions> options,
     ProducerTelemetry telemetry,
+    BrokerAvailability availability,
     TimeProvider timeProvider,
     IHostApplicationLifetime lifetime,
     ILogger<EventPublisher> logger) : BackgroundService
@@ -134,6 +135,11 @@ internal sealed class EventPublisher(
         }
 
         Interlocked.Increment(ref _delivered);
+        if (availability.ReportSuccess())
+        {
+            Log.BrokersReconnected(logger);
+        }
+
         telemetry.Sent.Add(1, tags);
         var latency = timeProvider.GetUtcNow() - report.Message.Timestamp.UtcDateTime;
         telemetry.DeliveryLatency.Record(latency.TotalMilliseconds, tags);

@@ -12,6 +12,9 @@ internal sealed class ConsumerFactory(
     EventValueDeserializer valueDeserializer,
     ILogger<ConsumerFactory> logger)
 {
+    /// <summary>Reachability of the brokers as the input consumer sees it.</summary>
+    public BrokerAvailability InputAvailability { get; } = new();
+
     public ConsumerConfig CreateConfig()
     {
         var config = new ConsumerConfig
@@ -51,7 +54,14 @@ internal sealed class ConsumerFactory(
             .SetPartitionsAssignedHandler(onAssigned)
             .SetPartitionsRevokedHandler(onRevoked)
             .SetPartitionsLostHandler(onLost)
-            .SetErrorHandler((_, error) => Log.ClientError(logger, error.Reason, error.IsFatal))
+            .SetErrorHandler((_, error) =>
+            {
+                Log.ClientError(logger, error.Reason, error.IsFatal);
+                if (InputAvailability.ReportError(error))
+                {
+                    Log.BrokersDown(logger);
+                }
+            })
             .SetLogHandler((_, _) => { }) // connection chatter is summarised by the error handler
             .Build();
     }

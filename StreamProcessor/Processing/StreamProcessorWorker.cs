@@ -64,6 +64,11 @@ internal sealed class StreamProcessorWorker(
                 var result = Consume(consumer);
                 if (result is { IsPartitionEOF: false, Message: not null })
                 {
+                    if (consumers.InputAvailability.ReportSuccess())
+                    {
+                        Log.BrokersReconnected(logger);
+                    }
+
                     Process(result);
                 }
 

@@ -10,24 +10,30 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider
 
     public IReadOnlyCollection<(LogLevel Level, string Message)> Entries => _entries;
 
-    public ILogger CreateLogger(string categoryName) => new CapturingLogger(_entries);
+    /// <summary>The lowest level kept; Information unless a test needs Debug lines too.</summary>
+    public LogLevel MinimumLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>Appends the exception (message and stack) to the line, as a console logger prints it.</summary>
+    public bool IncludeExceptions { get; init; }
+
+    public ILogger CreateLogger(string categoryName) => new CapturingLogger(_entries, MinimumLevel, IncludeExceptions);
 
     public void Dispose()
     {
     }
 
-    private sealed class CapturingLogger(ConcurrentQueue<(LogLevel, string)> entries) : ILogger
+    private sealed class CapturingLogger(ConcurrentQueue<(LogLevel, string)> entries, LogLevel minimumLevel, bool includeExceptions) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= minimumLevel && logLevel != LogLevel.None;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             if (IsEnabled(logLevel))
             {
-                entries.Enqueue((logLevel, formatter(state, exception)));
+                entries.Enqueue((logLevel, exception is null || !includeExceptions ? formatter(state, exception) : formatter(state, exception) + Environment.NewLine + exception));
             }
         }
     }

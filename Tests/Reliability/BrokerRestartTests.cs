@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Pipeline.KafkaBroker;
+using Pipeline.Producer.Publishing;
+using Pipeline.Tests.Kafka.Faults;
+using Pipeline.Tests.Pipeline;
+
+namespace Pipeline.Tests.Reliability;
+
+/// <summary>
+/// The broker goes away mid-run and comes back on the same address with the same data: the
+/// Producer (idempotent, unlimited delivery timeout) loses and duplicates nothing it was told was
+/// delivered, the StreamProcessor resumes from its checkpoints and writes every event exactly once,
+/// and both services say that they lost the brokers and that they reconnected.
+/// </summary>
+[Trait("Category", "Long")]
+public sealed class BrokerRestartTests : IAsyncLifetime
+{
+    private const int Events = 1_600;
+    private const int Partitions = 3;
+    private readonly string _root = Directory.CreateTempSubdirectory("pipeline-restart-").FullName;
+    private readonly string _topic = "restart-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly int _port = FreePort();
+    private KafkaBrokerServer? _broker;
+
+    private string DataDirectory => Path.Combine(_root, "kafka");
+
+    private string OutputPath => Path.Combine(_root, "output");
+
+    private string BootstrapServers => "127.0.0.1:" + _port.ToString(CultureInfo.InvariantCulture);
+
+    public async ValueTask InitializeAsync() => _broker = await StartBrokerAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_broker is not null)
+        {
+            await _broker.DisposeAsync();
+        }
+
+        Directory.Delete(_root, recursive: true);
+    }
+
+    [Fact]
+    public async Task Pipeline_BrokerRestartedMidRun_EveryAcknowledgedEventExactlyOnceAndBothServicesReportTheOutage()
+    {
+        // Arrange
+        await PipelineTestKit.CreateTopicAsync(BootstrapServers, _topic, Partitions);
+        var producerLogs = new CapturingLoggerProvider();
+        var processorLogs = new CapturingLoggerProvider();
+        var producerSettings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:kafka"] = BootstrapServers,
+            ["Pipeline:Producer:Topic"] = _topic,
+            ["Pipeline:Producer:MessagesPerSecond"] = "200",
+            ["Pipeline:Producer:TotalMessages"] = Events.ToString(CultureInfo.InvariantCulture),
+            ["Pipeline:Producer:Seed"] = "42",
+            // librdkafka's default backoff grows to 10 s: a short one keeps the test short.
+            ["Kafka:Producer:reconnect.backoff.max.ms"] = "500",
+        };
+        var processorSettings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:kafka"] = BootstrapServers,
+            ["Pipeline:Processor:Topic"] = _topic,
+            ["Pipeline:Processor:GroupId"] = "group-" + _topic,
+            ["Pipeline:Output:OutputPath"] = OutputPath,
+            ["Pipeline:Output:RunId"] = "restart",
+            ["Pipeline:Output:TriggerInterval"] = "00:00:00.200",
+            ["Pipeline:Windowing:WindowSize"] = "00:00:01",
+            // Events created while the broker is away arrive seconds late: keep them inside the watermark.
+            ["Pipeline:Windowing:WatermarkDelay"] = "00:00:08",
+            ["Pipeline:Windowing:IdleTimeout"] = "00:00:01",
+            ["Kafka:Consumer:reconnect.backoff.max.ms"] = "500",
+            ["Kafka:Consumer:session.timeout.ms"] = "6000",
+            ["Kafka:Consumer:heartbeat.interval.ms"] = "500",
+            ["Kafka:Producer:reconnect.backoff.max.ms"] = "500",
+        };
+        var cancellation = TestContext.Current.CancellationToken;
+        await using var producer = ServiceHosts.BuildProducer(_root, producerSettings, services => Capture(services, producerLogs));
+        await using var processor = ServiceHosts.BuildStreamProcessor(_root, processorSettings, services => Capture(services, processorLogs));
+        var publisher = producer.Services.GetRequiredService<EventPublisher>();
+        await processor.StartAsync(cancellation);
+        await producer.StartAsync(cancellation);
+        await WaitUntilAsync(() => publisher.Delivered >= 400, TimeSpan.FromSeconds(30), "400 deliveries before the restart");
+
+        // Act: the broker goes away for two seconds, then comes back on the same port and data.
+        await _broker!.DisposeAsync();
+        _broker = null;
+        var deliveredBeforeStop = publisher.Delivered;
+        await Task.Delay(TimeSpan.FromSeconds(2), cancellation);
+        _broker = await StartBrokerAsync();
+        await WaitUntilAsync(() => publisher.Delivered + publisher.Failed >= Events, TimeSpan.FromSeconds(45), $"{Events} deliveries");
+        await producer.StopAsync(cancellation).WaitAsync(TimeSpan.FromSeconds(30), cancellation);
+        await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "restart", BootstrapServers, _topic, Partitions, TimeSpan.FromSeconds(45), Events);
+        await processor.StopAsync(cancellation).WaitAsync(TimeSpan.FromSeconds(30), cancellation);
+
+        // Assert
+        TestContext.Current.TestOutputHelper?.WriteLine($"delivered {deliveredBeforeStop} before the stop, {publisher.Delivered} in all, {publisher.Failed} failed");
+        Assert.True(deliveredBeforeStop < Events, "The producer had finished before the broker stopped.");
+        Assert.Equal(0, publisher.Failed);
+        Assert.Equal(Events, publisher.Delivered);
+        // Exactly the acknowledged events in the topic (no loss, no duplicate), each once in Parquet,
+        // every window equal to DuckDB's recomputation.
+        PipelineTestKit.AssertExactlyOnce(BootstrapServers, _topic, Path.Combine(OutputPath, "run_restart"), Events, windowMs: 1000);
+        AssertOutageReported(producerLogs, "Reconnected to Kafka: deliveries resumed");
+        AssertOutageReported(processorLogs, "Reconnected to Kafka: consuming again");
+    }
+
+    private static void AssertOutageReported(CapturingLoggerProvider logs, string reconnected)
+    {
+        var entries = logs.Entries.ToList();
+        var all = string.Join(Environment.NewLine, entries.Select(e => $"{e.Level}: {e.Message}"));
+        var down = entries.Count(e => e.Level == LogLevel.Warning && e.Message.StartsWith("Lost the connection to every Kafka broker", StringComparison.Ordinal));
+        var up = entries.Count(e => e.Level == LogLevel.Information && e.Message == reconnected);
+        Assert.True(down >= 1, $"No outage warning. Logs:\n{all}");
+        Assert.True(up >= 1, $"No '{reconnected}'. Logs:\n{all}");
+        Assert.True(up <= down, $"More recoveries ({up}) than outages ({down}). Logs:\n{all}");
+        Assert.True(down <= 3, $"The outage was reported {down} times: flooding. Logs:\n{all}");
+    }
+
+    private static void Capture(IServiceCollection services, CapturingLoggerProvider provider)
+    {
+        services.AddSingleton<ILoggerProvider>(provider);
+        // The hosts keep Warning and above; this provider also keeps Information.
+        services.Configure<LoggerFilterOptions>(options =>
+            options.Rules.Add(new LoggerFilterRule(typeof(CapturingLoggerProvider).FullName, null, LogLevel.Information, null)));
+    }
+
+    private Task<KafkaBrokerServer> StartBrokerAsync() =>
+        KafkaBrokerServer.StartAsync(
+            new KafkaBrokerOptions { Port = _port, DataDirectory = DataDirectory },
+            cancellationToken: TestContext.Current.CancellationToken);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"No {what} within {timeout}.");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+}
