@@ -34,7 +34,7 @@ public sealed class RebalanceUnderLoadTests : IAsyncLifetime
     public async Task SecondProcessorJoinsAndLeavesMidRun_EveryEventStillWrittenExactlyOnce()
     {
         // Arrange
-        const int Events = 12_000;
+        const int Events = 20_000; // 20 s at 1,000/s: both hand-overs happen while events still flow
         await PipelineTestKit.CreateTopicAsync(_broker.BootstrapServers, _topic, partitions: 4);
         var settings = ProcessorSettings();
         await using var first = ServiceHosts.BuildStreamProcessor(_root, settings);
@@ -45,7 +45,7 @@ public sealed class RebalanceUnderLoadTests : IAsyncLifetime
             ["ConnectionStrings:kafka"] = _broker.BootstrapServers,
             ["Pipeline:Producer:Topic"] = _topic,
             ["Pipeline:Producer:TotalMessages"] = Events.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Pipeline:Producer:MessagesPerSecond"] = "1500",
+            ["Pipeline:Producer:MessagesPerSecond"] = "1000",
             ["Pipeline:Producer:Seed"] = "7",
         });
         await producer.StartAsync(TestContext.Current.CancellationToken);
