@@ -1,7 +1,4 @@
 using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
-using Pipeline.KafkaBroker;
 using Pipeline.StreamProcessor.Processing;
 
 namespace Pipeline.Tests.Pipeline;
@@ -11,31 +8,16 @@ namespace Pipeline.Tests.Pipeline;
 /// reading the Parquet output: every valid event exactly once, aggregates equal to those
 /// recomputed from the raw rows, malformed messages in the dead-letter topic.
 /// </summary>
-public sealed class PipelineEndToEndTests : IAsyncLifetime
+public sealed class PipelineEndToEndTests() : BrokerRunTest("e2e", defaultPartitions: 3)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
-    private readonly string _root = Directory.CreateTempSubdirectory("pipeline-e2e-").FullName;
-    private readonly string _topic = "events-" + Guid.NewGuid().ToString("N")[..8];
-    private KafkaBrokerServer _broker = null!;
-
-    private string OutputPath => Path.Combine(_root, "output");
-
-    public async ValueTask InitializeAsync() =>
-        _broker = await KafkaBrokerServer.StartAsync(new KafkaBrokerOptions { Port = 0, DefaultPartitions = 3 },
-            cancellationToken: TestContext.Current.CancellationToken);
-
-    public async ValueTask DisposeAsync()
-    {
-        await _broker.DisposeAsync();
-        Directory.Delete(_root, recursive: true);
-    }
 
     [Fact]
     public async Task Pipeline_FixedCountWithMalformedMessages_WritesEveryValidEventOnceAndDeadLettersTheRest()
     {
         // Arrange
         const int Events = 3000;
-        await PipelineTestKit.CreateTopicAsync(_broker.BootstrapServers, _topic, partitions: 3);
+        await PipelineTestKit.CreateTopicAsync(Broker.BootstrapServers, Topic, partitions: 3);
         var malformed = new (string? Key, byte[] Value)[]
         {
             ("1", Encoding.UTF8.GetBytes("not json")),
@@ -44,23 +26,23 @@ public sealed class PipelineEndToEndTests : IAsyncLifetime
             ("4", []),
             (null, Encoding.UTF8.GetBytes("""{"id":4,"value":1}""")),
         };
-        PipelineTestKit.ProduceRaw(_broker.BootstrapServers, _topic, malformed);
+        PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, malformed);
 
         // Act
-        await using (var producer = ServiceHosts.BuildProducer(_root, ProducerSettings(Events)))
-        await using (var processor = ServiceHosts.BuildStreamProcessor(_root, ProcessorSettings("run1", "group-" + _topic)))
+        await using (var producer = ServiceHosts.BuildProducer(Root, ProducerSettings(Events)))
+        await using (var processor = ServiceHosts.BuildStreamProcessor(Root, ProcessorSettings("run1", "group-" + Topic)))
         {
             await producer.StartAsync(TestContext.Current.CancellationToken);
             await processor.StartAsync(TestContext.Current.CancellationToken);
-            await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "run1", _broker.BootstrapServers, _topic, 3, s_timeout, Events + malformed.Length);
+            await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "run1", Broker.BootstrapServers, Topic, 3, s_timeout, Events + malformed.Length);
             await processor.StopAsync(TestContext.Current.CancellationToken);
             await producer.StopAsync(TestContext.Current.CancellationToken);
         }
 
         // Assert
         AssertExactlyOnce("run1", expectedValid: Events);
-        var deadLetters = PipelineTestKit.ReadAll(_broker.BootstrapServers, _topic + ".dlq",
-            PipelineTestKit.CountPartitions(_broker.BootstrapServers, _topic + ".dlq"), s_timeout);
+        var deadLetters = PipelineTestKit.ReadAll(Broker.BootstrapServers, Topic + ".dlq",
+            PipelineTestKit.CountPartitions(Broker.BootstrapServers, Topic + ".dlq"), s_timeout);
         Assert.Equal(malformed.Length, deadLetters.Count);
         Assert.All(deadLetters, d => Assert.False(string.IsNullOrEmpty(PipelineTestKit.HeaderText(d.Message.Headers, ResultPublisher.ReasonHeader))));
         Assert.Contains(deadLetters, d => PipelineTestKit.HeaderText(d.Message.Headers, ResultPublisher.ReasonHeader) == "malformed_json");
@@ -72,24 +54,24 @@ public sealed class PipelineEndToEndTests : IAsyncLifetime
     {
         // Arrange
         const int Events = 4000;
-        await PipelineTestKit.CreateTopicAsync(_broker.BootstrapServers, _topic, partitions: 3);
-        var group = "group-" + _topic;
-        await using var producer = ServiceHosts.BuildProducer(_root, ProducerSettings(Events, rate: 2000));
+        await PipelineTestKit.CreateTopicAsync(Broker.BootstrapServers, Topic, partitions: 3);
+        var group = "group-" + Topic;
+        await using var producer = ServiceHosts.BuildProducer(Root, ProducerSettings(Events, rate: 2000));
         await producer.StartAsync(TestContext.Current.CancellationToken);
 
         // Act: the first processor stops while the producer is still publishing; a second resumes the run.
-        await using (var first = ServiceHosts.BuildStreamProcessor(_root, ProcessorSettings("restart", group)))
+        await using (var first = ServiceHosts.BuildStreamProcessor(Root, ProcessorSettings("restart", group)))
         {
             await first.StartAsync(TestContext.Current.CancellationToken);
-            await WaitUntilAsync(() => CountCommittedRows("restart") > 0, "the first processor to commit rows");
+            await PipelineTestKit.WaitUntilAsync(() => PipelineTestKit.CommittedRows(Path.Combine(OutputPath, "run_restart")) > 0, "the first processor to commit rows", s_timeout);
             await first.StopAsync(TestContext.Current.CancellationToken);
         }
 
-        var rowsBeforeRestart = CountCommittedRows("restart");
-        await using (var second = ServiceHosts.BuildStreamProcessor(_root, ProcessorSettings("restart", group)))
+        var rowsBeforeRestart = PipelineTestKit.CommittedRows(Path.Combine(OutputPath, "run_restart"));
+        await using (var second = ServiceHosts.BuildStreamProcessor(Root, ProcessorSettings("restart", group)))
         {
             await second.StartAsync(TestContext.Current.CancellationToken);
-            await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "restart", _broker.BootstrapServers, _topic, 3, s_timeout, Events);
+            await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "restart", Broker.BootstrapServers, Topic, 3, s_timeout, Events);
             await second.StopAsync(TestContext.Current.CancellationToken);
         }
 
@@ -105,21 +87,21 @@ public sealed class PipelineEndToEndTests : IAsyncLifetime
     {
         // Arrange
         const int Events = 4000;
-        await PipelineTestKit.CreateTopicAsync(_broker.BootstrapServers, _topic, partitions: 4);
-        var group = "group-" + _topic;
+        await PipelineTestKit.CreateTopicAsync(Broker.BootstrapServers, Topic, partitions: 4);
+        var group = "group-" + Topic;
         var settings = ProcessorSettings("pair", group);
-        await using var first = ServiceHosts.BuildStreamProcessor(_root, settings);
-        await using var second = ServiceHosts.BuildStreamProcessor(_root, settings);
+        await using var first = ServiceHosts.BuildStreamProcessor(Root, settings);
+        await using var second = ServiceHosts.BuildStreamProcessor(Root, settings);
         await first.StartAsync(TestContext.Current.CancellationToken);
         await second.StartAsync(TestContext.Current.CancellationToken);
-        await WaitUntilAsync(() => Lanes(first) > 0 && Lanes(second) > 0 && Lanes(first) + Lanes(second) == 4,
-            "both processors to own partitions");
-        var split = (Lanes(first), Lanes(second));
+        await PipelineTestKit.WaitUntilAsync(() => PipelineTestKit.Lanes(first) > 0 && PipelineTestKit.Lanes(second) > 0 && PipelineTestKit.Lanes(first) + PipelineTestKit.Lanes(second) == 4,
+            "both processors to own partitions", s_timeout);
+        var split = (PipelineTestKit.Lanes(first), PipelineTestKit.Lanes(second));
 
         // Act
-        await using var producer = ServiceHosts.BuildProducer(_root, ProducerSettings(Events));
+        await using var producer = ServiceHosts.BuildProducer(Root, ProducerSettings(Events));
         await producer.StartAsync(TestContext.Current.CancellationToken);
-        await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "pair", _broker.BootstrapServers, _topic, 4, s_timeout, Events);
+        await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "pair", Broker.BootstrapServers, Topic, 4, s_timeout, Events);
         await first.StopAsync(TestContext.Current.CancellationToken);
         await second.StopAsync(TestContext.Current.CancellationToken);
         await producer.StopAsync(TestContext.Current.CancellationToken);
@@ -130,38 +112,12 @@ public sealed class PipelineEndToEndTests : IAsyncLifetime
     }
 
     private void AssertExactlyOnce(string runId, int expectedValid) =>
-        PipelineTestKit.AssertExactlyOnce(_broker.BootstrapServers, _topic, Path.Combine(OutputPath, "run_" + runId), expectedValid, windowMs: 1000);
-
-    private long CountCommittedRows(string runId)
-    {
-        var events = Path.Combine(OutputPath, "run_" + runId, "events");
-        if (!Directory.Exists(events) || Directory.GetFiles(events, "*.parquet", SearchOption.AllDirectories).Length == 0)
-        {
-            return 0;
-        }
-
-        using var oracle = new DuckDbOracle(Path.Combine(OutputPath, "run_" + runId));
-        oracle.ReadEvents(out var rows);
-        return rows;
-    }
-
-    private static int Lanes(WebApplication processor) =>
-        processor.Services.GetRequiredService<StreamProcessorWorker>().Lanes.Count;
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + s_timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-    }
+        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, Path.Combine(OutputPath, "run_" + runId), expectedValid, windowMs: 1000);
 
     private Dictionary<string, string?> ProducerSettings(int events, int? rate = null) => new()
     {
-        ["ConnectionStrings:kafka"] = _broker.BootstrapServers,
-        ["Pipeline:Producer:Topic"] = _topic,
+        ["ConnectionStrings:kafka"] = Broker.BootstrapServers,
+        ["Pipeline:Producer:Topic"] = Topic,
         ["Pipeline:Producer:TotalMessages"] = events.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Pipeline:Producer:Unthrottled"] = rate is null ? "true" : "false",
         ["Pipeline:Producer:MessagesPerSecond"] = (rate ?? 5).ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -170,8 +126,8 @@ public sealed class PipelineEndToEndTests : IAsyncLifetime
 
     private Dictionary<string, string?> ProcessorSettings(string runId, string group) => new()
     {
-        ["ConnectionStrings:kafka"] = _broker.BootstrapServers,
-        ["Pipeline:Processor:Topic"] = _topic,
+        ["ConnectionStrings:kafka"] = Broker.BootstrapServers,
+        ["Pipeline:Processor:Topic"] = Topic,
         ["Pipeline:Processor:GroupId"] = group,
         ["Pipeline:Output:OutputPath"] = OutputPath,
         ["Pipeline:Output:RunId"] = runId,

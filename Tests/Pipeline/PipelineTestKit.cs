@@ -1,9 +1,14 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Pipeline.StreamProcessor.Checkpointing;
+using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.Tests.Pipeline;
@@ -189,5 +194,46 @@ internal static class PipelineTestKit
         }
 
         return false;
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails naming <paramref name="what"/> after <paramref name="timeout"/>.</summary>
+    public static Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan timeout) =>
+        WaitUntilAsync(() => Task.FromResult(condition()), what, timeout);
+
+    /// <inheritdoc cref="WaitUntilAsync(Func{bool}, string, TimeSpan)"/>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out after {timeout} waiting for {what}.");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+
+    /// <summary>Raw rows committed so far in a run folder, counted by DuckDB (0 before the first file).</summary>
+    public static long CommittedRows(string runDirectory)
+    {
+        var events = Path.Combine(runDirectory, "events");
+        if (!Directory.Exists(events) || Directory.GetFiles(events, "*.parquet", SearchOption.AllDirectories).Length == 0)
+        {
+            return 0;
+        }
+
+        using var oracle = new DuckDbOracle(runDirectory);
+        oracle.ReadEvents(out var rows);
+        return rows;
+    }
+
+    /// <summary>Partitions an in-process StreamProcessor owns right now.</summary>
+    public static int Lanes(WebApplication processor) =>
+        processor.Services.GetRequiredService<StreamProcessorWorker>().Lanes.Count;
+
+    /// <summary>A loopback port free right now, for a broker that must come back on the same address.</summary>
+    public static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pipeline.KafkaBroker;
@@ -23,7 +21,7 @@ public sealed class BrokerRestartTests : IAsyncLifetime
     private const int Partitions = 3;
     private readonly string _root = Directory.CreateTempSubdirectory("pipeline-restart-").FullName;
     private readonly string _topic = "restart-" + Guid.NewGuid().ToString("N")[..8];
-    private readonly int _port = FreePort();
+    private readonly int _port = PipelineTestKit.FreeLoopbackPort();
     private KafkaBrokerServer? _broker;
 
     private string DataDirectory => Path.Combine(_root, "kafka");
@@ -84,7 +82,7 @@ public sealed class BrokerRestartTests : IAsyncLifetime
         var publisher = producer.Services.GetRequiredService<EventPublisher>();
         await processor.StartAsync(cancellation);
         await producer.StartAsync(cancellation);
-        await WaitUntilAsync(() => publisher.Delivered >= 400, TimeSpan.FromSeconds(30), "400 deliveries before the restart");
+        await PipelineTestKit.WaitUntilAsync(() => publisher.Delivered >= 400, "400 deliveries before the restart", TimeSpan.FromSeconds(30));
 
         // Act: the broker goes away for two seconds, then comes back on the same port and data.
         await _broker!.DisposeAsync();
@@ -92,7 +90,7 @@ public sealed class BrokerRestartTests : IAsyncLifetime
         var deliveredBeforeStop = publisher.Delivered;
         await Task.Delay(TimeSpan.FromSeconds(2), cancellation);
         _broker = await StartBrokerAsync();
-        await WaitUntilAsync(() => publisher.Delivered + publisher.Failed >= Events, TimeSpan.FromSeconds(45), $"{Events} deliveries");
+        await PipelineTestKit.WaitUntilAsync(() => publisher.Delivered + publisher.Failed >= Events, $"{Events} deliveries", TimeSpan.FromSeconds(45));
         await producer.StopAsync(cancellation).WaitAsync(TimeSpan.FromSeconds(30), cancellation);
         await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "restart", BootstrapServers, _topic, Partitions, TimeSpan.FromSeconds(45), Events);
         await processor.StopAsync(cancellation).WaitAsync(TimeSpan.FromSeconds(30), cancellation);
@@ -134,20 +132,4 @@ public sealed class BrokerRestartTests : IAsyncLifetime
             new KafkaBrokerOptions { Port = _port, DataDirectory = DataDirectory },
             cancellationToken: TestContext.Current.CancellationToken);
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"No {what} within {timeout}.");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-    }
 }

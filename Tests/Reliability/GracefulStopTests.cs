@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
-using Pipeline.KafkaBroker;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.Tests.Pipeline;
@@ -17,35 +16,21 @@ namespace Pipeline.Tests.Reliability;
 /// output and its group's committed offsets agree exactly.
 /// </summary>
 [Trait("Category", "Long")]
-public sealed partial class GracefulStopTests : IAsyncLifetime
+public sealed partial class GracefulStopTests() : BrokerRunTest("stop")
 {
     /// <summary>HostOptions.ShutdownTimeout, set through the host's <c>shutdownTimeoutSeconds</c> setting.</summary>
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(20);
 
-    private readonly string _root = Directory.CreateTempSubdirectory("pipeline-stop-").FullName;
-    private readonly string _topic = "stop-" + Guid.NewGuid().ToString("N")[..8];
-    private KafkaBrokerServer _broker = null!;
-
-    private string OutputPath => Path.Combine(_root, "output");
-
-    public async ValueTask InitializeAsync() =>
-        _broker = await KafkaBrokerServer.StartAsync(new KafkaBrokerOptions { Port = 0 }, cancellationToken: TestContext.Current.CancellationToken);
-
-    public async ValueTask DisposeAsync()
-    {
-        await _broker.DisposeAsync();
-        Directory.Delete(_root, recursive: true);
-    }
 
     [Fact]
     public async Task Producer_SigtermWhilePublishing_ExitsZeroAndTopicHoldsExactlyWhatItReportedDelivered()
     {
         // Arrange
-        await PipelineTestKit.CreateTopicAsync(_broker.BootstrapServers, _topic, partitions: 3);
+        await PipelineTestKit.CreateTopicAsync(Broker.BootstrapServers, Topic, partitions: 3);
         using var producer = ServiceProcess.Start("Producer", new Dictionary<string, string>
         {
-            ["ConnectionStrings__kafka"] = _broker.BootstrapServers,
-            ["Pipeline__Producer__Topic"] = _topic,
+            ["ConnectionStrings__kafka"] = Broker.BootstrapServers,
+            ["Pipeline__Producer__Topic"] = Topic,
             ["Pipeline__Producer__MessagesPerSecond"] = "20000",
             ["Pipeline__Producer__TotalMessages"] = "100000000", // never finishes on its own
             ["Pipeline__Producer__FlushTimeout"] = "00:00:10", // inside the host's shutdown timeout
@@ -69,7 +54,7 @@ public sealed partial class GracefulStopTests : IAsyncLifetime
         var delivered = long.Parse(stopped.Groups["delivered"].Value, CultureInfo.InvariantCulture);
         Assert.Equal(0, long.Parse(stopped.Groups["failed"].Value, CultureInfo.InvariantCulture));
         Assert.Equal(0, int.Parse(stopped.Groups["undelivered"].Value, CultureInfo.InvariantCulture));
-        var messages = PipelineTestKit.ReadAll(_broker.BootstrapServers, _topic, 3, TimeSpan.FromSeconds(60));
+        var messages = PipelineTestKit.ReadAll(Broker.BootstrapServers, Topic, 3, TimeSpan.FromSeconds(60));
         TestContext.Current.TestOutputHelper?.WriteLine($"delivered {delivered}, topic holds {messages.Count}, stopped in {stopwatch.Elapsed}");
         Assert.Equal(delivered, messages.Count);
         // No duplicates: each payload carries its own event time (100 ns ticks) and value.
@@ -85,24 +70,24 @@ public sealed partial class GracefulStopTests : IAsyncLifetime
         var seed = Random.Shared.Next();
         TestContext.Current.TestOutputHelper?.WriteLine($"seed {seed}");
         var random = new Random(seed);
-        await PipelineTestKit.CreateTopicAsync(_broker.BootstrapServers, _topic, Partitions);
+        await PipelineTestKit.CreateTopicAsync(Broker.BootstrapServers, Topic, Partitions);
         var sequence = 0;
-        PipelineTestKit.ProduceRaw(_broker.BootstrapServers, _topic, Generate(random, ref sequence, 60_000));
+        PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, Generate(random, ref sequence, 60_000));
         // More keeps arriving while the processor runs, so SIGTERM lands mid-stream.
         using var stopFeeding = new CancellationTokenSource();
         var feeding = Task.Run(() =>
         {
             while (!stopFeeding.IsCancellationRequested)
             {
-                PipelineTestKit.ProduceRaw(_broker.BootstrapServers, _topic, Generate(random, ref sequence, 2_000));
+                PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, Generate(random, ref sequence, 2_000));
                 Thread.Sleep(100);
             }
         }, TestContext.Current.CancellationToken);
         using var processor = ServiceProcess.Start("StreamProcessor", new Dictionary<string, string>
         {
-            ["ConnectionStrings__kafka"] = _broker.BootstrapServers,
-            ["Pipeline__Processor__Topic"] = _topic,
-            ["Pipeline__Processor__GroupId"] = "group-" + _topic,
+            ["ConnectionStrings__kafka"] = Broker.BootstrapServers,
+            ["Pipeline__Processor__Topic"] = Topic,
+            ["Pipeline__Processor__GroupId"] = "group-" + Topic,
             ["Pipeline__Output__OutputPath"] = OutputPath,
             ["Pipeline__Output__RunId"] = "stop",
             ["Pipeline__Output__TriggerInterval"] = "00:00:00.200",
@@ -167,7 +152,7 @@ public sealed partial class GracefulStopTests : IAsyncLifetime
         var next = new long[partitions];
         for (var p = 0; p < partitions; p++)
         {
-            var checkpoint = await store.LoadAsync(_topic, p, TestContext.Current.CancellationToken);
+            var checkpoint = await store.LoadAsync(Topic, p, TestContext.Current.CancellationToken);
             next[p] = Math.Max(0, checkpoint?.NextOffset ?? 0);
         }
 
@@ -178,12 +163,12 @@ public sealed partial class GracefulStopTests : IAsyncLifetime
     {
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
         {
-            BootstrapServers = _broker.BootstrapServers,
-            GroupId = "group-" + _topic,
+            BootstrapServers = Broker.BootstrapServers,
+            GroupId = "group-" + Topic,
             EnableAutoCommit = false,
         }).Build();
         var offsets = consumer.Committed(
-            Enumerable.Range(0, partitions).Select(p => new TopicPartition(_topic, p)), TimeSpan.FromSeconds(10));
+            Enumerable.Range(0, partitions).Select(p => new TopicPartition(Topic, p)), TimeSpan.FromSeconds(10));
         return [.. offsets.OrderBy(o => o.Partition.Value).Select(o => Math.Max(0, o.Offset.Value))];
     }
 
@@ -201,9 +186,9 @@ public sealed partial class GracefulStopTests : IAsyncLifetime
 
     private async Task WaitForMessagesAsync(long minimum)
     {
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = _broker.BootstrapServers, GroupId = "watermarks" }).Build();
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = Broker.BootstrapServers, GroupId = "watermarks" }).Build();
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (Enumerable.Range(0, 3).Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition(_topic, p), TimeSpan.FromSeconds(5)).High.Value) < minimum)
+        while (Enumerable.Range(0, 3).Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition(Topic, p), TimeSpan.FromSeconds(5)).High.Value) < minimum)
         {
             Assert.True(DateTime.UtcNow < deadline, $"Fewer than {minimum} messages published within 30 s.");
             await Task.Delay(50, TestContext.Current.CancellationToken);

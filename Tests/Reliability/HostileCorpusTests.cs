@@ -3,7 +3,6 @@ using System.Text;
 using Confluent.Kafka;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.DependencyInjection;
-using Pipeline.KafkaBroker;
 using Pipeline.StreamProcessor.Ingest;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.Tests.Pipeline;
@@ -16,7 +15,7 @@ namespace Pipeline.Tests.Reliability;
 /// original bytes and key, every valid event lands in Parquet exactly once with its values, and the
 /// processor keeps going afterwards.
 /// </summary>
-public sealed class HostileCorpusTests : IAsyncLifetime
+public sealed class HostileCorpusTests() : BrokerRunTest("hostile")
 {
     private const string RunId = "hostile";
     private const string Ts = "2026-01-01T00:00:00Z";
@@ -24,28 +23,13 @@ public sealed class HostileCorpusTests : IAsyncLifetime
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(90);
     private static readonly DateTime s_start = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
-    private readonly string _root = Directory.CreateTempSubdirectory("pipeline-hostile-").FullName;
-    private readonly string _topic = "hostile-" + Guid.NewGuid().ToString("N")[..8];
-    private KafkaBrokerServer _broker = null!;
-
-    private string OutputPath => Path.Combine(_root, "output");
-
-    public async ValueTask InitializeAsync() =>
-        _broker = await KafkaBrokerServer.StartAsync(new KafkaBrokerOptions { Port = 0, DefaultPartitions = 1 },
-            cancellationToken: TestContext.Current.CancellationToken);
-
-    public async ValueTask DisposeAsync()
-    {
-        await _broker.DisposeAsync();
-        Directory.Delete(_root, recursive: true);
-    }
 
     [Fact]
     public async Task Processor_HostileCorpusBetweenValidEvents_DeadLettersEachWithItsReasonAndKeepsEveryValidEvent()
     {
         // Arrange: one partition, so "between" and "after" are offsets; a valid event before every bad one,
         // and a tail of valid events after the whole corpus.
-        await PipelineTestKit.CreateTopicAsync(_broker.BootstrapServers, _topic, partitions: 1);
+        await PipelineTestKit.CreateTopicAsync(Broker.BootstrapServers, Topic, partitions: 1);
         var bad = BadCorpus();
         var input = new List<Input>();
         var validCount = 0;
@@ -72,17 +56,17 @@ public sealed class HostileCorpusTests : IAsyncLifetime
 
         // Act: run the processor over the corpus, then give it fresh valid events to prove it is still alive.
         var later = Enumerable.Range(validCount, 20).Select(Valid).ToList();
-        await using (var processor = ServiceHosts.BuildStreamProcessor(_root, ProcessorSettings()))
+        await using (var processor = ServiceHosts.BuildStreamProcessor(Root, ProcessorSettings()))
         {
             await processor.StartAsync(TestContext.Current.CancellationToken);
-            await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, RunId, _broker.BootstrapServers, _topic, 1, s_timeout, input.Count);
+            await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, RunId, Broker.BootstrapServers, Topic, 1, s_timeout, input.Count);
 
             // Every window closed by now (the idle partition's watermark follows the clock), so the later
             // events may be late: check the aggregates against the raw rows before they arrive.
             AssertAggregatesMatchRawRows();
             input.AddRange(later);
             offsets = [.. offsets, .. Produce(later)];
-            await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, RunId, _broker.BootstrapServers, _topic, 1, s_timeout, input.Count);
+            await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, RunId, Broker.BootstrapServers, Topic, 1, s_timeout, input.Count);
 
             var worker = processor.Services.GetRequiredService<StreamProcessorWorker>();
             Assert.False(worker.ExecuteTask?.IsCompleted ?? true, $"The worker stopped: {worker.ExecuteTask?.Exception}");
@@ -97,8 +81,8 @@ public sealed class HostileCorpusTests : IAsyncLifetime
             (input[i].Reason is null ? expectedValid : expectedBad)[offsets[i]] = input[i];
         }
 
-        var deadLetters = PipelineTestKit.ReadAll(_broker.BootstrapServers, _topic + ".dlq",
-            PipelineTestKit.CountPartitions(_broker.BootstrapServers, _topic + ".dlq"), s_timeout);
+        var deadLetters = PipelineTestKit.ReadAll(Broker.BootstrapServers, Topic + ".dlq",
+            PipelineTestKit.CountPartitions(Broker.BootstrapServers, Topic + ".dlq"), s_timeout);
         Assert.Equal(bad.Count, deadLetters.Count);
         var seen = new HashSet<long>();
         foreach (var letter in deadLetters)
@@ -111,7 +95,7 @@ public sealed class HostileCorpusTests : IAsyncLifetime
                 $"{expected.Name}: reason '{PipelineTestKit.HeaderText(headers, ResultPublisher.ReasonHeader)}', expected '{expected.Reason}' " +
                 $"({PipelineTestKit.HeaderText(headers, ResultPublisher.DetailHeader)})");
             Assert.False(string.IsNullOrWhiteSpace(PipelineTestKit.HeaderText(headers, ResultPublisher.DetailHeader)), expected.Name);
-            Assert.Equal(_topic, PipelineTestKit.HeaderText(headers, ResultPublisher.TopicHeader));
+            Assert.Equal(Topic, PipelineTestKit.HeaderText(headers, ResultPublisher.TopicHeader));
             Assert.Equal("0", PipelineTestKit.HeaderText(headers, ResultPublisher.PartitionHeader));
             var original = expected.Value ?? [];
             if (original.Length > 1_000_000 - 1024)
@@ -317,7 +301,7 @@ public sealed class HostileCorpusTests : IAsyncLifetime
         var offsets = new long[messages.Count];
         using var producer = new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig
         {
-            BootstrapServers = _broker.BootstrapServers,
+            BootstrapServers = Broker.BootstrapServers,
             EnableIdempotence = true,
             Acks = Acks.All,
             MessageMaxBytes = 1_048_588, // Kafka's default limit, so the megabyte message reaches the topic
@@ -326,7 +310,7 @@ public sealed class HostileCorpusTests : IAsyncLifetime
         {
             var index = i;
             var key = messages[i].Key is { } text ? Encoding.UTF8.GetBytes(text) : null;
-            producer.Produce(_topic, new Message<byte[]?, byte[]?> { Key = key, Value = messages[i].Value }, report =>
+            producer.Produce(Topic, new Message<byte[]?, byte[]?> { Key = key, Value = messages[i].Value }, report =>
             {
                 Assert.False(report.Error.IsError, $"{messages[index].Name}: {report.Error.Reason}");
                 offsets[index] = report.Offset.Value;
@@ -365,9 +349,9 @@ public sealed class HostileCorpusTests : IAsyncLifetime
 
     private Dictionary<string, string?> ProcessorSettings() => new()
     {
-        ["ConnectionStrings:kafka"] = _broker.BootstrapServers,
-        ["Pipeline:Processor:Topic"] = _topic,
-        ["Pipeline:Processor:GroupId"] = "group-" + _topic,
+        ["ConnectionStrings:kafka"] = Broker.BootstrapServers,
+        ["Pipeline:Processor:Topic"] = Topic,
+        ["Pipeline:Processor:GroupId"] = "group-" + Topic,
         ["Pipeline:Output:OutputPath"] = OutputPath,
         ["Pipeline:Output:RunId"] = RunId,
         ["Pipeline:Output:TriggerInterval"] = "00:00:00.300",

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Pipeline.KafkaBroker;
 using Pipeline.Tests.Pipeline;
 
 namespace Pipeline.Tests.Reliability;
@@ -12,25 +11,11 @@ namespace Pipeline.Tests.Reliability;
 /// can be replayed (PIPELINE_KILL_SEED=...).
 /// </summary>
 [Trait("Category", "Long")]
-public sealed class ProcessorKillTests : IAsyncLifetime
+public sealed class ProcessorKillTests() : BrokerRunTest("kill")
 {
     private const int Events = 200_000;
     private const int Malformed = 200;
     private const int Kills = 8;
-    private readonly string _root = Directory.CreateTempSubdirectory("pipeline-kill-").FullName;
-    private readonly string _topic = "kill-" + Guid.NewGuid().ToString("N")[..8];
-    private KafkaBrokerServer _broker = null!;
-
-    private string OutputPath => Path.Combine(_root, "output");
-
-    public async ValueTask InitializeAsync() =>
-        _broker = await KafkaBrokerServer.StartAsync(new KafkaBrokerOptions { Port = 0 }, cancellationToken: TestContext.Current.CancellationToken);
-
-    public async ValueTask DisposeAsync()
-    {
-        await _broker.DisposeAsync();
-        Directory.Delete(_root, recursive: true);
-    }
 
     [Fact]
     public async Task Processor_KilledHardManyTimes_OutputHoldsEveryEventExactlyOnce()
@@ -40,7 +25,7 @@ public sealed class ProcessorKillTests : IAsyncLifetime
             ? s : Random.Shared.Next();
         TestContext.Current.TestOutputHelper?.WriteLine($"PIPELINE_KILL_SEED={seed}");
         var random = new Random(seed);
-        await PipelineTestKit.CreateTopicAsync(_broker.BootstrapServers, _topic, partitions: 3);
+        await PipelineTestKit.CreateTopicAsync(Broker.BootstrapServers, Topic, partitions: 3);
         // The input arrives while the processor is being killed, so every kill lands mid-stream.
         var input = GenerateInput(random).ToList();
         var producing = Task.Run(() => ProducePaced(input, perSecond: 8_000), TestContext.Current.CancellationToken);
@@ -64,16 +49,16 @@ public sealed class ProcessorKillTests : IAsyncLifetime
         using (var last = ServiceProcess.Start("StreamProcessor", ServiceEnvironment()))
         {
             await WaitForOutputAsync(last, "Partitions assigned");
-            await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "kill", _broker.BootstrapServers, _topic, 3, TimeSpan.FromMinutes(3), Events + Malformed);
+            await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "kill", Broker.BootstrapServers, Topic, 3, TimeSpan.FromMinutes(3), Events + Malformed);
             var exitCode = await last.TerminateAsync(TimeSpan.FromSeconds(30));
             Assert.True(exitCode == 0, $"Exit code {exitCode} after SIGTERM (seed {seed}). Output:\n{last.Output}");
         }
 
         // Assert
         Assert.True(killedMidStream >= Kills / 2, $"Only {killedMidStream} of {Kills} kills landed before the end of the input (seed {seed}).");
-        PipelineTestKit.AssertExactlyOnce(_broker.BootstrapServers, _topic, Path.Combine(OutputPath, "run_kill"), Events, windowMs: 1000);
-        var deadLetters = PipelineTestKit.ReadAll(_broker.BootstrapServers, _topic + ".dlq",
-            PipelineTestKit.CountPartitions(_broker.BootstrapServers, _topic + ".dlq"), TimeSpan.FromSeconds(60));
+        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, Path.Combine(OutputPath, "run_kill"), Events, windowMs: 1000);
+        var deadLetters = PipelineTestKit.ReadAll(Broker.BootstrapServers, Topic + ".dlq",
+            PipelineTestKit.CountPartitions(Broker.BootstrapServers, Topic + ".dlq"), TimeSpan.FromSeconds(60));
         var distinct = deadLetters.Select(d => PipelineTestKit.HeaderText(d.Message.Headers, "dlq.origin.offset") + "/" +
             PipelineTestKit.HeaderText(d.Message.Headers, "dlq.origin.partition")).Distinct().Count();
         Assert.Equal(Malformed, distinct); // at least once to the dead-letter topic: every reject is there
@@ -99,9 +84,9 @@ public sealed class ProcessorKillTests : IAsyncLifetime
 
     private Dictionary<string, string> ServiceEnvironment() => new()
     {
-        ["ConnectionStrings__kafka"] = _broker.BootstrapServers,
-        ["Pipeline__Processor__Topic"] = _topic,
-        ["Pipeline__Processor__GroupId"] = "group-" + _topic,
+        ["ConnectionStrings__kafka"] = Broker.BootstrapServers,
+        ["Pipeline__Processor__Topic"] = Topic,
+        ["Pipeline__Processor__GroupId"] = "group-" + Topic,
         ["Pipeline__Output__OutputPath"] = OutputPath,
         ["Pipeline__Output__RunId"] = "kill",
         ["Pipeline__Output__TriggerInterval"] = "00:00:00.100",
@@ -120,7 +105,7 @@ public sealed class ProcessorKillTests : IAsyncLifetime
         var started = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < input.Count; i += Chunk)
         {
-            PipelineTestKit.ProduceRaw(_broker.BootstrapServers, _topic, input.Skip(i).Take(Chunk));
+            PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, input.Skip(i).Take(Chunk));
             var due = TimeSpan.FromSeconds((i + Chunk) / (double)perSecond) - started.Elapsed;
             if (due > TimeSpan.Zero)
             {
@@ -137,7 +122,7 @@ public sealed class ProcessorKillTests : IAsyncLifetime
         long late = 0;
         for (var p = 0; p < 3; p++)
         {
-            var checkpoint = await store.LoadAsync(_topic, p, TestContext.Current.CancellationToken);
+            var checkpoint = await store.LoadAsync(Topic, p, TestContext.Current.CancellationToken);
             committed += Math.Max(0, checkpoint?.NextOffset ?? 0);
             late += checkpoint?.LateEvents ?? 0;
             TestContext.Current.TestOutputHelper?.WriteLine($"  p{p}: next {checkpoint?.NextOffset} watermark {checkpoint?.Watermark:o} max {checkpoint?.MaxEventTime:o} late {checkpoint?.LateEvents}");

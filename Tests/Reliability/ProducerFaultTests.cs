@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -33,7 +31,7 @@ public sealed class ProducerFaultTests : IAsyncDisposable
         // Arrange: a free port nothing listens on yet.
         const int Events = 4000;
         const string Topic = "events";
-        var port = FreeLoopbackPort();
+        var port = PipelineTestKit.FreeLoopbackPort();
         var bootstrap = string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{port}");
         var brokerOptions = new KafkaBrokerOptions { Port = port, DataDirectory = Path.Combine(_root, "kafka"), DefaultPartitions = 3 };
         brokerOptions.SeedTopics[Topic] = 3;
@@ -49,16 +47,16 @@ public sealed class ProducerFaultTests : IAsyncDisposable
 
         // Act: start with no broker; the broker appears, later goes away for 3 s, and comes back.
         await producer.StartAsync(TestContext.Current.CancellationToken);
-        await WaitUntilAsync(() => _logs.Entries.Any(static e => e.Level == LogLevel.Warning && e.Message.Contains("is not reachable yet", StringComparison.Ordinal)),
-            "the producer to say it is waiting for the broker");
+        await PipelineTestKit.WaitUntilAsync(() => _logs.Entries.Any(static e => e.Level == LogLevel.Warning && e.Message.Contains("is not reachable yet", StringComparison.Ordinal)),
+            "the producer to say it is waiting for the broker", TimeSpan.FromSeconds(60));
         var broker = await KafkaBrokerServer.StartAsync(brokerOptions, cancellationToken: TestContext.Current.CancellationToken);
-        await WaitUntilAsync(() => Count(bootstrap, Topic) >= Events / 4, "a quarter of the events");
+        await PipelineTestKit.WaitUntilAsync(() => Count(bootstrap, Topic) >= Events / 4, "a quarter of the events", TimeSpan.FromSeconds(60));
         await broker.DisposeAsync();
         await Task.Delay(TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken);
         broker = await KafkaBrokerServer.StartAsync(brokerOptions, cancellationToken: TestContext.Current.CancellationToken);
         await using (broker)
         {
-            await WaitUntilAsync(() => Count(bootstrap, Topic) >= Events, "every event");
+            await PipelineTestKit.WaitUntilAsync(() => Count(bootstrap, Topic) >= Events, "every event", TimeSpan.FromSeconds(60));
             await producer.StopAsync(TestContext.Current.CancellationToken);
             var stored = PipelineTestKit.ReadAll(bootstrap, Topic, 3, TimeSpan.FromSeconds(30));
 
@@ -83,20 +81,4 @@ public sealed class ProducerFaultTests : IAsyncDisposable
         return Enumerable.Range(0, 3).Sum(p => consumer.QueryWatermarkOffsets(new Confluent.Kafka.TopicPartition(topic, p), TimeSpan.FromSeconds(5)).High.Value);
     }
 
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-    }
 }

@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using Pipeline.KafkaBroker;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.Tests.Kafka.Faults;
 using Pipeline.Tests.Pipeline;
@@ -17,22 +16,10 @@ namespace Pipeline.Tests.Reliability;
 /// exceptions included), a span or a metric. The embedded broker speaks no SASL, so the clients
 /// keep failing to authenticate: the error paths log too.
 /// </summary>
-public sealed class SecretRedactionTests : IAsyncLifetime
+public sealed class SecretRedactionTests() : BrokerRunTest("secrets")
 {
     private const string ProducerSecret = "s3cr3t-PASSWORD";
     private const string ConsumerSecret = "c0nsum3r-PASSWORD";
-    private readonly string _root = Directory.CreateTempSubdirectory("pipeline-secrets-").FullName;
-    private readonly string _topic = "secrets-" + Guid.NewGuid().ToString("N")[..8];
-    private KafkaBrokerServer _broker = null!;
-
-    public async ValueTask InitializeAsync() =>
-        _broker = await KafkaBrokerServer.StartAsync(new KafkaBrokerOptions { Port = 0 }, cancellationToken: TestContext.Current.CancellationToken);
-
-    public async ValueTask DisposeAsync()
-    {
-        await _broker.DisposeAsync();
-        Directory.Delete(_root, recursive: true);
-    }
 
     [Fact]
     public async Task Services_WithSaslPasswords_PassThemToTheClientsAndNeverLogOrTraceThem()
@@ -63,8 +50,8 @@ public sealed class SecretRedactionTests : IAsyncLifetime
         };
         var producerSettings = new Dictionary<string, string?>(security)
         {
-            ["ConnectionStrings:kafka"] = _broker.BootstrapServers,
-            ["Pipeline:Producer:Topic"] = _topic,
+            ["ConnectionStrings:kafka"] = Broker.BootstrapServers,
+            ["Pipeline:Producer:Topic"] = Topic,
             ["Pipeline:Producer:MessagesPerSecond"] = "100",
             ["Pipeline:Producer:StartupBackoff"] = "00:00:00.200",
             ["Pipeline:Producer:MaxStartupBackoff"] = "00:00:00.500",
@@ -72,19 +59,19 @@ public sealed class SecretRedactionTests : IAsyncLifetime
         };
         var processorSettings = new Dictionary<string, string?>(security)
         {
-            ["ConnectionStrings:kafka"] = _broker.BootstrapServers,
-            ["Pipeline:Processor:Topic"] = _topic,
-            ["Pipeline:Processor:GroupId"] = "group-" + _topic,
+            ["ConnectionStrings:kafka"] = Broker.BootstrapServers,
+            ["Pipeline:Processor:Topic"] = Topic,
+            ["Pipeline:Processor:GroupId"] = "group-" + Topic,
             ["Pipeline:Processor:StartupBackoff"] = "00:00:00.200",
-            ["Pipeline:Output:OutputPath"] = Path.Combine(_root, "output"),
+            ["Pipeline:Output:OutputPath"] = Path.Combine(Root, "output"),
             ["Pipeline:Output:RunId"] = "secrets",
         };
         var cancellation = TestContext.Current.CancellationToken;
 
         // Act: both services try (and fail) to reach the broker for a few seconds, log their
         // client configuration and every client error.
-        await using var producer = ServiceHosts.BuildProducer(_root, producerSettings, Observe);
-        await using var processor = ServiceHosts.BuildStreamProcessor(_root, processorSettings, Observe);
+        await using var producer = ServiceHosts.BuildProducer(Root, producerSettings, Observe);
+        await using var processor = ServiceHosts.BuildStreamProcessor(Root, processorSettings, Observe);
         await producer.StartAsync(cancellation);
         await processor.StartAsync(cancellation);
         var consumers = processor.Services.GetRequiredService<ConsumerFactory>();
@@ -160,8 +147,8 @@ public sealed class SecretRedactionTests : IAsyncLifetime
         // Arrange: the real process and its console logger, everything at Debug (librdkafka included).
         using var producer = ServiceProcess.Start("Producer", new Dictionary<string, string>
         {
-            ["ConnectionStrings__kafka"] = _broker.BootstrapServers,
-            ["Pipeline__Producer__Topic"] = _topic,
+            ["ConnectionStrings__kafka"] = Broker.BootstrapServers,
+            ["Pipeline__Producer__Topic"] = Topic,
             ["Pipeline__Producer__StartupBackoff"] = "00:00:00.200",
             ["Pipeline__Producer__MaxStartupBackoff"] = "00:00:00.500",
             ["Kafka__Producer__security.protocol"] = "SASL_PLAINTEXT",
