@@ -123,20 +123,4 @@ public sealed class PipelineEndToEndTests() : BrokerRunTest("e2e", defaultPartit
         ["Pipeline:Producer:MessagesPerSecond"] = (rate ?? 5).ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Pipeline:Producer:Seed"] = "42",
     };
-
-    private Dictionary<string, string?> ProcessorSettings(string runId, string group) => new()
-    {
-        ["ConnectionStrings:kafka"] = Broker.BootstrapServers,
-        ["Pipeline:Processor:Topic"] = Topic,
-        ["Pipeline:Processor:GroupId"] = group,
-        ["Pipeline:Output:OutputPath"] = OutputPath,
-        ["Pipeline:Output:RunId"] = runId,
-        ["Pipeline:Output:TriggerInterval"] = "00:00:00.300",
-        ["Pipeline:Windowing:WindowSize"] = "00:00:01",
-        ["Pipeline:Windowing:WatermarkDelay"] = "00:00:00.500",
-        ["Pipeline:Windowing:IdleTimeout"] = "00:00:01",
-        ["Pipeline:Windowing:UpdateInterval"] = "00:00:01",
-        ["Kafka:Consumer:session.timeout.ms"] = "6000",
-        ["Kafka:Consumer:heartbeat.interval.ms"] = "500",
-    };
 }

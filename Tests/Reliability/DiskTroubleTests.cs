@@ -98,18 +98,12 @@ public sealed class DiskTroubleTests() : BrokerRunTest("disk", defaultPartitions
         return total;
     }
 
-    private Dictionary<string, string?> Settings() => new()
+    /// <summary>Quick retries, so an outage of a few seconds sees several of them.</summary>
+    private Dictionary<string, string?> Settings()
     {
-        ["ConnectionStrings:kafka"] = Broker.BootstrapServers,
-        ["Pipeline:Processor:Topic"] = Topic,
-        ["Pipeline:Processor:GroupId"] = "group-" + Topic,
-        ["Pipeline:Processor:SinkRetryBackoff"] = "00:00:00.200",
-        ["Pipeline:Processor:MaxSinkRetryBackoff"] = "00:00:00.400",
-        ["Pipeline:Output:OutputPath"] = OutputPath,
-        ["Pipeline:Output:RunId"] = "disk",
-        ["Pipeline:Output:TriggerInterval"] = "00:00:00.300",
-        ["Pipeline:Windowing:WindowSize"] = "00:00:01",
-        ["Pipeline:Windowing:WatermarkDelay"] = "00:00:00.500",
-        ["Pipeline:Windowing:IdleTimeout"] = "00:00:01",
-    };
+        var settings = ProcessorSettings("disk");
+        settings["Pipeline:Processor:SinkRetryBackoff"] = "00:00:00.200";
+        settings["Pipeline:Processor:MaxSinkRetryBackoff"] = "00:00:00.400";
+        return settings;
+    }
 }

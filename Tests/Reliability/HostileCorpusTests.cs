@@ -56,7 +56,7 @@ public sealed class HostileCorpusTests() : BrokerRunTest("hostile")
 
         // Act: run the processor over the corpus, then give it fresh valid events to prove it is still alive.
         var later = Enumerable.Range(validCount, 20).Select(Valid).ToList();
-        await using (var processor = ServiceHosts.BuildStreamProcessor(Root, ProcessorSettings()))
+        await using (var processor = ServiceHosts.BuildStreamProcessor(Root, ProcessorSettings(RunId)))
         {
             await processor.StartAsync(TestContext.Current.CancellationToken);
             await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, RunId, Broker.BootstrapServers, Topic, 1, s_timeout, input.Count);
@@ -346,22 +346,6 @@ public sealed class HostileCorpusTests() : BrokerRunTest("hostile")
 
         return rows;
     }
-
-    private Dictionary<string, string?> ProcessorSettings() => new()
-    {
-        ["ConnectionStrings:kafka"] = Broker.BootstrapServers,
-        ["Pipeline:Processor:Topic"] = Topic,
-        ["Pipeline:Processor:GroupId"] = "group-" + Topic,
-        ["Pipeline:Output:OutputPath"] = OutputPath,
-        ["Pipeline:Output:RunId"] = RunId,
-        ["Pipeline:Output:TriggerInterval"] = "00:00:00.300",
-        ["Pipeline:Windowing:WindowSize"] = "00:00:01",
-        ["Pipeline:Windowing:WatermarkDelay"] = "00:00:00.500",
-        ["Pipeline:Windowing:IdleTimeout"] = "00:00:01",
-        ["Pipeline:Windowing:UpdateInterval"] = "00:00:01",
-        ["Kafka:Consumer:session.timeout.ms"] = "6000",
-        ["Kafka:Consumer:heartbeat.interval.ms"] = "500",
-    };
 
     /// <summary>One input message: a bad one has a <paramref name="Reason"/>, a valid one the <paramref name="Event"/> expected in Parquet.</summary>
     private sealed record Input(string Name, string? Key, byte[]? Value, string? Reason, Row Event);

@@ -17,7 +17,8 @@ public sealed class RebalanceUnderLoadTests() : BrokerRunTest("rebalance", defau
         // Arrange
         const int Events = 20_000; // 20 s at 1,000/s: both hand-overs happen while events still flow
         await PipelineTestKit.CreateTopicAsync(Broker.BootstrapServers, Topic, partitions: 4);
-        var settings = ProcessorSettings();
+        var settings = ProcessorSettings("rebalance");
+        settings["Pipeline:Windowing:WatermarkDelay"] = "00:00:02"; // events stay on time through the hand-overs
         await using var first = ServiceHosts.BuildStreamProcessor(Root, settings);
         await first.StartAsync(TestContext.Current.CancellationToken);
         await PipelineTestKit.WaitUntilAsync(() => PipelineTestKit.Lanes(first) == 4, "the first processor to own all partitions", s_timeout);
@@ -56,19 +57,4 @@ public sealed class RebalanceUnderLoadTests() : BrokerRunTest("rebalance", defau
         Assert.InRange(rowsWhenSecondLeft, 1, Events - 1); // the hand-overs happened mid-run
         PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, Path.Combine(OutputPath, "run_rebalance"), Events, windowMs: 1000);
     }
-
-    private Dictionary<string, string?> ProcessorSettings() => new()
-    {
-        ["ConnectionStrings:kafka"] = Broker.BootstrapServers,
-        ["Pipeline:Processor:Topic"] = Topic,
-        ["Pipeline:Processor:GroupId"] = "group-" + Topic,
-        ["Pipeline:Output:OutputPath"] = OutputPath,
-        ["Pipeline:Output:RunId"] = "rebalance",
-        ["Pipeline:Output:TriggerInterval"] = "00:00:00.300",
-        ["Pipeline:Windowing:WindowSize"] = "00:00:01",
-        ["Pipeline:Windowing:WatermarkDelay"] = "00:00:02",
-        ["Pipeline:Windowing:IdleTimeout"] = "00:00:01",
-        ["Kafka:Consumer:session.timeout.ms"] = "6000",
-        ["Kafka:Consumer:heartbeat.interval.ms"] = "500",
-    };
 }
