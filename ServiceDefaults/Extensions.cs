@@ -89,11 +89,6 @@ public static class Extensions
     }
 
     /// <summary>
-    /// <c>/health</c> (all checks: ready to serve) and <c>/alive</c> (liveness only). Mapped in
-    /// every environment: the services hold no secrets in their health output, and compose and
-    /// Kubernetes probes need them outside Development too.
-    /// </summary>
-    /// <summary>
     /// The health endpoints listen on loopback, on any free port, unless the host is told where:
     /// <c>ASPNETCORE_URLS</c> or <c>URLS</c> (Aspire in run mode), <c>HTTP_PORTS</c> (Aspire's compose
     /// output and the .NET container images). Loopback by default, reachable when deployed.
@@ -112,6 +107,11 @@ public static class Extensions
         return builder;
     }
 
+    /// <summary>
+    /// <c>/health</c> (all checks: ready to serve) and <c>/alive</c> (liveness only). Mapped in
+    /// every environment: the services hold no secrets in their health output, and compose and
+    /// Kubernetes probes need them outside Development too.
+    /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);

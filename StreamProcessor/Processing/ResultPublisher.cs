@@ -49,7 +49,7 @@ internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, Proce
         headers.Add(ReasonHeader, Encoding.UTF8.GetBytes(value.RejectReason ?? "unknown"));
         headers.Add(DetailHeader, Encoding.UTF8.GetBytes(value.RejectDetail ?? string.Empty));
         // The consumer does not copy topic names (ConsumeResultFields): it reads the configured topic only.
-        headers.Add(TopicHeader, Encoding.UTF8.GetBytes(result.Topic ?? options.Topic));
+        headers.Add(TopicHeader, Encoding.UTF8.GetBytes(options.Topic));
         headers.Add(PartitionHeader, Encoding.UTF8.GetBytes(result.Partition.Value.ToString(CultureInfo.InvariantCulture)));
         headers.Add(OffsetHeader, Encoding.UTF8.GetBytes(result.Offset.Value.ToString(CultureInfo.InvariantCulture)));
         headers.Add(TimestampHeader, Encoding.UTF8.GetBytes(result.Message.Timestamp.UnixTimestampMs.ToString(CultureInfo.InvariantCulture)));
