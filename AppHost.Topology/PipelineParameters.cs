@@ -1,10 +1,11 @@
 namespace Pipeline.AppHost.Topology;
 
 /// <summary>
-/// The AppHost's parameters: Aspire reads each from configuration key <c>Parameters:&lt;name&gt;</c>
+/// The AppHost's settings: Aspire reads each from configuration key <c>Parameters:&lt;name&gt;</c>
 /// (so <c>dotnet run --project AppHost -- --Parameters:events-per-second 100</c> or the environment
-/// variable <c>Parameters__events-per-second=100</c>), and <c>aspire publish</c> turns them into
-/// compose variables.
+/// variable <c>Parameters__events-per-second=100</c>). <see cref="EventsPerSecond"/> is an Aspire
+/// parameter, which <c>aspire publish</c> turns into a deployment variable; the others shape the
+/// model (topics, replicas, folders) and are read as numbers when it is built.
 /// </summary>
 public static class PipelineParameters
 {
@@ -12,9 +13,7 @@ public static class PipelineParameters
     public const string TopicPartitions = "topic-partitions";
     public const string EventsPerSecond = "events-per-second";
     public const string ProcessorReplicas = "processor-replicas";
-
-    /// <summary>Not an Aspire parameter but a build-time switch: which Kafka the model contains.</summary>
-    public const string UseEmbeddedBroker = "use-embedded-broker";
+    public const string DataDirectory = "data-directory";
 
     /// <summary>The configuration key Aspire reads a parameter's value from.</summary>
     public static string ConfigurationKey(string name) => "Parameters:" + name;

@@ -5,17 +5,19 @@ namespace Pipeline.AppHost.Topology;
 
 /// <summary>
 /// The values the AppHost builds its model from, read once at start from the same configuration
-/// keys as its Aspire parameters. The partition and replica counts shape the model itself (topic
-/// creation, compose replicas), so they are needed as numbers before the application runs.
+/// keys as its Aspire parameters (<c>Parameters:&lt;name&gt;</c>). The partition and replica counts
+/// shape the model itself (topic creation, replicas), so they are needed as numbers before the
+/// application runs. Each default is stated here and nowhere else in the AppHost.
 /// </summary>
 public sealed record PipelineSettings
 {
     public const int DefaultPartitions = 3;
     public const double DefaultEventsPerSecond = 5;
     public const string DefaultTopic = "events";
+    public const int DefaultProcessorReplicas = 1;
 
-    /// <summary>The embedded broker's port when it stands in for the Kafka container.</summary>
-    public const int EmbeddedBrokerPort = 9092;
+    /// <summary>The longest topic name Kafka accepts, the same rule as the services' own validation.</summary>
+    public const int MaxTopicLength = 249;
 
     public string Topic { get; init; } = DefaultTopic;
 
@@ -23,9 +25,14 @@ public sealed record PipelineSettings
 
     public double EventsPerSecond { get; init; } = DefaultEventsPerSecond;
 
-    public int ProcessorReplicas { get; init; } = 1;
+    public int ProcessorReplicas { get; init; } = DefaultProcessorReplicas;
 
-    public bool UseEmbeddedBroker { get; init; }
+    /// <summary>
+    /// Where a local run keeps its data (<c>output/</c> for Parquet, <c>kafka/</c> for the embedded
+    /// broker's log); null means <c>data/</c> at the repository root, beside the AppHost folder, where
+    /// the Standalone run writes too. Tests point it at a temporary folder.
+    /// </summary>
+    public string? DataDirectory { get; init; }
 
     /// <summary>Reads and validates the settings; the exception names the offending parameter.</summary>
     public static PipelineSettings FromConfiguration(IConfiguration configuration)
@@ -38,9 +45,9 @@ public sealed record PipelineSettings
                 static (string text, out int value) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value)),
             EventsPerSecond = Read(configuration, PipelineParameters.EventsPerSecond, DefaultEventsPerSecond,
                 static (string text, out double value) => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value)),
-            ProcessorReplicas = Read(configuration, PipelineParameters.ProcessorReplicas, 1,
+            ProcessorReplicas = Read(configuration, PipelineParameters.ProcessorReplicas, DefaultProcessorReplicas,
                 static (string text, out int value) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value)),
-            UseEmbeddedBroker = Read(configuration, PipelineParameters.UseEmbeddedBroker, false, bool.TryParse),
+            DataDirectory = Read(configuration, PipelineParameters.DataDirectory),
         };
         settings.Validate();
         return settings;
@@ -50,17 +57,28 @@ public sealed record PipelineSettings
     public IReadOnlyList<TopicSpec> Topics =>
     [
         new(Topic, TopicPartitions),
-        new(Topic + ".windows", TopicPartitions),
-        new(Topic + ".dlq", 1),
+        new(WindowsTopic, TopicPartitions),
+        new(DeadLetterTopic, 1),
     ];
+
+    /// <summary>The StreamProcessor's default names for its output topics (<c>&lt;topic&gt;.windows</c>, <c>&lt;topic&gt;.dlq</c>).</summary>
+    public string WindowsTopic => Topic + ".windows";
+
+    public string DeadLetterTopic => Topic + ".dlq";
+
+    /// <summary>The data folder of a run started from <paramref name="appHostDirectory"/>.</summary>
+    public string ResolveDataDirectory(string appHostDirectory) =>
+        Path.GetFullPath(DataDirectory ?? Path.Combine(appHostDirectory, "..", "data"));
 
     private void Validate()
     {
-        // The same rule as the services' own validation (a Kafka topic name), checked here too so a
-        // bad value fails before any container starts.
-        if (Topic.Length is 0 or > 240 || !Topic.All(static c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+        // The same rule as the services' own validation (a Kafka topic name, its suffixes included),
+        // checked here too so a bad value fails before anything starts.
+        if (WindowsTopic.Length > MaxTopicLength || Topic.Length == 0
+            || !Topic.All(static c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
         {
-            throw Invalid(PipelineParameters.Topic, "must be 1-240 characters of [a-zA-Z0-9._-]", Topic);
+            throw Invalid(PipelineParameters.Topic,
+                $"must be 1-{MaxTopicLength - ".windows".Length} characters of [a-zA-Z0-9._-]", Topic);
         }
 
         if (TopicPartitions is < 1 or > 1000)

@@ -1,7 +1,6 @@
 using Pipeline.Producer.Extensions;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.ListenOnLoopbackUnlessConfigured();
+var builder = ServiceHostBuilder.Create(args);
 builder.AddServiceDefaults();
 builder.AddEventProducer();
 

@@ -6,8 +6,7 @@ if (OutputCommands.Handles(args))
     return await OutputCommands.InvokeAsync(args);
 }
 
-var builder = WebApplication.CreateBuilder(args);
-builder.ListenOnLoopbackUnlessConfigured();
+var builder = ServiceHostBuilder.Create(args);
 builder.AddServiceDefaults();
 builder.AddStreamProcessor();
 

@@ -16,7 +16,7 @@ public sealed class PipelineSettingsTests
         Assert.Equal(3, settings.TopicPartitions);
         Assert.Equal(5, settings.EventsPerSecond);
         Assert.Equal(1, settings.ProcessorReplicas);
-        Assert.False(settings.UseEmbeddedBroker);
+        Assert.Null(settings.DataDirectory);
     }
 
     [Fact]
@@ -28,7 +28,7 @@ public sealed class PipelineSettingsTests
             ("Parameters:topic-partitions", "6"),
             ("Parameters:events-per-second", "250.5"),
             ("Parameters:processor-replicas", "3"),
-            ("Parameters:use-embedded-broker", "true"));
+            ("Parameters:data-directory", "/var/pipeline"));
 
         // Act
         var settings = PipelineSettings.FromConfiguration(configuration);
@@ -38,7 +38,7 @@ public sealed class PipelineSettingsTests
         Assert.Equal(6, settings.TopicPartitions);
         Assert.Equal(250.5, settings.EventsPerSecond);
         Assert.Equal(3, settings.ProcessorReplicas);
-        Assert.True(settings.UseEmbeddedBroker);
+        Assert.Equal("/var/pipeline", settings.DataDirectory);
         Assert.Equal(
             [new TopicSpec("sensors", 6), new TopicSpec("sensors.windows", 6), new TopicSpec("sensors.dlq", 1)],
             settings.Topics);
@@ -55,7 +55,7 @@ public sealed class PipelineSettingsTests
     [InlineData("processor-replicas", "4")]
     [InlineData("topic", "bad topic!")]
     [InlineData("topic", "../events")]
-    [InlineData("use-embedded-broker", "maybe")]
+    [InlineData("topic", "a-topic-name-so-long-that-its-windows-topic-would-pass-kafkas-limit-of-249-characters-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")]
     public void FromConfiguration_InvalidParameter_FailsNamingTheParameter(string name, string value)
     {
         // Arrange

@@ -9,13 +9,15 @@ using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.StreamProcessor;
 using Pipeline.StreamProcessor.Extensions;
 using Pipeline.StreamProcessor.Sinks;
+using Pipeline.Tests.Reliability;
 
 namespace Pipeline.Tests.AppHost;
 
 /// <summary>
-/// The environment the AppHost gives each service, fed to the real service registrations the way
-/// the environment-variable provider would (<c>__</c> becomes <c>:</c>): the names must be ones the
-/// services actually read.
+/// The settings the AppHost gives each service, fed to the real service registrations over the
+/// service's real <c>appsettings.json</c>, the way the environment-variable provider would (<c>__</c>
+/// becomes <c>:</c>, and it comes after the JSON files): the names must be ones the services read, and
+/// they must win over what <c>appsettings.json</c> says.
 /// </summary>
 public sealed class ServiceEnvironmentTests
 {
@@ -25,11 +27,15 @@ public sealed class ServiceEnvironmentTests
     public void Producer_GivenTheAppHostsEnvironment_PublishesToTheTopicAtTheRate()
     {
         // Arrange
-        var settings = new PipelineSettings { Topic = "sensors", EventsPerSecond = 42.5 };
-        var environment = WithKafkaReference(ServiceEnvironment.ForProducer(settings));
+        var environment = new Dictionary<string, string>
+        {
+            [ServiceEnvironment.KafkaConnectionString] = KafkaAddress,
+            [ServiceEnvironment.ProducerTopic] = "sensors",
+            [ServiceEnvironment.ProducerMessagesPerSecond] = "42.5",
+        };
 
         // Act
-        using var host = BuildHost(environment, static builder => builder.AddEventProducer());
+        using var host = BuildHost("Producer", environment, static builder => builder.AddEventProducer());
         var options = host.Services.GetRequiredService<IOptions<ProducerOptions>>().Value;
 
         // Assert
@@ -43,11 +49,15 @@ public sealed class ServiceEnvironmentTests
     {
         // Arrange
         var output = Path.Combine(Path.GetTempPath(), "pipeline-apphost-" + Guid.NewGuid().ToString("N"));
-        var settings = new PipelineSettings { Topic = "sensors" };
-        var environment = WithKafkaReference(ServiceEnvironment.ForStreamProcessor(settings, output));
+        var environment = new Dictionary<string, string>
+        {
+            [ServiceEnvironment.KafkaConnectionString] = KafkaAddress,
+            [ServiceEnvironment.ProcessorTopic] = "sensors",
+            [ServiceEnvironment.ProcessorOutputPath] = output,
+        };
 
         // Act
-        using var host = BuildHost(environment, static builder => builder.AddStreamProcessor());
+        using var host = BuildHost("StreamProcessor", environment, static builder => builder.AddStreamProcessor());
         var processor = host.Services.GetRequiredService<IOptions<ProcessorOptions>>().Value;
         var sink = host.Services.GetRequiredService<IOptions<SinkOptions>>().Value;
 
@@ -58,25 +68,27 @@ public sealed class ServiceEnvironmentTests
     }
 
     [Fact]
-    public void LocalOutputPath_IsDataOutputBesideTheAppHostFolder_WhereStandaloneWritesToo()
+    public void ResolveDataDirectory_NotSet_IsDataBesideTheAppHostFolder_WhereStandaloneWritesToo()
     {
         // Arrange
         var repository = Path.Combine(Path.GetTempPath(), "checkout");
 
         // Act
-        var path = ServiceEnvironment.LocalOutputPath(Path.Combine(repository, "AppHost"));
+        var path = new PipelineSettings().ResolveDataDirectory(Path.Combine(repository, "AppHost"));
 
         // Assert
-        Assert.Equal(Path.Combine(repository, "data", "output"), path);
+        Assert.Equal(Path.Combine(repository, "data"), path);
     }
 
-    /// <summary>What <c>WithReference(kafka)</c> adds: Aspire's connection-string variable.</summary>
-    private static Dictionary<string, string> WithKafkaReference(IReadOnlyDictionary<string, string> environment) =>
-        new(environment) { [ServiceEnvironment.KafkaConnectionString] = KafkaAddress };
-
-    private static IHost BuildHost(IReadOnlyDictionary<string, string> environment, Action<IHostApplicationBuilder> addService)
+    /// <summary>A host as the service's Program.cs builds it, from the service's own build folder (its appsettings.json).</summary>
+    private static IHost BuildHost(string project, IReadOnlyDictionary<string, string> environment, Action<IHostApplicationBuilder> addService)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            DisableDefaults = true,
+            ContentRootPath = Path.GetDirectoryName(ServiceProcess.ServiceAssembly(project)),
+        });
+        builder.Configuration.AddJsonFile("appsettings.json", optional: false);
         builder.Configuration.AddInMemoryCollection(environment.Select(static variable =>
             new KeyValuePair<string, string?>(variable.Key.Replace("__", ":", StringComparison.Ordinal), variable.Value)));
         addService(builder);

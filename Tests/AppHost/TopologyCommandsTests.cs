@@ -7,32 +7,28 @@ namespace Pipeline.Tests.AppHost;
 public sealed class TopologyCommandsTests
 {
     [Fact]
-    public async Task EmbeddedBrokerArguments_ParsedByTheBrokersCommandLine_SeedThePipelineTopics()
+    public async Task EmbeddedBrokerArguments_ParsedByTheBrokersCommandLine_KeepItsLogAndPartitions()
     {
         // Arrange
         var settings = new PipelineSettings { Topic = "sensors", TopicPartitions = 4 };
         KafkaBrokerOptions? parsed = null;
 
-        // Act
+        // Act: the AppHost puts the port Aspire allocates first.
         var exitCode = await BrokerCommandLine.Create((options, _) =>
             {
                 parsed = options;
                 return Task.FromResult(0);
             })
-            .Parse([.. EmbeddedBrokerArguments.For(settings, "/var/data/kafka")])
+            .Parse(["--port", "40123", .. EmbeddedKafka.Arguments(settings, "/var/data/kafka")])
             .InvokeAsync(cancellationToken: TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(0, exitCode);
         Assert.NotNull(parsed);
-        Assert.Equal(PipelineSettings.EmbeddedBrokerPort, parsed.Port);
+        Assert.Equal(40123, parsed.Port);
         Assert.Equal("127.0.0.1", parsed.Host);
         Assert.Equal("/var/data/kafka", parsed.DataDirectory);
         Assert.Equal(4, parsed.DefaultPartitions);
-        Assert.Equal(4, parsed.SeedTopics["sensors"]);
-        Assert.Equal(4, parsed.SeedTopics["sensors.windows"]);
-        Assert.Equal(1, parsed.SeedTopics["sensors.dlq"]);
-        Assert.Equal("127.0.0.1:9092", EmbeddedBrokerArguments.BootstrapServers);
     }
 
     [Fact]

@@ -110,7 +110,7 @@ internal sealed class ServiceProcess : IDisposable
     }
 
     /// <summary>The service's own build output, next to the tests' (artifacts/bin/&lt;project&gt;/&lt;configuration&gt;).</summary>
-    private static string ServiceAssembly(string project)
+    public static string ServiceAssembly(string project)
     {
         // Tests run from artifacts/bin/Tests/<configuration>/: the service sits in artifacts/bin/<project>/<configuration>/.
         var testsDirectory = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);

@@ -1,0 +1,66 @@
+using System.Globalization;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+
+namespace Pipeline.AppHost.Topology;
+
+/// <summary>The Producer and the StreamProcessor in the model, for what a deployment adds to them.</summary>
+public sealed record PipelineServices(IResourceBuilder<ProjectResource> Producer, IResourceBuilder<ProjectResource> StreamProcessor);
+
+public static class PipelineServicesExtensions
+{
+    /// <summary>
+    /// The Producer and the StreamProcessor: each references Kafka (<c>ConnectionStrings__kafka</c>),
+    /// starts once Kafka and its topics are ready, gets its settings as structured variables, and
+    /// reports health on an endpoint Aspire assigns; the StreamProcessor runs the configured replicas
+    /// (one consumer group, partitions shared among them).
+    /// </summary>
+    public static PipelineServices AddPipelineServices<TProducer, TStreamProcessor>(
+        this IDistributedApplicationBuilder builder, PipelineSettings settings, PipelineKafka kafka)
+        where TProducer : IProjectMetadata, new()
+        where TStreamProcessor : IProjectMetadata, new()
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(kafka);
+
+        var eventsPerSecond = builder
+            .AddParameter(PipelineParameters.EventsPerSecond, settings.EventsPerSecond.ToString(CultureInfo.InvariantCulture), publishValueAsDefault: true)
+            .WithDescription("Events the Producer publishes per second.");
+
+        var producer = builder.AddProject<TProducer>(PipelineResources.Producer)
+            .WithKafka(kafka)
+            .WithEnvironment(ServiceEnvironment.ProducerTopic, settings.Topic)
+            .WithEnvironment(ServiceEnvironment.ProducerMessagesPerSecond, eventsPerSecond)
+            .WithHealthEndpoint();
+
+        // Parquet lands where the user looks for it: data/output at the repository root when run,
+        // the container's folder (bound to ./data/output by compose) when published.
+        var outputPath = builder.ExecutionContext.IsPublishMode
+            ? ServiceEnvironment.ContainerOutputPath
+            : Path.Combine(settings.ResolveDataDirectory(builder.AppHostDirectory), "output");
+
+        var streamProcessor = builder.AddProject<TStreamProcessor>(PipelineResources.StreamProcessor)
+            .WithKafka(kafka)
+            .WithEnvironment(ServiceEnvironment.ProcessorTopic, settings.Topic)
+            .WithEnvironment(ServiceEnvironment.ProcessorOutputPath, outputPath)
+            .WithHealthEndpoint()
+            .WithReplicas(settings.ProcessorReplicas);
+
+        return new PipelineServices(producer, streamProcessor);
+    }
+
+    /// <summary>References Kafka and waits for it (and, in compose, for the topic-creation service).</summary>
+    private static IResourceBuilder<ProjectResource> WithKafka(this IResourceBuilder<ProjectResource> service, PipelineKafka kafka)
+    {
+        service.WithReference(kafka.Connection).WaitFor(kafka.Ready);
+        return kafka.TopicsCreated is null ? service : service.WaitForCompletion(kafka.TopicsCreated);
+    }
+
+    /// <summary>
+    /// The services' /health endpoint on an HTTP endpoint Aspire assigns (ASPNETCORE_URLS when run,
+    /// HTTP_PORTS in compose), probed for the dashboard and for <c>WaitFor</c>.
+    /// </summary>
+    private static IResourceBuilder<ProjectResource> WithHealthEndpoint(this IResourceBuilder<ProjectResource> service) =>
+        service.WithHttpEndpoint(name: "http").WithHttpHealthCheck(ServiceEnvironment.HealthPath);
+}

@@ -1,0 +1,21 @@
+using Pipeline.AppHost.Topology;
+
+namespace Pipeline.AppHost;
+
+/// <summary>
+/// The <c>-p:EmbeddedKafka=true</c> build: the embedded broker stands in for the Kafka container, for
+/// machines without Docker or without the Aspire.Hosting.Kafka and Aspire.Hosting.Docker packages.
+/// </summary>
+internal static class PipelineKafkaChoice
+{
+    public static PipelineKafka AddPipelineKafka(this IDistributedApplicationBuilder builder, PipelineSettings settings) =>
+        builder.AddEmbeddedKafka<Projects.KafkaBroker>(settings).WithPipelineTopics(settings);
+
+    /// <summary>
+    /// Nothing to add: without Aspire.Hosting.Docker there is no compose publisher, and
+    /// <c>aspire publish</c> writes only the manifest (<c>--publisher manifest</c>).
+    /// </summary>
+    public static void AddDeployment(this IDistributedApplicationBuilder builder, PipelineServices services, PipelineSettings settings)
+    {
+    }
+}
