@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Confluent.Kafka;
@@ -25,7 +26,11 @@ internal sealed class EventPublisher(
     IHostApplicationLifetime lifetime,
     ILogger<EventPublisher> logger) : BackgroundService
 {
+    private const int MaxIdleSends = 4096;
     private readonly ProducerOptions _options = options.Value;
+    private readonly KeyValuePair<string, object?>[] _sendTags = ProducerTelemetry.SendTags(options.Value.Topic);
+    private readonly ConcurrentQueue<SendOperation> _idleSends = new();
+    private int _idleSendCount;
     private long _delivered;
     private long _failed;
 
@@ -45,8 +50,8 @@ internal sealed class EventPublisher(
             _options.Unthrottled ? "unthrottled" : $"{_options.MessagesPerSecond.ToString(CultureInfo.InvariantCulture)} msg/s",
             seed, _options.TotalMessages?.ToString(CultureInfo.InvariantCulture) ?? "unbounded");
         var generator = new EventGenerator(seed, _options.IdCount, _options.Source);
-        var spanName = $"{_options.Topic} publish";
-        Action<DeliveryReport<string, byte[]>> onDelivery = OnDelivery;
+        var spanName = ProducerTelemetry.Spans.Send(_options.Topic);
+        Action<DeliveryReport<string, byte[]>> onDelivery = report => OnDelivery(report, null);
         long produced = 0;
         var total = _options.TotalMessages ?? long.MaxValue;
         var started = timeProvider.GetTimestamp();
@@ -88,7 +93,9 @@ internal sealed class EventPublisher(
 
     private void Publish(GeneratedEvent generated, string spanName, Action<DeliveryReport<string, byte[]>> onDelivery, CancellationToken stoppingToken)
     {
-        using var activity = ProducerTelemetry.ActivitySource.StartActivity(spanName, ActivityKind.Producer);
+        // The send span lasts until the delivery report, so it is not left current on this thread.
+        var previous = Activity.Current;
+        var activity = ProducerTelemetry.ActivitySource.StartActivity(spanName, ActivityKind.Producer);
         var message = new Message<string, byte[]>
         {
             Key = generated.Key,
@@ -97,14 +104,51 @@ internal sealed class EventPublisher(
         };
         if (activity is not null)
         {
-            activity.SetTag(PipelineTelemetry.MessagingAttributes.System, "kafka");
+            activity.SetTag(PipelineTelemetry.MessagingAttributes.System, PipelineTelemetry.MessagingValues.Kafka);
             activity.SetTag(PipelineTelemetry.MessagingAttributes.DestinationName, _options.Topic);
-            activity.SetTag(PipelineTelemetry.MessagingAttributes.Operation, "publish");
+            activity.SetTag(PipelineTelemetry.MessagingAttributes.OperationName, ProducerTelemetry.Operations.Send);
+            activity.SetTag(PipelineTelemetry.MessagingAttributes.OperationType, PipelineTelemetry.MessagingValues.OperationTypes.Send);
             activity.SetTag(PipelineTelemetry.MessagingAttributes.MessageKey, generated.Key);
             message.Headers = [];
             TraceContextHeaders.Inject(activity, message.Headers);
         }
 
+        // Only a span or a duration listener needs per-message state; without either every message shares one handler.
+        SendOperation? send = null;
+        if (activity is not null || telemetry.OperationDuration.Enabled)
+        {
+            send = RentSend(activity);
+            onDelivery = send.OnDelivery;
+        }
+
+        try
+        {
+            Produce(message, onDelivery, stoppingToken);
+        }
+        catch (Exception ex) when (send is not null)
+        {
+            // Not accepted, so no delivery report will close the span: it ends here, and nothing was sent.
+            if (ex is not OperationCanceledException)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                activity?.AddException(ex);
+            }
+
+            activity?.Stop();
+            ReturnSend(send);
+            throw;
+        }
+        finally
+        {
+            if (activity is not null)
+            {
+                Activity.Current = previous;
+            }
+        }
+    }
+
+    private void Produce(Message<string, byte[]> message, Action<DeliveryReport<string, byte[]>> onDelivery, CancellationToken stoppingToken)
+    {
         while (true)
         {
             try
@@ -123,13 +167,26 @@ internal sealed class EventPublisher(
         }
     }
 
-    private void OnDelivery(DeliveryReport<string, byte[]> report)
+    /// <summary>
+    /// One delivery report (on the client's poll thread). <paramref name="send"/> is the message's telemetry
+    /// state when a span or the duration histogram listens, otherwise null.
+    /// </summary>
+    private void OnDelivery(DeliveryReport<string, byte[]> report, SendOperation? send)
     {
-        var tags = new KeyValuePair<string, object?>(ProducerTelemetry.Tags.Topic, report.Topic);
-        if (report.Error.IsError)
+        var failed = report.Error.IsError;
+        var errorType = failed ? report.Error.Code.ToString() : null;
+        if (send is not null)
+        {
+            CompleteSend(report, send, errorType);
+        }
+
+        if (failed)
         {
             Interlocked.Increment(ref _failed);
-            telemetry.Failed.Add(1, tags, new KeyValuePair<string, object?>(ProducerTelemetry.Tags.ErrorType, report.Error.Code.ToString()));
+            telemetry.Failed.Add(1,
+                new KeyValuePair<string, object?>(ProducerTelemetry.Tags.Topic, report.Topic),
+                new KeyValuePair<string, object?>(ProducerTelemetry.Tags.ErrorType, errorType));
+            telemetry.Sent.Add(1, WithErrorType(errorType!));
             Log.DeliveryFailed(logger, report.Topic, report.Error.Reason);
             return;
         }
@@ -140,8 +197,95 @@ internal sealed class EventPublisher(
             Log.BrokersReconnected(logger);
         }
 
-        telemetry.Sent.Add(1, tags);
-        var latency = timeProvider.GetUtcNow() - report.Message.Timestamp.UtcDateTime;
-        telemetry.DeliveryLatency.Record(latency.TotalMilliseconds, tags);
+        telemetry.Sent.Add(1, _sendTags);
+    }
+
+    /// <summary>Records the send's duration and closes its span with where the message landed (or why it did not).</summary>
+    private void CompleteSend(DeliveryReport<string, byte[]> report, SendOperation send, string? errorType)
+    {
+        var seconds = timeProvider.GetElapsedTime(send.StartedAt).TotalSeconds;
+        if (errorType is null)
+        {
+            telemetry.OperationDuration.Record(seconds, _sendTags);
+        }
+        else
+        {
+            telemetry.OperationDuration.Record(seconds, WithErrorType(errorType));
+        }
+
+        if (send.Activity is { } activity)
+        {
+            if (report.Partition.Value >= 0)
+            {
+                activity.SetTag(PipelineTelemetry.MessagingAttributes.PartitionId, PipelineTelemetry.PartitionId(report.Partition.Value));
+            }
+
+            if (errorType is null)
+            {
+                activity.SetTag(PipelineTelemetry.MessagingAttributes.Offset, report.Offset.Value);
+            }
+            else
+            {
+                activity.SetTag(PipelineTelemetry.MessagingAttributes.ErrorType, errorType);
+                activity.SetStatus(ActivityStatusCode.Error, report.Error.Reason);
+            }
+
+            activity.Stop();
+        }
+
+        ReturnSend(send);
+    }
+
+    /// <summary>The send tags plus <c>error.type</c>, on the stack (failures only).</summary>
+    private TagList WithErrorType(string errorType)
+    {
+        var tags = new TagList(_sendTags);
+        tags.Add(PipelineTelemetry.MessagingAttributes.ErrorType, errorType);
+        return tags;
+    }
+
+    private SendOperation RentSend(Activity? activity)
+    {
+        if (_idleSends.TryDequeue(out var send))
+        {
+            Interlocked.Decrement(ref _idleSendCount);
+        }
+        else
+        {
+            send = new SendOperation(OnDelivery);
+        }
+
+        send.StartedAt = timeProvider.GetTimestamp();
+        send.Activity = activity;
+        return send;
+    }
+
+    private void ReturnSend(SendOperation send)
+    {
+        send.Activity = null;
+        if (Interlocked.Increment(ref _idleSendCount) <= MaxIdleSends)
+        {
+            _idleSends.Enqueue(send);
+        }
+        else
+        {
+            Interlocked.Decrement(ref _idleSendCount);
+        }
+    }
+
+    /// <summary>
+    /// A message in flight, as telemetry sees it: when its send started and its span. Pooled, with its delivery
+    /// handler bound once, so a listened-to send allocates no state of its own.
+    /// </summary>
+    private sealed class SendOperation
+    {
+        public SendOperation(Action<DeliveryReport<string, byte[]>, SendOperation> complete) =>
+            OnDelivery = report => complete(report, this);
+
+        public Action<DeliveryReport<string, byte[]>> OnDelivery { get; }
+
+        public long StartedAt { get; set; }
+
+        public Activity? Activity { get; set; }
     }
 }

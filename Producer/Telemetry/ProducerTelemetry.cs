@@ -4,7 +4,10 @@ using Pipeline.ServiceDefaults.Telemetry;
 
 namespace Pipeline.Producer.Telemetry;
 
-/// <summary>The Producer's activity source and metrics (registered by ServiceDefaults through the <c>Pipeline.*</c> pattern).</summary>
+/// <summary>
+/// The Producer's activity source and metrics (registered by ServiceDefaults through the <c>Pipeline.*</c> pattern),
+/// named after the current OpenTelemetry messaging conventions where they have a name, <c>pipeline.*</c> otherwise.
+/// </summary>
 internal sealed class ProducerTelemetry
 {
     public const string Name = PipelineTelemetry.Prefix + ".Producer";
@@ -15,28 +18,52 @@ internal sealed class ProducerTelemetry
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(Name, "1.0.0");
-        Sent = meter.CreateCounter<long>(Names.Sent, "{message}", "Messages the broker acknowledged.");
+        Sent = meter.CreateCounter<long>(Names.Sent, "{message}",
+            "Messages sent to the broker, counted when the delivery report arrives; failed deliveries carry error.type.");
         Failed = meter.CreateCounter<long>(Names.Failed, "{message}", "Messages that could not be delivered.");
-        DeliveryLatency = meter.CreateHistogram<double>(Names.DeliveryLatency, "ms", "Time from creating an event to its acknowledgement.");
+        OperationDuration = meter.CreateHistogram(Names.OperationDuration, "s",
+            "Duration of a send: from handing the message to the client until the broker acknowledged it (or it failed).",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = PipelineTelemetry.MessagingDurationBuckets });
     }
 
     public Counter<long> Sent { get; }
 
     public Counter<long> Failed { get; }
 
-    public Histogram<double> DeliveryLatency { get; }
+    public Histogram<double> OperationDuration { get; }
 
-    /// <summary>Instrument names, in Aspire.Confluent.Kafka's vocabulary where it has one.</summary>
+    /// <summary>The tags every send measurement for <paramref name="topic"/> carries: build once per topic, not per message.</summary>
+    public static KeyValuePair<string, object?>[] SendTags(string topic) =>
+    [
+        new(PipelineTelemetry.MessagingAttributes.System, PipelineTelemetry.MessagingValues.Kafka),
+        new(PipelineTelemetry.MessagingAttributes.DestinationName, topic),
+        new(PipelineTelemetry.MessagingAttributes.OperationName, Operations.Send),
+        new(PipelineTelemetry.MessagingAttributes.OperationType, PipelineTelemetry.MessagingValues.OperationTypes.Send),
+    ];
+
+    /// <summary>Instrument names: the OpenTelemetry messaging conventions' where they have one, <c>pipeline.*</c> otherwise.</summary>
     public static class Names
     {
-        public const string Sent = "messaging.publish.messages";
+        public const string Sent = "messaging.client.sent.messages";
         public const string Failed = "pipeline.producer.failed";
-        public const string DeliveryLatency = "messaging.publish.duration";
+        public const string OperationDuration = "messaging.client.operation.duration";
+    }
+
+    /// <summary><c>messaging.operation.name</c> values (Kafka's own names for the operations).</summary>
+    public static class Operations
+    {
+        public const string Send = "send";
     }
 
     public static class Tags
     {
         public const string Topic = PipelineTelemetry.MessagingAttributes.DestinationName;
-        public const string ErrorType = "error.type";
+        public const string ErrorType = PipelineTelemetry.MessagingAttributes.ErrorType;
+    }
+
+    /// <summary>Span names, in OpenTelemetry messaging form <c>{operation} {destination}</c>: build once per topic.</summary>
+    public static class Spans
+    {
+        public static string Send(string topic) => Operations.Send + " " + topic;
     }
 }

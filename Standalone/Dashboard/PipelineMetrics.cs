@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using Pipeline.Producer.Telemetry;
 using Pipeline.StreamProcessor.Telemetry;
 
@@ -21,7 +22,9 @@ internal sealed class PipelineMetrics : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name is ProducerTelemetry.Name or ProcessorTelemetry.Name)
+            // Only the counters and gauges shown: listening to the duration histograms would make the services
+            // time every message for nothing.
+            if (instrument.Meter.Name is ProducerTelemetry.Name or ProcessorTelemetry.Name && instrument is not Histogram<double>)
             {
                 listener.EnableMeasurementEvents(instrument);
             }
@@ -67,7 +70,12 @@ internal sealed class PipelineMetrics : IDisposable
         switch (instrument.Name)
         {
             case ProducerTelemetry.Names.Sent when instrument.Meter.Name == ProducerTelemetry.Name:
-                Interlocked.Add(ref _produced, value);
+                // Sends count failures too (tagged error.type); the view shows acknowledged messages.
+                if (!HasTag(tags, ProducerTelemetry.Tags.ErrorType))
+                {
+                    Interlocked.Add(ref _produced, value);
+                }
+
                 break;
             case ProcessorTelemetry.Names.Consumed when instrument.Meter.Name == ProcessorTelemetry.Name:
                 Interlocked.Add(ref _consumed, value);
@@ -90,7 +98,8 @@ internal sealed class PipelineMetrics : IDisposable
             case ProcessorTelemetry.Names.ConsumerLag:
                 foreach (var tag in tags)
                 {
-                    if (tag.Key == ProcessorTelemetry.Tags.Partition && tag.Value is int partition)
+                    if (tag.Key == ProcessorTelemetry.Tags.Partition && tag.Value is string id
+                        && int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var partition))
                     {
                         lock (_lag)
                         {
@@ -101,6 +110,19 @@ internal sealed class PipelineMetrics : IDisposable
 
                 break;
         }
+    }
+
+    private static bool HasTag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Key == key)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public void Dispose() => _listener.Dispose();

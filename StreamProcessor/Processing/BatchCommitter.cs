@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
+using Pipeline.ServiceDefaults.Telemetry;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Telemetry;
@@ -44,10 +45,20 @@ internal sealed class BatchCommitter(
             return false;
         }
 
+        // A settle span in the conventions' shape (commit {topic}, kind Client): it makes the batch durable and
+        // commits its offset. Built once per batch, so its name is not cached.
         using var activity = ProcessorTelemetry.ActivitySource.StartActivity(
-            ProcessorTelemetry.Spans.Commit(lane.Topic), ActivityKind.Internal);
-        activity?.SetTag(ProcessorTelemetry.Tags.Topic, lane.Topic);
-        activity?.SetTag(ProcessorTelemetry.Tags.Partition, lane.Partition);
+            ProcessorTelemetry.Spans.Commit(lane.Topic), ActivityKind.Client);
+        if (activity is not null)
+        {
+            activity.SetTag(PipelineTelemetry.MessagingAttributes.System, PipelineTelemetry.MessagingValues.Kafka);
+            activity.SetTag(ProcessorTelemetry.Tags.Topic, lane.Topic);
+            activity.SetTag(ProcessorTelemetry.Tags.Partition, lane.PartitionId);
+            activity.SetTag(PipelineTelemetry.MessagingAttributes.ConsumerGroup, options.Value.GroupId);
+            activity.SetTag(PipelineTelemetry.MessagingAttributes.OperationName, ProcessorTelemetry.Operations.Commit);
+            activity.SetTag(PipelineTelemetry.MessagingAttributes.OperationType, PipelineTelemetry.MessagingValues.OperationTypes.Settle);
+            activity.SetTag(PipelineTelemetry.MessagingAttributes.BatchMessageCount, lane.BatchMessages);
+        }
         try
         {
             // A batch without messages only carries windows the clock closed (idle partition): its
@@ -77,6 +88,7 @@ internal sealed class BatchCommitter(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            activity?.SetTag(PipelineTelemetry.MessagingAttributes.ErrorType, ex.GetType().FullName);
             activity?.SetStatus(ActivityStatusCode.Error);
             activity?.AddException(ex);
             throw;

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Pipeline.ServiceDefaults.Telemetry;
 using Pipeline.StreamProcessor.Ingest;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Windowing;
@@ -14,6 +15,7 @@ internal sealed class PartitionLane : IDisposable
     public PartitionLane(TopicPartition topicPartition, PartitionWindows windows, long nextOffset, long batchStartedAt)
     {
         TopicPartition = topicPartition;
+        PartitionId = PipelineTelemetry.PartitionId(topicPartition.Partition.Value);
         Windows = windows;
         NextOffset = nextOffset;
         BatchStartedAt = batchStartedAt;
@@ -24,6 +26,9 @@ internal sealed class PartitionLane : IDisposable
     public string Topic => TopicPartition.Topic;
 
     public int Partition => TopicPartition.Partition.Value;
+
+    /// <summary>The partition as <c>messaging.destination.partition.id</c> wants it: a string, built once.</summary>
+    public string PartitionId { get; }
 
     public PartitionWindows Windows { get; }
 

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using Pipeline.ServiceDefaults.Kafka;
+using Pipeline.ServiceDefaults.Telemetry;
 using Pipeline.StreamProcessor.Ingest;
 using Pipeline.StreamProcessor.Reporting;
 using Pipeline.StreamProcessor.Sinks;
@@ -33,6 +34,9 @@ internal sealed class StreamProcessorWorker(
 {
     private const int TriggerCheckEvery = 1024;
     private readonly ProcessorOptions _options = processorOptions.Value;
+    private readonly string _processSpanName = ProcessorTelemetry.Spans.Process(processorOptions.Value.Topic);
+    private readonly KeyValuePair<string, object?>[] _processTags =
+        ProcessorTelemetry.ProcessTags(processorOptions.Value.Topic, processorOptions.Value.GroupId);
     private readonly Dictionary<int, PartitionLane> _lanes = [];
     private readonly KeyOwnership _keys = new();
     private volatile PartitionLane[] _laneSnapshot = [];
@@ -115,23 +119,40 @@ internal sealed class StreamProcessorWorker(
             return; // revoked between fetch and delivery
         }
 
-        using var activity = StartProcessActivity(result);
-        _consumedSinceReport++;
-        switch (lane.Add(result, timeProvider.GetTimestamp()))
+        var started = timeProvider.GetTimestamp();
+        string? rejectReason;
+        using (var activity = StartProcessActivity(result))
+        {
+            _consumedSinceReport++;
+            rejectReason = AddToLane(lane, result, started, activity);
+        }
+
+        if (telemetry.ProcessDuration.Enabled)
+        {
+            RecordProcessDuration(timeProvider.GetElapsedTime(started).TotalSeconds, rejectReason);
+        }
+    }
+
+    /// <summary>Adds one message to its lane; returns the reject reason when it went to the dead-letter topic.</summary>
+    private string? AddToLane(PartitionLane lane, ConsumeResult<string?, DecodedValue> result, long now, Activity? activity)
+    {
+        var partition = lane.Partition;
+        switch (lane.Add(result, now))
         {
             case LaneResult.Rejected:
-                var reason = result.Message.Value.RejectReason;
+                var reason = result.Message.Value.RejectReason!;
                 publisher.PublishRejected(result);
                 telemetry.Rejected.Add(1, new KeyValuePair<string, object?>(ProcessorTelemetry.Tags.Reason, reason));
                 Log.Rejected(logger, _options.Topic, partition, result.Offset.Value, reason);
+                activity?.SetTag(PipelineTelemetry.MessagingAttributes.ErrorType, reason);
                 activity?.SetStatus(ActivityStatusCode.Error, reason);
-                return;
+                return reason;
             case LaneResult.Late:
                 telemetry.Late.Add(1);
                 Log.LateEvent(logger, partition, result.Offset.Value, result.Message.Value.Event.Timestamp, lane.Windows.Watermark);
                 break;
             case LaneResult.Replayed:
-                return;
+                return null;
         }
 
         var id = result.Message.Value.Event.Id;
@@ -143,6 +164,22 @@ internal sealed class StreamProcessorWorker(
                 Log.KeyInTwoPartitions(logger, id, owner, partition);
             }
         }
+
+        return null;
+    }
+
+    /// <summary>One <c>messaging.process.duration</c> measurement; a rejected message carries its reason as <c>error.type</c>.</summary>
+    private void RecordProcessDuration(double seconds, string? rejectReason)
+    {
+        if (rejectReason is null)
+        {
+            telemetry.ProcessDuration.Record(seconds, _processTags);
+            return;
+        }
+
+        var tags = new TagList(_processTags);
+        tags.Add(PipelineTelemetry.MessagingAttributes.ErrorType, rejectReason);
+        telemetry.ProcessDuration.Record(seconds, tags);
     }
 
     private Activity? StartProcessActivity(ConsumeResult<string?, DecodedValue> result)
@@ -152,15 +189,22 @@ internal sealed class StreamProcessorWorker(
             return null;
         }
 
-        // A child of the producer's span: one trace from publish to process to commit.
+        // A child of the producer's span (the conventions allow the creation context as parent for
+        // single-message processing): one trace from send to process.
         var parent = TraceContextHeaders.Extract(result.Message.Headers);
-        var activity = ProcessorTelemetry.ActivitySource.StartActivity(
-            ProcessorTelemetry.Spans.Process(_options.Topic), ActivityKind.Consumer, parent);
-        activity?.SetTag(ServiceDefaults.Telemetry.PipelineTelemetry.MessagingAttributes.System, "kafka");
-        activity?.SetTag(ProcessorTelemetry.Tags.Topic, _options.Topic);
-        activity?.SetTag(ProcessorTelemetry.Tags.Partition, result.Partition.Value);
-        activity?.SetTag(ServiceDefaults.Telemetry.PipelineTelemetry.MessagingAttributes.Offset, result.Offset.Value);
-        activity?.SetTag(ServiceDefaults.Telemetry.PipelineTelemetry.MessagingAttributes.ConsumerGroup, _options.GroupId);
+        var activity = ProcessorTelemetry.ActivitySource.StartActivity(_processSpanName, ActivityKind.Consumer, parent);
+        if (activity is not null)
+        {
+            activity.SetTag(PipelineTelemetry.MessagingAttributes.System, PipelineTelemetry.MessagingValues.Kafka);
+            activity.SetTag(ProcessorTelemetry.Tags.Topic, _options.Topic);
+            activity.SetTag(ProcessorTelemetry.Tags.Partition, PipelineTelemetry.PartitionId(result.Partition.Value));
+            activity.SetTag(PipelineTelemetry.MessagingAttributes.Offset, result.Offset.Value);
+            activity.SetTag(PipelineTelemetry.MessagingAttributes.ConsumerGroup, _options.GroupId);
+            activity.SetTag(PipelineTelemetry.MessagingAttributes.OperationName, ProcessorTelemetry.Operations.Process);
+            activity.SetTag(PipelineTelemetry.MessagingAttributes.OperationType,
+                PipelineTelemetry.MessagingValues.OperationTypes.Process);
+        }
+
         return activity;
     }
 
@@ -169,7 +213,7 @@ internal sealed class StreamProcessorWorker(
         var now = timeProvider.GetTimestamp();
         if (_consumedSinceReport > 0)
         {
-            telemetry.Consumed.Add(_consumedSinceReport, new KeyValuePair<string, object?>(ProcessorTelemetry.Tags.Topic, _options.Topic));
+            telemetry.Consumed.Add(_consumedSinceReport, _processTags);
             _consumedSinceReport = 0;
         }
 
@@ -369,7 +413,7 @@ internal sealed class StreamProcessorWorker(
             }
 
             yield return new Measurement<long>(Math.Max(0, watermarks.High.Value - lane.NextOffset),
-                new KeyValuePair<string, object?>(ProcessorTelemetry.Tags.Partition, lane.Partition));
+                new KeyValuePair<string, object?>(ProcessorTelemetry.Tags.Partition, lane.PartitionId));
         }
     }
 
@@ -381,7 +425,7 @@ internal sealed class StreamProcessorWorker(
             if (lane.Windows.Watermark is { } watermark)
             {
                 yield return new Measurement<double>((now - watermark).TotalSeconds,
-                    new KeyValuePair<string, object?>(ProcessorTelemetry.Tags.Partition, lane.Partition));
+                    new KeyValuePair<string, object?>(ProcessorTelemetry.Tags.Partition, lane.PartitionId));
             }
         }
     }

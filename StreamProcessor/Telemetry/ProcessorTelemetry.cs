@@ -15,7 +15,10 @@ internal sealed class ProcessorTelemetry
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         Meter = meterFactory.Create(Name, "1.0.0");
-        Consumed = Meter.CreateCounter<long>(Names.Consumed, "{message}", "Messages read from the input topic.");
+        Consumed = Meter.CreateCounter<long>(Names.Consumed, "{message}", "Messages read from the input topic and handed to processing.");
+        ProcessDuration = Meter.CreateHistogram(Names.ProcessDuration, "s",
+            "Duration of processing one message (decode, aggregate, buffer); rejected messages carry error.type.",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = PipelineTelemetry.MessagingDurationBuckets });
         Rejected = Meter.CreateCounter<long>(Names.Rejected, "{message}", "Messages sent to the dead-letter topic, by reason.");
         Late = Meter.CreateCounter<long>(Names.Late, "{event}", "Events whose window had already closed (written raw, not aggregated).");
         WindowsEmitted = Meter.CreateCounter<long>(Names.WindowsEmitted, "{window}", "Closed windows written as final aggregates.");
@@ -31,6 +34,8 @@ internal sealed class ProcessorTelemetry
     public Meter Meter { get; }
 
     public Counter<long> Consumed { get; }
+
+    public Histogram<double> ProcessDuration { get; }
 
     public Counter<long> Rejected { get; }
 
@@ -52,10 +57,24 @@ internal sealed class ProcessorTelemetry
 
     public Counter<long> KeyPartitionConflicts { get; }
 
-    /// <summary>Instrument names: Aspire.Confluent.Kafka's where it has one, <c>pipeline.*</c> otherwise.</summary>
+    /// <summary>
+    /// The tags every consume and process measurement for <paramref name="topic"/> and <paramref name="consumerGroup"/>
+    /// carries: build once per topic, not per message.
+    /// </summary>
+    public static KeyValuePair<string, object?>[] ProcessTags(string topic, string consumerGroup) =>
+    [
+        new(PipelineTelemetry.MessagingAttributes.System, PipelineTelemetry.MessagingValues.Kafka),
+        new(PipelineTelemetry.MessagingAttributes.DestinationName, topic),
+        new(PipelineTelemetry.MessagingAttributes.ConsumerGroup, consumerGroup),
+        new(PipelineTelemetry.MessagingAttributes.OperationName, Operations.Process),
+        new(PipelineTelemetry.MessagingAttributes.OperationType, PipelineTelemetry.MessagingValues.OperationTypes.Process),
+    ];
+
+    /// <summary>Instrument names: the OpenTelemetry messaging conventions' where they have one, <c>pipeline.*</c> otherwise.</summary>
     public static class Names
     {
-        public const string Consumed = "messaging.receive.messages";
+        public const string Consumed = "messaging.client.consumed.messages";
+        public const string ProcessDuration = "messaging.process.duration";
         public const string Rejected = "pipeline.events.rejected";
         public const string Late = "pipeline.events.late";
         public const string WindowsEmitted = "pipeline.windows.emitted";
@@ -77,11 +96,24 @@ internal sealed class ProcessorTelemetry
         public const string Reason = "pipeline.reject.reason";
     }
 
-    /// <summary>Span names, in OpenTelemetry messaging form <c>{destination} {operation}</c>.</summary>
+    /// <summary><c>messaging.operation.name</c> values.</summary>
+    public static class Operations
+    {
+        /// <summary>One message decoded, aggregated and buffered (operation type <c>process</c>).</summary>
+        public const string Process = "process";
+
+        /// <summary>
+        /// One batch made durable and its offset committed (operation type <c>settle</c>, the name Kafka's
+        /// conventions give the offset commit).
+        /// </summary>
+        public const string Commit = "commit";
+    }
+
+    /// <summary>Span names, in OpenTelemetry messaging form <c>{operation} {destination}</c>: build once per topic.</summary>
     public static class Spans
     {
-        public static string Process(string topic) => topic + " process";
+        public static string Process(string topic) => Operations.Process + " " + topic;
 
-        public static string Commit(string topic) => topic + " commit";
+        public static string Commit(string topic) => Operations.Commit + " " + topic;
     }
 }
