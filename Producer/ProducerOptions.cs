@@ -5,19 +5,26 @@ namespace Pipeline.Producer;
 /// <summary>
 /// What the Producer publishes and how fast. Section <c>Pipeline:Producer</c>, e.g.
 /// <code>{ "Pipeline": { "Producer": { "Topic": "events", "MessagesPerSecond": 5, "Seed": 42 } } }</code>
-/// Aliases: <c>KAFKA_TOPIC</c>, <c>MSGS_PER_SEC</c>.
+/// The seed's variables are aliases (<see cref="TopicAlias"/>, <see cref="MessagesPerSecondAlias"/>); every
+/// default is the initializer below (appsettings.json restates none).
 /// </summary>
 public sealed class ProducerOptions
 {
     public const string SectionName = "Pipeline:Producer";
 
+    /// <summary>The seed's variable for <see cref="Topic"/>.</summary>
+    public const string TopicAlias = "KAFKA_TOPIC";
+
+    /// <summary>The seed's variable for <see cref="MessagesPerSecond"/>.</summary>
+    public const string MessagesPerSecondAlias = "MSGS_PER_SEC";
+
     /// <summary>Topic to publish to.</summary>
     [Required]
-    [RegularExpression("^[a-zA-Z0-9._-]{1,249}$", ErrorMessage = "Pipeline:Producer:Topic must be 1-249 characters of [a-zA-Z0-9._-].")]
+    [RegularExpression("^[a-zA-Z0-9._-]{1,249}$", ErrorMessage = SectionName + ":" + nameof(Topic) + " (" + TopicAlias + ") must be 1-249 characters of [a-zA-Z0-9._-].")]
     public string Topic { get; set; } = "events";
 
     /// <summary>Target rate; ignored when <see cref="Unthrottled"/>.</summary>
-    [Range(0.001, 10_000_000, ErrorMessage = "Pipeline:Producer:MessagesPerSecond (MSGS_PER_SEC) must be between 0.001 and 10000000.")]
+    [Range(0.001, 10_000_000, ErrorMessage = SectionName + ":" + nameof(MessagesPerSecond) + " (" + MessagesPerSecondAlias + ") must be between 0.001 and 10000000.")]
     public double MessagesPerSecond { get; set; } = 5;
 
     /// <summary>Publish as fast as the client accepts (load runs).</summary>

@@ -1,3 +1,11 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Pipeline.Producer;
+using Pipeline.ServiceDefaults.Kafka;
+using Pipeline.StreamProcessor;
+using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Windowing;
+
 namespace Pipeline.Standalone;
 
 /// <summary>What the one-command pipeline runs: the embedded broker, the Producer and the StreamProcessor.</summary>
@@ -21,6 +29,9 @@ internal sealed record StandaloneOptions
     /// <summary>Shorter than the service default (30 s) so closed windows show within seconds on a demo.</summary>
     public TimeSpan WatermarkDelay { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Shorter than the service default (30 s), for the same reason as <see cref="WatermarkDelay"/>.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Stop by itself after this long (smoke runs); null runs until Ctrl+C.</summary>
     public TimeSpan? Duration { get; init; }
 
@@ -28,18 +39,21 @@ internal sealed record StandaloneOptions
     public bool PlainOutput { get; init; }
 
     /// <summary>
-    /// The settings both services start from, as configuration keys: what Aspire or compose would
-    /// put in their environment. Environment variables given to this process override them.
+    /// The settings both services start from, as structured configuration keys (what Aspire or compose would
+    /// put in their environment), built from the options classes so a renamed setting cannot drift.
+    /// Environment variables given to this process override them, the seed's aliases included.
     /// </summary>
     public Dictionary<string, string?> ServiceSettings(string bootstrapServers) => new()
     {
-        ["ConnectionStrings:kafka"] = bootstrapServers,
-        ["Pipeline:Producer:Topic"] = Topic,
-        ["Pipeline:Producer:MessagesPerSecond"] = MessagesPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Pipeline:Processor:Topic"] = Topic,
-        ["Pipeline:Output:OutputPath"] = OutputPath,
-        ["Pipeline:Output:RunId"] = RunId,
-        ["Pipeline:Windowing:WatermarkDelay"] = WatermarkDelay.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
-        ["Pipeline:Windowing:IdleTimeout"] = "00:00:10",
+        [KafkaConnection.ConnectionStringKey] = bootstrapServers,
+        [Key(ProducerOptions.SectionName, nameof(ProducerOptions.Topic))] = Topic,
+        [Key(ProducerOptions.SectionName, nameof(ProducerOptions.MessagesPerSecond))] = MessagesPerSecond.ToString(CultureInfo.InvariantCulture),
+        [Key(ProcessorOptions.SectionName, nameof(ProcessorOptions.Topic))] = Topic,
+        [Key(SinkOptions.SectionName, nameof(SinkOptions.OutputPath))] = OutputPath,
+        [Key(SinkOptions.SectionName, nameof(SinkOptions.RunId))] = RunId,
+        [Key(WindowingOptions.SectionName, nameof(WindowingOptions.WatermarkDelay))] = WatermarkDelay.ToString("c", CultureInfo.InvariantCulture),
+        [Key(WindowingOptions.SectionName, nameof(WindowingOptions.IdleTimeout))] = IdleTimeout.ToString("c", CultureInfo.InvariantCulture),
     };
+
+    private static string Key(string section, string property) => ConfigurationPath.Combine(section, property);
 }

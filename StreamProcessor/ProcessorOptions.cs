@@ -5,15 +5,19 @@ namespace Pipeline.StreamProcessor;
 /// <summary>
 /// What the StreamProcessor consumes and how it behaves. Section <c>Pipeline:Processor</c>, e.g.
 /// <code>{ "Pipeline": { "Processor": { "Topic": "events", "GroupId": "stream-processor" } } }</code>
-/// Alias: <c>KAFKA_TOPIC</c>. Kafka client settings pass through from <c>Kafka:Consumer:*</c>
+/// The seed's <see cref="TopicAlias"/> is an alias; every default is the initializer below (appsettings.json
+/// restates none). Kafka client settings pass through from <c>Kafka:Consumer:*</c>
 /// (consumer) and <c>Kafka:Producer:*</c> (dead-letter and windows topics).
 /// </summary>
 internal sealed class ProcessorOptions
 {
     public const string SectionName = "Pipeline:Processor";
 
+    /// <summary>The seed's variable for <see cref="Topic"/>.</summary>
+    public const string TopicAlias = "KAFKA_TOPIC";
+
     [Required]
-    [RegularExpression("^[a-zA-Z0-9._-]{1,249}$", ErrorMessage = "Pipeline:Processor:Topic (KAFKA_TOPIC) must be 1-249 characters of [a-zA-Z0-9._-].")]
+    [RegularExpression("^[a-zA-Z0-9._-]{1,249}$", ErrorMessage = SectionName + ":" + nameof(Topic) + " (" + TopicAlias + ") must be 1-249 characters of [a-zA-Z0-9._-].")]
     public string Topic { get; set; } = "events";
 
     /// <summary>Consumer group; replicas with the same group split the partitions.</summary>

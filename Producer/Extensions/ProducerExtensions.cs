@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using Pipeline.Producer.Publishing;
 using Pipeline.Producer.Telemetry;
+using Pipeline.ServiceDefaults.Configuration;
 using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.Producer.Extensions;
@@ -17,19 +18,10 @@ public static class ProducerExtensions
         builder.Services.TryAddTimeProvider();
         builder.Services.AddOptions<ProducerOptions>()
             .BindConfiguration(ProducerOptions.SectionName)
-            .Configure(options =>
-            {
-                var key = ProducerOptions.SectionName + ":";
-                if (ConfigurationAliases.Get(configuration, key + nameof(ProducerOptions.Topic), "KAFKA_TOPIC") is { } topic)
-                {
-                    options.Topic = topic;
-                }
-
-                if (ConfigurationAliases.Parse<double>(configuration, key + nameof(ProducerOptions.MessagesPerSecond), "MSGS_PER_SEC") is { } rate)
-                {
-                    options.MessagesPerSecond = rate;
-                }
-            })
+            .BindAlias<ProducerOptions, string>(
+                Key(nameof(ProducerOptions.Topic)), ProducerOptions.TopicAlias, (options, topic) => options.Topic = topic)
+            .BindAlias<ProducerOptions, double>(
+                Key(nameof(ProducerOptions.MessagesPerSecond)), ProducerOptions.MessagesPerSecondAlias, (options, rate) => options.MessagesPerSecond = rate)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ProducerOptions>, ProducerOptionsValidator>();
@@ -73,7 +65,7 @@ public static class ProducerExtensions
     {
         var bootstrap = validate
             ? KafkaConnection.GetBootstrapServers(configuration)
-            : configuration[KafkaConnection.ConnectionStringKey] ?? configuration[KafkaConnection.BootstrapServersAlias] ?? string.Empty;
+            : KafkaConnection.FindBootstrapServers(configuration) ?? string.Empty;
         var config = new ProducerConfig
         {
             BootstrapServers = bootstrap,
@@ -86,6 +78,8 @@ public static class ProducerExtensions
         };
         return KafkaClientConfiguration.Apply(config, configuration.GetSection(KafkaClientConfiguration.ProducerSection));
     }
+
+    private static string Key(string property) => ConfigurationPath.Combine(ProducerOptions.SectionName, property);
 
     private static void TryAddTimeProvider(this IServiceCollection services)
     {

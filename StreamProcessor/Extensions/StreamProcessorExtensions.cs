@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Pipeline.ServiceDefaults.Configuration;
 using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Ingest;
@@ -26,31 +27,21 @@ public static class StreamProcessorExtensions
 
         services.AddOptions<ProcessorOptions>()
             .BindConfiguration(ProcessorOptions.SectionName)
-            .Configure(options =>
-            {
-                if (ConfigurationAliases.Get(configuration, ProcessorOptions.SectionName + ":Topic", "KAFKA_TOPIC") is { } topic)
-                {
-                    options.Topic = topic;
-                }
-            })
+            .BindAlias<ProcessorOptions, string>(
+                ConfigurationPath.Combine(ProcessorOptions.SectionName, nameof(ProcessorOptions.Topic)), ProcessorOptions.TopicAlias,
+                (options, topic) => options.Topic = topic)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ProcessorOptions>, ProcessorOptionsValidator>();
 
         services.AddOptions<SinkOptions>()
             .BindConfiguration(SinkOptions.SectionName)
-            .Configure(options =>
-            {
-                if (ConfigurationAliases.Get(configuration, SinkOptions.SectionName + ":OutputPath", "OUTPUT_PATH") is { } path)
-                {
-                    options.OutputPath = path;
-                }
-
-                if (ConfigurationAliases.Get(configuration, SinkOptions.SectionName + ":RunId", "RUN_ID") is { } runId)
-                {
-                    options.RunId = runId;
-                }
-            })
+            .BindAlias<SinkOptions, string>(
+                ConfigurationPath.Combine(SinkOptions.SectionName, nameof(SinkOptions.OutputPath)), SinkOptions.OutputPathAlias,
+                (options, path) => options.OutputPath = path)
+            .BindAlias<SinkOptions, string>(
+                ConfigurationPath.Combine(SinkOptions.SectionName, nameof(SinkOptions.RunId)), SinkOptions.RunIdAlias,
+                (options, runId) => options.RunId = runId)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<SinkOptions>, SinkOptionsValidator>();
 
@@ -81,7 +72,7 @@ public static class StreamProcessorExtensions
             .AddCheck("kafka", new KafkaHealthCheck(
                 new Confluent.Kafka.ClientConfig
                 {
-                    BootstrapServers = configuration[KafkaConnection.ConnectionStringKey] ?? configuration[KafkaConnection.BootstrapServersAlias] ?? string.Empty,
+                    BootstrapServers = KafkaConnection.FindBootstrapServers(configuration) ?? string.Empty,
                 },
                 TimeSpan.FromSeconds(2)), tags: ["ready"]);
         return builder;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Pipeline.ServiceDefaults.Configuration;
 using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.StreamProcessor.Inspection;
@@ -15,8 +16,19 @@ internal static class OutputCommands
 
     public static Task<int> InvokeAsync(string[] args)
     {
-        var output = new Option<string>("--output") { Description = "Output root (OUTPUT_PATH).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("OUTPUT_PATH") ?? "data/output" };
-        var run = new Option<string>("--run") { Description = "Run id (RUN_ID).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RUN_ID") ?? "default" };
+        // Without a flag, the run the service would write with the same environment (and its code defaults).
+        var environment = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+        var defaults = new SinkOptions();
+        var output = new Option<string>("--output")
+        {
+            Description = $"Output root ({SinkOptions.OutputPathAlias}).",
+            DefaultValueFactory = _ => Setting(environment, nameof(SinkOptions.OutputPath), SinkOptions.OutputPathAlias) ?? defaults.OutputPath,
+        };
+        var run = new Option<string>("--run")
+        {
+            Description = $"Run id ({SinkOptions.RunIdAlias}).",
+            DefaultValueFactory = _ => Setting(environment, nameof(SinkOptions.RunId), SinkOptions.RunIdAlias) ?? defaults.RunId,
+        };
         var rows = new Option<int>("--rows") { Description = "How many rows to show.", DefaultValueFactory = _ => 10 };
         var to = new Option<string>("--to") { Description = "CSV file to write.", Required = true };
         var what = new Option<string>("--what") { Description = "events or aggregates.", DefaultValueFactory = _ => "events" };
@@ -28,6 +40,9 @@ internal static class OutputCommands
         var root = new RootCommand("Inspect the StreamProcessor's Parquet output.") { inspect, export };
         return root.Parse(args).InvokeAsync();
     }
+
+    private static string? Setting(IConfiguration environment, string property, string alias) =>
+        ConfigurationAliases.GetValue(environment, ConfigurationPath.Combine(SinkOptions.SectionName, property), alias);
 
     private static OutputReader Reader(string output, string run) => new(new OutputLayout(output, run));
 

@@ -4,7 +4,8 @@ namespace Pipeline.StreamProcessor.Sinks;
 /// Where and how the StreamProcessor writes its Parquet output and checkpoints.
 /// </summary>
 /// <remarks>
-/// Bound from <c>appsettings.json</c>:
+/// Section <c>Pipeline:Output</c>, e.g. in <c>appsettings.json</c> (the values shown are the defaults, stated
+/// only by the initializers below):
 /// <code>
 /// "Pipeline": {
 ///   "Output": {
@@ -16,13 +17,23 @@ namespace Pipeline.StreamProcessor.Sinks;
 ///   }
 /// }
 /// </code>
-/// or as environment variables such as <c>Pipeline__Output__RunId</c>.
+/// or as environment variables such as <c>Pipeline__Output__RunId</c>. The seed's variables are aliases:
+/// <see cref="OutputPathAlias"/>, <see cref="RunIdAlias"/>.
 /// </remarks>
 internal sealed class SinkOptions
 {
     public const string SectionName = "Pipeline:Output";
 
-    /// <summary>Root folder; each run writes under <c>&lt;OutputPath&gt;/run_&lt;RunId&gt;/</c>.</summary>
+    /// <summary>The seed's variable for <see cref="OutputPath"/>.</summary>
+    public const string OutputPathAlias = "OUTPUT_PATH";
+
+    /// <summary>The seed's variable for <see cref="RunId"/>.</summary>
+    public const string RunIdAlias = "RUN_ID";
+
+    /// <summary>
+    /// Root folder; each run writes under <c>&lt;OutputPath&gt;/run_&lt;RunId&gt;/</c>. Relative to the working
+    /// directory, which <c>dotnet run</c> sets to the repository root (see StreamProcessor.csproj).
+    /// </summary>
     public string OutputPath { get; set; } = "data/output";
 
     /// <summary>

@@ -42,7 +42,7 @@ internal sealed class SinkOptionsValidator : IValidateOptions<SinkOptions>
 
     private static void ValidateRunId(string? runId, List<string> failures)
     {
-        const string Setting = Prefix + nameof(SinkOptions.RunId) + " (RUN_ID)";
+        const string Setting = Prefix + nameof(SinkOptions.RunId) + " (" + SinkOptions.RunIdAlias + ")";
         if (string.IsNullOrEmpty(runId))
         {
             failures.Add($"{Setting} must not be empty.");
@@ -70,7 +70,7 @@ internal sealed class SinkOptionsValidator : IValidateOptions<SinkOptions>
 
     private static void ValidateOutputPath(string? outputPath, List<string> failures)
     {
-        const string Setting = Prefix + nameof(SinkOptions.OutputPath) + " (OUTPUT_PATH)";
+        const string Setting = Prefix + nameof(SinkOptions.OutputPath) + " (" + SinkOptions.OutputPathAlias + ")";
         if (string.IsNullOrWhiteSpace(outputPath))
         {
             failures.Add($"{Setting} must not be empty.");

@@ -109,6 +109,9 @@ internal sealed class ServiceProcess : IDisposable
         }
     }
 
+    /// <summary>The folder of <see cref="ServiceAssembly"/>, where the build copies the service's <c>appsettings.json</c>.</summary>
+    public static string OutputDirectory(string project) => Path.GetDirectoryName(ServiceAssembly(project))!;
+
     /// <summary>The service's own build output, next to the tests' (artifacts/bin/&lt;project&gt;/&lt;configuration&gt;).</summary>
     public static string ServiceAssembly(string project)
     {
