@@ -86,7 +86,7 @@ public sealed class ServiceEnvironmentTests
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             DisableDefaults = true,
-            ContentRootPath = Path.GetDirectoryName(ServiceProcess.ServiceAssembly(project)),
+            ContentRootPath = ServiceProcess.OutputDirectory(project),
         });
         builder.Configuration.AddJsonFile("appsettings.json", optional: false);
         builder.Configuration.AddInMemoryCollection(environment.Select(static variable =>

@@ -113,7 +113,7 @@ internal sealed class ServiceProcess : IDisposable
     public static string OutputDirectory(string project) => Path.GetDirectoryName(ServiceAssembly(project))!;
 
     /// <summary>The service's own build output, next to the tests' (artifacts/bin/&lt;project&gt;/&lt;configuration&gt;).</summary>
-    public static string ServiceAssembly(string project)
+    private static string ServiceAssembly(string project)
     {
         // Tests run from artifacts/bin/Tests/<configuration>/: the service sits in artifacts/bin/<project>/<configuration>/.
         var testsDirectory = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
