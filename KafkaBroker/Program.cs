@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -29,7 +30,11 @@ static async Task<int> RunAsync(KafkaBrokerOptions options, CancellationToken ca
     try
     {
         broker = await KafkaBrokerServer.StartAsync(
-            options, host.Services.GetRequiredService<ILoggerFactory>(), TimeProvider.System, cancellationToken);
+            options,
+            host.Services.GetRequiredService<ILoggerFactory>(),
+            TimeProvider.System,
+            host.Services.GetRequiredService<IMeterFactory>(),
+            cancellationToken);
     }
     catch (BrokerPortInUseException ex)
     {

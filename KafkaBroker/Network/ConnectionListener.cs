@@ -87,11 +87,12 @@ internal sealed class ConnectionListener : IAsyncDisposable
             var id = Interlocked.Increment(ref _nextConnectionId);
             var connection = new ClientConnection(id, socket, broker, handlers, _logger);
             Log.ConnectionOpened(_logger, id, connection.RemoteEndPoint);
-            _connections[id] = RunConnectionAsync(connection, cancellationToken);
+            broker.Metrics.Connections.Add(1);
+            _connections[id] = RunConnectionAsync(connection, broker, cancellationToken);
         }
     }
 
-    private async Task RunConnectionAsync(ClientConnection connection, CancellationToken cancellationToken)
+    private async Task RunConnectionAsync(ClientConnection connection, BrokerContext broker, CancellationToken cancellationToken)
     {
         await Task.Yield();
         try
@@ -100,6 +101,7 @@ internal sealed class ConnectionListener : IAsyncDisposable
         }
         finally
         {
+            broker.Metrics.Connections.Add(-1);
             _connections.TryRemove(connection.Id, out _);
         }
     }
