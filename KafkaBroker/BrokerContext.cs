@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Pipeline.KafkaBroker.Groups;
 using Pipeline.KafkaBroker.Storage;
+using Pipeline.KafkaBroker.Telemetry;
 
 namespace Pipeline.KafkaBroker;
 
@@ -10,6 +11,7 @@ internal sealed class BrokerContext(
     int boundPort,
     TopicRegistry topics,
     GroupCoordinator groups,
+    BrokerMetrics metrics,
     TimeProvider timeProvider,
     ILoggerFactory loggerFactory)
 {
@@ -31,6 +33,8 @@ internal sealed class BrokerContext(
     public TopicRegistry Topics { get; } = topics;
 
     public GroupCoordinator Groups { get; } = groups;
+
+    public BrokerMetrics Metrics { get; } = metrics;
 
     public TimeProvider TimeProvider { get; } = timeProvider;
 

@@ -1,9 +1,11 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.KafkaBroker.Groups;
 using Pipeline.KafkaBroker.Handlers;
 using Pipeline.KafkaBroker.Network;
 using Pipeline.KafkaBroker.Storage;
+using Pipeline.KafkaBroker.Telemetry;
 
 namespace Pipeline.KafkaBroker;
 
@@ -42,11 +44,17 @@ public sealed class KafkaBrokerServer : IAsyncDisposable
 
     internal BrokerContext Context { get; }
 
-    /// <summary>Loads persisted state (when <see cref="KafkaBrokerOptions.DataDirectory"/> is set), binds and starts serving.</summary>
+    /// <summary>
+    /// Loads persisted state (when <see cref="KafkaBrokerOptions.DataDirectory"/> is set), binds and starts serving.
+    /// The <see cref="KafkaBrokerTelemetry.MeterName"/> meter comes from <c>meterFactory</c> when given (a host's);
+    /// without one the broker owns its meter, and disposing the broker disposes it.
+    /// </summary>
+    /// <exception cref="BrokerPortInUseException">Another socket already listens on the address and port.</exception>
     public static async Task<KafkaBrokerServer> StartAsync(
         KafkaBrokerOptions options,
         ILoggerFactory? loggerFactory = null,
         TimeProvider? timeProvider = null,
+        IMeterFactory? meterFactory = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -57,11 +65,13 @@ public sealed class KafkaBrokerServer : IAsyncDisposable
         var topics = await TopicRegistry.OpenAsync(options, timeProvider, loggerFactory, cancellationToken);
         GroupCoordinator? groups = null;
         ConnectionListener? listener = null;
+        BrokerMetrics? metrics = null;
         try
         {
             groups = await GroupCoordinator.OpenAsync(options, timeProvider, loggerFactory, cancellationToken);
             listener = ConnectionListener.Bind(options.Host, options.Port, logger);
-            var context = new BrokerContext(options, listener.LocalEndPoint.Port, topics, groups, timeProvider, loggerFactory);
+            metrics = new BrokerMetrics(meterFactory, topics, listener.LocalEndPoint.Address.ToString(), listener.LocalEndPoint.Port);
+            var context = new BrokerContext(options, listener.LocalEndPoint.Port, topics, groups, metrics, timeProvider, loggerFactory);
             var server = new KafkaBrokerServer(listener, topics, groups, context, logger);
             listener.Start(context, HandlerRegistry.CreateDefault());
             Log.BrokerStarted(logger, listener.LocalEndPoint.ToString(), server.BootstrapServers, options.DataDirectory ?? "memory only");
@@ -80,6 +90,7 @@ public sealed class KafkaBrokerServer : IAsyncDisposable
             }
 
             await topics.DisposeAsync();
+            metrics?.Dispose();
             throw;
         }
     }
@@ -95,6 +106,7 @@ public sealed class KafkaBrokerServer : IAsyncDisposable
         await _listener.DisposeAsync();
         await _groups.DisposeAsync();
         await _topics.DisposeAsync();
+        Context.Metrics.Dispose();
         Log.BrokerStopped(_logger);
     }
 }

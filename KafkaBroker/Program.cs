@@ -1,7 +1,8 @@
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
 using Pipeline.KafkaBroker;
 using Pipeline.KafkaBroker.Hosting;
 
@@ -17,14 +18,36 @@ static async Task<int> RunAsync(KafkaBrokerOptions options, CancellationToken ca
             await Console.Error.WriteLineAsync($"Invalid option {string.Join(", ", error.MemberNames)}: {error.ErrorMessage}");
         }
 
-        return 2;
+        return BrokerExitCodes.InvalidOptions;
     }
 
     var builder = Host.CreateApplicationBuilder();
-    builder.Services.AddSingleton(Options.Create(options));
-    builder.Services.AddSingleton(TimeProvider.System);
-    builder.Services.AddHostedService<BrokerHostedService>();
+    builder.ConfigureOpenTelemetry(); // logs and metrics (Pipeline.KafkaBroker) over OTLP when Aspire sets OTEL_EXPORTER_OTLP_ENDPOINT
     using var host = builder.Build();
-    await host.RunAsync(cancellationToken);
-    return 0;
+
+    // The broker starts before the host rather than as a hosted service: a taken port is a usage
+    // problem, reported in one line that says what to do, not as a host start failure with a stack trace.
+    KafkaBrokerServer broker;
+    try
+    {
+        broker = await KafkaBrokerServer.StartAsync(
+            options,
+            host.Services.GetRequiredService<ILoggerFactory>(),
+            TimeProvider.System,
+            host.Services.GetRequiredService<IMeterFactory>(),
+            cancellationToken);
+    }
+    catch (BrokerPortInUseException ex)
+    {
+        await Console.Error.WriteLineAsync(ex.Message);
+        return BrokerExitCodes.PortInUse;
+    }
+
+    await using (broker)
+    {
+        await host.StartAsync(cancellationToken);
+        await host.WaitForShutdownAsync(cancellationToken);
+    }
+
+    return BrokerExitCodes.Success;
 }

@@ -110,6 +110,7 @@ internal sealed class ClientConnection(
                     var array = ArrayPool<byte>.Shared.Rent(size);
                     buffer.Slice(4, size).CopyTo(array);
                     reader.AdvanceTo(buffer.GetPosition(4 + size));
+                    broker.Metrics.BytesReceived.Add(4 + size);
                     return new ArraySegment<byte>(array, 0, size);
                 }
             }
@@ -166,6 +167,7 @@ internal sealed class ClientConnection(
         }
 
         Log.Request(logger, Id, header.ApiKey, header.ApiVersion, header.CorrelationId, header.ClientId);
+        broker.Metrics.RequestHandled(header.ApiKey);
         response.Reset();
         var sizePosition = response.ReserveInt32();
         response.WriteInt32(header.CorrelationId);
@@ -183,6 +185,7 @@ internal sealed class ClientConnection(
 
         response.PatchInt32(sizePosition, response.Length - 4);
         await writer.WriteAsync(response.WrittenMemory, cancellationToken);
+        broker.Metrics.BytesSent.Add(response.Length);
         return true;
     }
 }

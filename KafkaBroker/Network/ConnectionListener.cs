@@ -34,13 +34,21 @@ internal sealed class ConnectionListener : IAsyncDisposable
             "::" or "[::]" => IPAddress.IPv6Any,
             _ => IPAddress.Parse(host),
         };
+        // No ReuseAddress option: on Linux and macOS .NET maps it to SO_REUSEPORT as well, which lets a
+        // second broker listen on the same port and the kernel split the connections between the two.
+        // Rebinding a port whose old connections are in TIME_WAIT needs only SO_REUSEADDR, which .NET
+        // sets by itself on every TCP bind on Unix (and Windows allows by default).
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.Bind(new IPEndPoint(address, port));
             socket.Listen(512);
             return new ConnectionListener(socket, logger);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            socket.Dispose();
+            throw new BrokerPortInUseException(address.ToString(), port, ex);
         }
         catch
         {
@@ -79,11 +87,12 @@ internal sealed class ConnectionListener : IAsyncDisposable
             var id = Interlocked.Increment(ref _nextConnectionId);
             var connection = new ClientConnection(id, socket, broker, handlers, _logger);
             Log.ConnectionOpened(_logger, id, connection.RemoteEndPoint);
-            _connections[id] = RunConnectionAsync(connection, cancellationToken);
+            broker.Metrics.Connections.Add(1);
+            _connections[id] = RunConnectionAsync(connection, broker, cancellationToken);
         }
     }
 
-    private async Task RunConnectionAsync(ClientConnection connection, CancellationToken cancellationToken)
+    private async Task RunConnectionAsync(ClientConnection connection, BrokerContext broker, CancellationToken cancellationToken)
     {
         await Task.Yield();
         try
@@ -92,6 +101,7 @@ internal sealed class ConnectionListener : IAsyncDisposable
         }
         finally
         {
+            broker.Metrics.Connections.Add(-1);
             _connections.TryRemove(connection.Id, out _);
         }
     }

@@ -12,12 +12,13 @@ internal sealed class ServiceProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly StringBuilder _error = new();
 
     private ServiceProcess(Process process)
     {
         _process = process;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.OutputDataReceived += (_, e) => Append(e.Data, error: false);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data, error: true);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
@@ -37,11 +38,24 @@ internal sealed class ServiceProcess : IDisposable
         }
     }
 
-    /// <summary>Starts <c>dotnet &lt;project&gt;.dll</c> from its own build output with the given environment.</summary>
-    public static ServiceProcess Start(string project, IReadOnlyDictionary<string, string> environment)
+    /// <summary>What the process wrote to standard error only (also part of <see cref="Output"/>).</summary>
+    public string StandardError
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _error.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts <c>dotnet &lt;project&gt;.dll [arguments]</c> from its own build output with the given environment.</summary>
+    public static ServiceProcess Start(
+        string project, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string>? arguments = null)
     {
         var dll = ServiceAssembly(project);
-        var start = new ProcessStartInfo("dotnet", [dll])
+        var start = new ProcessStartInfo("dotnet", [dll, .. arguments ?? []])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -90,13 +104,29 @@ internal sealed class ServiceProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Waits for the process to exit on its own; returns the exit code, or fails after the timeout.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _process.WaitForExitAsync(cancellationToken).WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            KillHard();
+            throw new TimeoutException($"The service did not exit within {timeout}. Output:\n{Output}");
+        }
+
+        return _process.ExitCode;
+    }
+
     public void Dispose()
     {
         KillHard();
         _process.Dispose();
     }
 
-    private void Append(string? line)
+    private void Append(string? line, bool error)
     {
         if (line is null)
         {
@@ -106,6 +136,10 @@ internal sealed class ServiceProcess : IDisposable
         lock (_output)
         {
             _output.AppendLine(line);
+            if (error)
+            {
+                _error.AppendLine(line);
+            }
         }
     }
 

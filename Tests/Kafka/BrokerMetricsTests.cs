@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Confluent.Kafka;
+using Microsoft.Extensions.DependencyInjection;
+using Pipeline.KafkaBroker;
+using Pipeline.KafkaBroker.Telemetry;
+
+namespace Pipeline.Tests.Kafka;
+
+/// <summary>
+/// The broker's own meter. Each test listens only to its broker's meter (its own meter factory, or
+/// the port tag on the meter), so brokers of tests running alongside never count.
+/// </summary>
+public sealed class BrokerMetricsTests
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Produce_RecordsToAFreshBroker_CountsBytesAndProduceRequestsAndGaugesTheLogEndOffset()
+    {
+        // Arrange
+        const int Records = 25;
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meterFactory = services.GetRequiredService<IMeterFactory>();
+        var longs = new ConcurrentQueue<(string Instrument, long Value, Dictionary<string, object?> Tags)>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter.Scope, meterFactory) && instrument.Meter.Name == KafkaBrokerTelemetry.MeterName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+            longs.Enqueue((instrument.Name, value, tags.ToArray().ToDictionary(t => t.Key, t => t.Value))));
+        listener.Start();
+        await using var broker = await KafkaBrokerServer.StartAsync(
+            new KafkaBrokerOptions { Port = 0 }, meterFactory: meterFactory, cancellationToken: cancellationToken);
+        var topic = "metrics-" + Guid.NewGuid().ToString("N")[..8];
+
+        // Act
+        (string Instrument, long Value, Dictionary<string, object?> Tags)[] measurements;
+        using (var producer = new ProducerBuilder<Null, string>(new ProducerConfig
+        {
+            BootstrapServers = broker.BootstrapServers,
+            Acks = Acks.All,
+        }).Build())
+        {
+            for (var i = 0; i < Records; i++)
+            {
+                await producer.ProduceAsync(topic, new Message<Null, string> { Value = "record-" + i }, cancellationToken)
+                    .WaitAsync(s_timeout, cancellationToken);
+            }
+
+            listener.RecordObservableInstruments();
+            measurements = longs.ToArray(); // while the producer's connections are still open
+        }
+
+        // Assert
+        long Sum(string name) => measurements.Where(m => m.Instrument == name).Sum(m => m.Value);
+        Assert.True(Sum(KafkaBrokerTelemetry.Names.BytesReceived) > 0);
+        Assert.True(Sum(KafkaBrokerTelemetry.Names.BytesSent) > 0);
+        Assert.True(Sum(KafkaBrokerTelemetry.Names.Connections) > 0, "the producer's connections are open");
+        var produceRequests = measurements
+            .Where(m => m.Instrument == KafkaBrokerTelemetry.Names.Requests && Equals(m.Tags[KafkaBrokerTelemetry.Tags.ApiKey], "Produce"))
+            .Sum(m => m.Value);
+        Assert.InRange(produceRequests, 1, Records);
+        var endOffset = Assert.Single(measurements, m =>
+            m.Instrument == KafkaBrokerTelemetry.Names.LogEndOffset && Equals(m.Tags[KafkaBrokerTelemetry.Tags.Topic], topic));
+        Assert.Equal(0, endOffset.Tags[KafkaBrokerTelemetry.Tags.Partition]);
+        Assert.Equal(Records, endOffset.Value);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_BrokerWithoutMeterFactory_DisposesItsOwnMeter()
+    {
+        // Arrange
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var broker = await KafkaBrokerServer.StartAsync(new KafkaBrokerOptions { Port = 0 }, cancellationToken: cancellationToken);
+        var completed = new ConcurrentBag<string>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == KafkaBrokerTelemetry.MeterName && instrument.Meter.Scope is null &&
+                    instrument.Meter.Tags?.Any(t => t.Key == KafkaBrokerTelemetry.Tags.ServerPort && Equals(t.Value, broker.Port)) == true)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+            MeasurementsCompleted = (instrument, _) => completed.Add(instrument.Name),
+        };
+        listener.Start();
+
+        // Act
+        await broker.DisposeAsync();
+
+        // Assert
+        Assert.Equal(
+            [
+                KafkaBrokerTelemetry.Names.BytesReceived, KafkaBrokerTelemetry.Names.BytesSent, KafkaBrokerTelemetry.Names.Connections,
+                KafkaBrokerTelemetry.Names.LogEndOffset, KafkaBrokerTelemetry.Names.Requests,
+            ],
+            completed.Order(StringComparer.Ordinal));
+    }
+}
