@@ -56,7 +56,7 @@ async function shoot(relativeUrl, file, waitForText) {
 try {
   await shoot('/', 'dashboard-resources.png', 'stream-processor');
   const traceId = await traceAcrossServices();
-  await shoot(`/traces/detail/${traceId}`, 'dashboard-trace.png', 'process events');
+  await shoot(`/traces/detail/${traceId}`, 'dashboard-trace.png', 'Trace detail');
   await shoot('/metrics/resource/stream-processor?meter=Pipeline.StreamProcessor&instrument=pipeline.parquet.rows&duration=5',
     'dashboard-metric.png', 'pipeline.parquet.rows');
 } finally {
