@@ -63,6 +63,15 @@ public sealed class AspireRunTests : IAsyncLifetime
         var run = Path.Combine(_data, "output", "run_default");
         await PipelineTestKit.WaitUntilAsync(() => PipelineTestKit.CommittedRows(run) >= 40, "40 rows committed to Parquet", s_timeout);
 
+        // Commits keep coming, trigger after trigger (a broker that loses its clients stalls them for minutes).
+        var committed = PipelineTestKit.CommittedRows(run);
+        for (var commit = 0; commit < 5; commit++)
+        {
+            var before = committed;
+            await PipelineTestKit.WaitUntilAsync(() => (committed = PipelineTestKit.CommittedRows(run)) > before,
+                $"commit {commit + 2} within 30 s of the previous one (rows stayed at {before})", TimeSpan.FromSeconds(30));
+        }
+
         // The dashboard received a trace that runs from the Producer into the StreamProcessor, and metrics from both.
         using var dashboard = await DashboardClientAsync(app, builder.Configuration["AppHost:DashboardApiKey"], cancellationToken);
         await PipelineTestKit.WaitUntilAsync(
