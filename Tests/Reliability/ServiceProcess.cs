@@ -50,9 +50,12 @@ internal sealed class ServiceProcess : IDisposable
         }
     }
 
-    /// <summary>Starts <c>dotnet &lt;project&gt;.dll [arguments]</c> from its own build output with the given environment.</summary>
+    /// <summary>
+    /// Starts <c>dotnet &lt;project&gt;.dll [arguments]</c> with the given environment, in its own build output
+    /// unless <paramref name="workingDirectory"/> says where (as <c>dotnet run</c> from the repository root does).
+    /// </summary>
     public static ServiceProcess Start(
-        string project, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string>? arguments = null)
+        string project, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string>? arguments = null, string? workingDirectory = null)
     {
         var dll = ServiceAssembly(project);
         var start = new ProcessStartInfo("dotnet", [dll, .. arguments ?? []])
@@ -60,7 +63,7 @@ internal sealed class ServiceProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(dll)!,
         };
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["Logging__Console__FormatterName"] = "simple";
