@@ -63,6 +63,38 @@ public static class KafkaClientConfiguration
         }
     }
 
+    /// <summary>
+    /// <paramref name="config"/> with the bootstrap servers of <paramref name="connectionName"/> and then every key of
+    /// <paramref name="section"/> applied; with <paramref name="validate"/>, throws naming the settings when no
+    /// bootstrap servers are configured.
+    /// </summary>
+    public static T Create<T>(IConfiguration configuration, string connectionName, string section, T config, bool validate = true)
+        where T : ClientConfig
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(config);
+        if (string.IsNullOrEmpty(config.BootstrapServers))
+        {
+            config.BootstrapServers = (validate
+                ? KafkaConnection.GetBootstrapServers(configuration, connectionName)
+                : KafkaConnection.FindBootstrapServers(configuration, connectionName)) ?? string.Empty;
+        }
+
+        return Apply(config, configuration.GetSection(section));
+    }
+
+    /// <summary>
+    /// The settings of <paramref name="config"/> an admin client accepts: the .NET client's own producer/consumer
+    /// settings (<c>dotnet.producer.*</c>, <c>dotnet.consumer.*</c>) are refused by one; librdkafka's pass unchanged.
+    /// </summary>
+    public static AdminClientConfig ForAdmin(ClientConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return new AdminClientConfig(config
+            .Where(static setting => !setting.Key.StartsWith("dotnet.", StringComparison.Ordinal))
+            .ToDictionary());
+    }
+
     /// <summary>The config as <c>key=value</c> pairs with every secret masked, safe to log.</summary>
     public static string Describe(ClientConfig config)
     {

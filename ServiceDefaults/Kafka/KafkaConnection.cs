@@ -15,6 +15,19 @@ public static class KafkaConnection
     public const string ConnectionStringKey = "ConnectionStrings:" + ConnectionName;
     public const string BootstrapServersAlias = "KAFKA_BOOTSTRAP_SERVERS";
 
+    /// <summary>The bootstrap servers of <paramref name="connectionName"/> (the alias only for <see cref="ConnectionName"/>), or null.</summary>
+    public static string? FindBootstrapServers(IConfiguration configuration, string connectionName) =>
+        connectionName == ConnectionName
+            ? FindBootstrapServers(configuration)
+            : configuration.GetConnectionString(connectionName)?.Trim();
+
+    /// <summary>The bootstrap servers of <paramref name="connectionName"/>, or throws naming the settings that could supply them.</summary>
+    public static string GetBootstrapServers(IConfiguration configuration, string connectionName) =>
+        connectionName == ConnectionName
+            ? GetBootstrapServers(configuration)
+            : FindBootstrapServers(configuration, connectionName) ?? throw new InvalidOperationException(
+                $"No Kafka bootstrap servers configured: set ConnectionStrings:{connectionName}.");
+
     /// <summary>The bootstrap servers, or null when neither setting supplies them.</summary>
     public static string? FindBootstrapServers(IConfiguration configuration) =>
         ConfigurationAliases.GetValue(configuration, ConnectionStringKey, BootstrapServersAlias)?.Trim();

@@ -6,10 +6,19 @@ namespace Pipeline.ServiceDefaults.Kafka;
 /// <summary>
 /// Healthy when the cluster answers a metadata request within the timeout. One admin client is
 /// kept for the life of the check: creating one per probe would open new connections each time.
+/// Built from the configuration of the client it checks (<c>AddKafkaProducer</c>/<c>AddKafkaConsumer</c>), so it
+/// connects as that client does: same addresses, same security settings (secrets are kept, never logged).
 /// </summary>
 public sealed class KafkaHealthCheck(ClientConfig config, TimeSpan timeout) : IHealthCheck, IDisposable
 {
-    private readonly Lazy<IAdminClient> _admin = new(() => new AdminClientBuilder(config).Build());
+    private readonly Lazy<IAdminClient> _admin = new(() => new AdminClientBuilder(KafkaClientConfiguration.ForAdmin(config))
+        // The client's own error handler reports the cluster's state; a probe adds no log lines (and a
+        // consumer's or producer's settings, harmless here, would warn on every admin client).
+        .SetLogHandler(static (_, _) => { })
+        .Build());
+
+    /// <summary>The configuration the check connects with.</summary>
+    internal ClientConfig Config => config;
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

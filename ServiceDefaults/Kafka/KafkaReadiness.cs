@@ -20,12 +20,7 @@ public static partial class KafkaReadiness
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
-        // The .NET client's own producer/consumer settings ("dotnet.producer.*", "dotnet.consumer.*")
-        // are refused by an AdminClient; librdkafka's settings pass through unchanged.
-        var adminConfig = new AdminClientConfig(config
-            .Where(static setting => !setting.Key.StartsWith("dotnet.", StringComparison.Ordinal))
-            .ToDictionary());
-        using var admin = new AdminClientBuilder(adminConfig)
+        using var admin = new AdminClientBuilder(KafkaClientConfiguration.ForAdmin(config))
             .SetLogHandler(static (_, _) => { }) // connection refusals while waiting are expected; we log one line per attempt
             .Build();
         var backoff = initialBackoff;
