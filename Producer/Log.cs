@@ -21,20 +21,4 @@ internal static partial class Log
     [LoggerMessage(EventId = 5, EventName = "Done", Level = LogLevel.Information,
         Message = "All {Total} events delivered; stopping")]
     public static partial void Done(ILogger logger, long total);
-
-    [LoggerMessage(EventId = 6, EventName = "ClientConfig", Level = LogLevel.Debug,
-        Message = "Kafka producer config: {Config}")]
-    public static partial void ClientConfig(ILogger logger, string config);
-
-    [LoggerMessage(EventId = 7, EventName = "ClientError", Level = LogLevel.Warning,
-        Message = "Kafka client: {Reason} (fatal: {IsFatal})")]
-    public static partial void ClientError(ILogger logger, string reason, bool isFatal);
-
-    [LoggerMessage(EventId = 8, EventName = "BrokersDown", Level = LogLevel.Warning,
-        Message = "Lost the connection to every Kafka broker; messages wait in the client and are retried")]
-    public static partial void BrokersDown(ILogger logger);
-
-    [LoggerMessage(EventId = 9, EventName = "BrokersReconnected", Level = LogLevel.Information,
-        Message = "Reconnected to Kafka: deliveries resumed")]
-    public static partial void BrokersReconnected(ILogger logger);
 }

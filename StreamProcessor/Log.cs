@@ -63,23 +63,7 @@ internal static partial class Log
         Message = "Consume failed: {Reason}")]
     public static partial void ConsumeFailed(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 16, EventName = "ClientConfig", Level = LogLevel.Debug,
-        Message = "Kafka client config: {Config}")]
-    public static partial void ClientConfig(ILogger logger, string config);
-
-    [LoggerMessage(EventId = 17, EventName = "ClientError", Level = LogLevel.Warning,
-        Message = "Kafka client: {Reason} (fatal: {IsFatal})")]
-    public static partial void ClientError(ILogger logger, string reason, bool isFatal);
-
     [LoggerMessage(EventId = 18, EventName = "WindowUpdate", Level = LogLevel.Information,
         Message = "{Table}")]
     public static partial void WindowUpdate(ILogger logger, string table);
-
-    [LoggerMessage(EventId = 19, EventName = "BrokersDown", Level = LogLevel.Warning,
-        Message = "Lost the connection to every Kafka broker; consumption resumes from the checkpoints when it returns")]
-    public static partial void BrokersDown(ILogger logger);
-
-    [LoggerMessage(EventId = 20, EventName = "BrokersReconnected", Level = LogLevel.Information,
-        Message = "Reconnected to Kafka: consuming again")]
-    public static partial void BrokersReconnected(ILogger logger);
 }

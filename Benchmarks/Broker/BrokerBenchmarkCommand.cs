@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Pipeline.KafkaBroker;
+using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.Benchmarks.Broker;
 
@@ -56,32 +57,16 @@ internal static class BrokerBenchmarkCommand
     {
         var value = new byte[recordBytes];
         new Random(42).NextBytes(value);
-        using var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig
-        {
-            BootstrapServers = bootstrap,
-            Acks = Acks.All,
-            EnableIdempotence = true,
-            LingerMs = 5,
-            BatchSize = 1_000_000,
-            CompressionType = compression,
-            QueueBufferingMaxMessages = 1_000_000,
-        }).Build();
+        var config = KafkaProducing.IdempotentConfig(bootstrap);
+        config.BatchSize = 1_000_000;
+        config.CompressionType = compression;
+        config.QueueBufferingMaxMessages = 1_000_000;
+        using var producer = new ProducerBuilder<Null, byte[]>(config).Build();
         var message = new Message<Null, byte[]> { Value = value };
         var started = Stopwatch.StartNew();
         for (var i = 0; i < records; i++)
         {
-            while (true)
-            {
-                try
-                {
-                    producer.Produce(topic, message);
-                    break;
-                }
-                catch (ProduceException<Null, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
-                {
-                    producer.Poll(TimeSpan.FromMilliseconds(10));
-                }
-            }
+            producer.ProduceWithBackpressure(topic, message, null, TimeSpan.FromMilliseconds(10));
         }
 
         if (producer.Flush(TimeSpan.FromMinutes(5)) != 0)

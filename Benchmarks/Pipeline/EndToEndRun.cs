@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.KafkaBroker;
+using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Extensions;
 using Pipeline.StreamProcessor.Sinks;
@@ -98,17 +99,12 @@ internal static class EndToEndRun
     private static TimeSpan Produce(EventCorpus corpus, string bootstrapServers, string topic)
     {
         var stopwatch = Stopwatch.StartNew();
-        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
-        {
-            BootstrapServers = bootstrapServers,
-            EnableIdempotence = true,
-            Acks = Acks.All,
-            LingerMs = 5,
-            BatchSize = 1_000_000,
-            BatchNumMessages = 100_000,
-            QueueBufferingMaxMessages = 1_000_000,
-            CompressionType = CompressionType.Lz4,
-        }).Build();
+        var config = KafkaProducing.IdempotentConfig(bootstrapServers);
+        config.BatchSize = 1_000_000;
+        config.BatchNumMessages = 100_000;
+        config.QueueBufferingMaxMessages = 1_000_000;
+        config.CompressionType = CompressionType.Lz4;
+        using var producer = new ProducerBuilder<string, byte[]>(config).Build();
         for (var i = 0; i < corpus.Count; i++)
         {
             var message = new Message<string, byte[]>
@@ -117,18 +113,7 @@ internal static class EndToEndRun
                 Value = corpus.EventArray(i),
                 Timestamp = new Timestamp(DateTime.UtcNow),
             };
-            while (true)
-            {
-                try
-                {
-                    producer.Produce(topic, message);
-                    break;
-                }
-                catch (ProduceException<string, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
-                {
-                    producer.Poll(TimeSpan.FromMilliseconds(10));
-                }
-            }
+            producer.ProduceWithBackpressure(topic, message, null, TimeSpan.FromMilliseconds(10));
         }
 
         if (producer.Flush(TimeSpan.FromMinutes(2)) != 0)

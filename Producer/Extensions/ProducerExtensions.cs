@@ -14,7 +14,6 @@ public static class ProducerExtensions
     public static IHostApplicationBuilder AddEventProducer(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var configuration = builder.Configuration;
         builder.Services.TryAddTimeProvider();
         builder.Services.AddOptions<ProducerOptions>()
             .BindConfiguration(ProducerOptions.SectionName)
@@ -26,33 +25,15 @@ public static class ProducerExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ProducerOptions>, ProducerOptionsValidator>();
 
-        builder.Services.AddSingleton(_ => CreateProducerConfig(configuration));
-        builder.Services.AddSingleton<BrokerAvailability>();
-        builder.Services.AddSingleton(services =>
+        builder.AddKafkaProducer<string, byte[]>(KafkaConnection.ConnectionName, settings =>
         {
-            var logger = services.GetRequiredService<ILogger<EventPublisher>>();
-            var config = services.GetRequiredService<ProducerConfig>();
-            var availability = services.GetRequiredService<BrokerAvailability>();
-            Log.ClientConfig(logger, KafkaClientConfiguration.Describe(config));
-            return new ProducerBuilder<string, byte[]>(config)
-                .SetErrorHandler((_, error) =>
-                {
-                    Log.ClientError(logger, error.Reason, error.IsFatal);
-                    if (availability.ReportError(error))
-                    {
-                        Log.BrokersDown(logger);
-                    }
-                })
-                .SetLogHandler((_, _) => { }) // client chatter is summarised by the error handler
-                .Build();
+            settings.Config = CreateProducerDefaults();
+            settings.OutageConsequence = "messages wait in the client and are retried";
+            settings.RecoveryDescription = "deliveries resumed";
         });
         builder.Services.AddSingleton<ProducerTelemetry>();
         builder.Services.AddSingleton<EventPublisher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<EventPublisher>());
-        builder.Services.AddHealthChecks().AddCheck(
-            "kafka",
-            new KafkaHealthCheck(CreateProducerConfig(configuration, validate: false), TimeSpan.FromSeconds(2)),
-            tags: ["ready"]);
         return builder;
     }
 
@@ -61,22 +42,17 @@ public static class ProducerExtensions
     /// client keeps retrying in order instead of failing messages it has accepted.
     /// Any <c>Kafka:Producer:*</c> key overrides these (SASL, TLS, tuning).
     /// </summary>
-    internal static ProducerConfig CreateProducerConfig(IConfiguration configuration, bool validate = true)
+    internal static ProducerConfig CreateProducerConfig(IConfiguration configuration) =>
+        KafkaClientConfiguration.Create(
+            configuration, KafkaConnection.ConnectionName, KafkaClientConfiguration.ProducerSection, CreateProducerDefaults());
+
+    private static ProducerConfig CreateProducerDefaults()
     {
-        var bootstrap = validate
-            ? KafkaConnection.GetBootstrapServers(configuration)
-            : KafkaConnection.FindBootstrapServers(configuration) ?? string.Empty;
-        var config = new ProducerConfig
-        {
-            BootstrapServers = bootstrap,
-            ClientId = "pipeline-producer",
-            EnableIdempotence = true,
-            Acks = Acks.All,
-            LingerMs = 5,
-            MessageTimeoutMs = 0,
-            CompressionType = CompressionType.Lz4,
-        };
-        return KafkaClientConfiguration.Apply(config, configuration.GetSection(KafkaClientConfiguration.ProducerSection));
+        var config = KafkaProducing.IdempotentConfig();
+        config.ClientId = "pipeline-producer";
+        config.MessageTimeoutMs = 0;
+        config.CompressionType = CompressionType.Lz4;
+        return config;
     }
 
     private static string Key(string property) => ConfigurationPath.Combine(ProducerOptions.SectionName, property);

@@ -21,7 +21,7 @@ internal sealed class EventPublisher(
     ProducerConfig producerConfig,
     IOptions<ProducerOptions> options,
     ProducerTelemetry telemetry,
-    BrokerAvailability availability,
+    [FromKeyedServices(KafkaClientMonitor.Producer)] KafkaClientMonitor monitor,
     TimeProvider timeProvider,
     IHostApplicationLifetime lifetime,
     ILogger<EventPublisher> logger) : BackgroundService
@@ -30,6 +30,7 @@ internal sealed class EventPublisher(
     private readonly ProducerOptions _options = options.Value;
     private readonly KeyValuePair<string, object?>[] _sendTags = ProducerTelemetry.SendTags(options.Value.Topic);
     private readonly ConcurrentQueue<SendOperation> _idleSends = new();
+    private readonly Action _onQueueFull = () => Log.QueueFull(logger);
     private int _idleSendCount;
     private long _delivered;
     private long _failed;
@@ -147,25 +148,9 @@ internal sealed class EventPublisher(
         }
     }
 
-    private void Produce(Message<string, byte[]> message, Action<DeliveryReport<string, byte[]>> onDelivery, CancellationToken stoppingToken)
-    {
-        while (true)
-        {
-            try
-            {
-                producer.Produce(_options.Topic, message, onDelivery);
-                return;
-            }
-            catch (ProduceException<string, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
-            {
-                // Backpressure: the client's queue is full while the broker is slow or away.
-                // Wait for deliveries instead of dropping; nothing accepted is ever lost.
-                Log.QueueFull(logger);
-                stoppingToken.ThrowIfCancellationRequested();
-                producer.Poll(TimeSpan.FromMilliseconds(100));
-            }
-        }
-    }
+    // Backpressure: while the broker is slow or away, wait for deliveries instead of dropping; nothing accepted is ever lost.
+    private void Produce(Message<string, byte[]> message, Action<DeliveryReport<string, byte[]>> onDelivery, CancellationToken stoppingToken) =>
+        producer.ProduceWithBackpressure(_options.Topic, message, onDelivery, TimeSpan.FromMilliseconds(100), _onQueueFull, stoppingToken);
 
     /// <summary>
     /// One delivery report (on the client's poll thread). <paramref name="send"/> is the message's telemetry
@@ -192,10 +177,7 @@ internal sealed class EventPublisher(
         }
 
         Interlocked.Increment(ref _delivered);
-        if (availability.ReportSuccess())
-        {
-            Log.BrokersReconnected(logger);
-        }
+        monitor.ReportSuccess();
 
         telemetry.Sent.Add(1, _sendTags);
     }

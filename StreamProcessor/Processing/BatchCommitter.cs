@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
+using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.ServiceDefaults.Telemetry;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Sinks;
@@ -117,7 +118,7 @@ internal sealed class BatchCommitter(
             return false;
         }
 
-        return !watermarks.High.IsSpecial && Math.Max(lane.NextOffset, 0) >= watermarks.High.Value;
+        return KafkaLag.Of(watermarks, lane.NextOffset, unknownPositionIsStart: true) == 0;
     }
 
     private void CommitOffset(PartitionLane lane, IConsumer<string?, Ingest.DecodedValue>? consumer)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
+using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.StreamProcessor.Ingest;
 using Pipeline.StreamProcessor.Windowing;
 
@@ -12,9 +13,9 @@ namespace Pipeline.StreamProcessor.Processing;
 /// Publishes rejected messages to the dead-letter topic (original bytes and key, the reason and the
 /// origin in headers) and closed windows to the windows topic (JSON, key = id). A batch's
 /// checkpoint is written only after <see cref="Flush"/> confirmed every message: a crash can repeat
-/// them (at least once, same keys and contents) but never lose them.
+/// them (at least once, same keys and contents) but never lose them. The producer belongs to the container.
 /// </summary>
-internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, ProcessorOptions options) : IResultPublisher, IDisposable
+internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, ProcessorOptions options) : IResultPublisher
 {
     public const string ReasonHeader = "dlq.reason";
     public const string DetailHeader = "dlq.detail";
@@ -119,21 +120,8 @@ internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, Proce
         }
     }
 
-    private void Produce(string topic, Message<byte[]?, byte[]> message)
-    {
-        while (true)
-        {
-            try
-            {
-                producer.Produce(topic, message, OnDelivery);
-                return;
-            }
-            catch (ProduceException<byte[]?, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
-            {
-                producer.Poll(TimeSpan.FromMilliseconds(50));
-            }
-        }
-    }
+    private void Produce(string topic, Message<byte[]?, byte[]> message) =>
+        producer.ProduceWithBackpressure(topic, message, OnDelivery, TimeSpan.FromMilliseconds(50));
 
     private void OnDelivery(DeliveryReport<byte[]?, byte[]> report)
     {
@@ -142,6 +130,4 @@ internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, Proce
             Interlocked.CompareExchange(ref _firstError, report.Error, null);
         }
     }
-
-    public void Dispose() => producer.Dispose();
 }

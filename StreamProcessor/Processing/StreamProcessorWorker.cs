@@ -19,7 +19,7 @@ namespace Pipeline.StreamProcessor.Processing;
 /// lane commits before it is dropped; on stop every lane commits, then the consumer leaves the group.
 /// </summary>
 internal sealed class StreamProcessorWorker(
-    ConsumerFactory consumers,
+    KafkaConsumerFactory<string?, DecodedValue> consumers,
     LaneFactory laneFactory,
     BatchCommitter committer,
     IResultPublisher publisher,
@@ -51,10 +51,12 @@ internal sealed class StreamProcessorWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var config = consumers.CreateConfig();
-        await KafkaReadiness.WaitForBrokerAsync(config, _options.StartupBackoff, TimeSpan.FromSeconds(30), timeProvider, logger, stoppingToken);
+        await KafkaReadiness.WaitForBrokerAsync(consumers.Config, _options.StartupBackoff, TimeSpan.FromSeconds(30), timeProvider, logger, stoppingToken);
         RegisterGauges();
-        using var consumer = consumers.Create(config, OnAssigned, OnRevoked, OnLost);
+        using var consumer = consumers.Create(builder => builder
+            .SetPartitionsAssignedHandler(OnAssigned)
+            .SetPartitionsRevokedHandler(OnRevoked)
+            .SetPartitionsLostHandler(OnLost));
         _consumer = consumer;
         consumer.Subscribe(_options.Topic);
         Log.Started(logger, _options.Topic, _options.GroupId);
@@ -68,11 +70,7 @@ internal sealed class StreamProcessorWorker(
                 var result = Consume(consumer);
                 if (result is { IsPartitionEOF: false, Message: not null })
                 {
-                    if (consumers.InputAvailability.ReportSuccess())
-                    {
-                        Log.BrokersReconnected(logger);
-                    }
-
+                    consumers.Monitor.ReportSuccess();
                     Process(result);
                 }
 
@@ -407,12 +405,12 @@ internal sealed class StreamProcessorWorker(
                 yield break;
             }
 
-            if (watermarks.High.IsSpecial || lane.NextOffset < 0)
+            if (KafkaLag.Of(watermarks, lane.NextOffset) is not { } lag)
             {
                 continue;
             }
 
-            yield return new Measurement<long>(Math.Max(0, watermarks.High.Value - lane.NextOffset),
+            yield return new Measurement<long>(lag,
                 new KeyValuePair<string, object?>(ProcessorTelemetry.Tags.Partition, lane.PartitionId));
         }
     }

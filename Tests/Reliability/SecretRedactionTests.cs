@@ -5,7 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using Pipeline.StreamProcessor.Processing;
+using Pipeline.ServiceDefaults.Kafka;
+using Pipeline.StreamProcessor.Ingest;
 using Pipeline.Tests.Kafka.Faults;
 using Pipeline.Tests.Pipeline;
 
@@ -74,10 +75,10 @@ public sealed class SecretRedactionTests() : BrokerRunTest("secrets")
         await using var processor = ServiceHosts.BuildStreamProcessor(Root, processorSettings, Observe);
         await producer.StartAsync(cancellation);
         await processor.StartAsync(cancellation);
-        var consumers = processor.Services.GetRequiredService<ConsumerFactory>();
-        var consumerConfig = consumers.CreateConfig();
-        using (consumers.Create(consumerConfig, (_, partitions) => partitions.Select(p => new TopicPartitionOffset(p, Offset.Stored)), (_, _) => { }, (_, _) => { }))
-        using (consumers.CreateResultProducer())
+        var consumers = processor.Services.GetRequiredService<KafkaConsumerFactory<string?, DecodedValue>>();
+        var consumerConfig = consumers.Config;
+        processor.Services.GetRequiredService<IProducer<byte[]?, byte[]>>(); // the result producer
+        using (consumers.Create())
         {
             await Task.Delay(TimeSpan.FromSeconds(4), cancellation);
         }
