@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
@@ -243,12 +241,4 @@ internal static class PipelineTestKit
     /// <summary>Partitions an in-process StreamProcessor owns right now.</summary>
     public static int Lanes(WebApplication processor) =>
         processor.Services.GetRequiredService<StreamProcessorWorker>().Lanes.Count;
-
-    /// <summary>A loopback port free right now, for a broker that must come back on the same address.</summary>
-    public static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
