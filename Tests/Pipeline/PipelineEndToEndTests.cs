@@ -1,4 +1,6 @@
 using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Pipeline.StreamProcessor.Processing;
 
 namespace Pipeline.Tests.Pipeline;
@@ -102,13 +104,24 @@ public sealed class PipelineEndToEndTests() : BrokerRunTest("e2e", defaultPartit
         await using var producer = ServiceHosts.BuildProducer(Root, ProducerSettings(Events));
         await producer.StartAsync(TestContext.Current.CancellationToken);
         await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "pair", Broker.BootstrapServers, Topic, 4, s_timeout, Events);
+        var (firstAtEnd, secondAtEnd) = (Progress(first), Progress(second));
         await first.StopAsync(TestContext.Current.CancellationToken);
         await second.StopAsync(TestContext.Current.CancellationToken);
         await producer.StopAsync(TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(4, split.Item1 + split.Item2);
+        // Still split at the end, and each processor read its share (the wait above only saw the assignment).
+        Assert.Empty(firstAtEnd.Keys.Intersect(secondAtEnd.Keys));
+        Assert.Equal(4, firstAtEnd.Count + secondAtEnd.Count);
+        Assert.True(firstAtEnd.Values.Sum() > 0 && secondAtEnd.Values.Sum() > 0,
+            $"Not both processors read events: first {Describe(firstAtEnd)}, second {Describe(secondAtEnd)}.");
         AssertExactlyOnce("pair", expectedValid: Events);
+
+        static Dictionary<int, long> Progress(WebApplication processor) =>
+            processor.Services.GetRequiredService<StreamProcessorWorker>().Lanes.ToDictionary(static lane => lane.Partition, static lane => lane.NextOffset);
+
+        static string Describe(Dictionary<int, long> lanes) => "[" + string.Join(", ", lanes.Select(static l => $"p{l.Key}: next {l.Value}")) + "]";
     }
 
     private void AssertExactlyOnce(string runId, int expectedValid) =>

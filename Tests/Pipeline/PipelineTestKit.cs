@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
@@ -89,32 +87,27 @@ internal static class PipelineTestKit
     {
         var store = new CheckpointStore(Options.Create(new SinkOptions { OutputPath = outputPath, RunId = runId }));
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = "watermarks" }).Build();
-        var deadline = DateTime.UtcNow + timeout;
-        var last = "no checkpoint yet";
-        while (DateTime.UtcNow < deadline)
-        {
-            var complete = true;
-            long total = 0;
-            var states = new List<string>();
-            for (var p = 0; p < partitions; p++)
+        await WaitUntilAsync(
+            async () =>
             {
-                var high = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(5)).High.Value;
-                var checkpoint = await store.LoadAsync(topic, p, TestContext.Current.CancellationToken);
-                total += high;
-                states.Add($"p{p}: {checkpoint?.NextOffset}/{high}, {checkpoint?.OpenWindows.Count} open");
-                complete &= high == 0 || (checkpoint is not null && checkpoint.NextOffset == high && checkpoint.OpenWindows.Count == 0);
-            }
+                var complete = true;
+                long total = 0;
+                var states = new List<string>();
+                for (var p = 0; p < partitions; p++)
+                {
+                    var high = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(5)).High.Value;
+                    var checkpoint = await store.LoadAsync(topic, p, TestContext.Current.CancellationToken);
+                    total += high;
+                    states.Add($"p{p}: {checkpoint?.NextOffset}/{high}, {checkpoint?.OpenWindows.Count} open");
+                    complete &= high == 0 || (checkpoint is not null && checkpoint.NextOffset == high && checkpoint.OpenWindows.Count == 0);
+                }
 
-            last = string.Join("; ", states);
-            if (complete && total >= expectedMessages)
-            {
-                return;
-            }
-
-            await Task.Delay(200, TestContext.Current.CancellationToken);
-        }
-
-        Assert.Fail($"The output did not become complete within {timeout}: {last}");
+                return (Done: complete && total >= expectedMessages, State: string.Join("; ", states));
+            },
+            static state => state.Done,
+            state => $"the output to become complete ({expectedMessages} messages): {state.State}",
+            timeout,
+            interval: TimeSpan.FromMilliseconds(200));
     }
 
     /// <summary>
@@ -201,15 +194,35 @@ internal static class PipelineTestKit
         WaitUntilAsync(() => Task.FromResult(condition()), what, timeout);
 
     /// <inheritdoc cref="WaitUntilAsync(Func{bool}, string, TimeSpan)"/>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan timeout)
+    public static Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan timeout) =>
+        WaitUntilAsync(condition, static done => done, _ => what, timeout);
+
+    /// <summary>
+    /// The one polling loop of the tests: reads <paramref name="probe"/> every <paramref name="interval"/> (50 ms unless
+    /// told) until <paramref name="done"/> holds for its value and returns that value; after <paramref name="timeout"/>
+    /// fails with <paramref name="what"/> describing the last value read. An assertion thrown by the probe (a process that
+    /// exited early) fails at once. The test's own token cancels the wait.
+    /// </summary>
+    public static async Task<T> WaitUntilAsync<T>(
+        Func<Task<T>> probe, Func<T, bool> done, Func<T, string> what, TimeSpan timeout, TimeSpan? interval = null)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
+        var started = TimeProvider.System.GetTimestamp();
+        while (true)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out after {timeout} waiting for {what}.");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
+            var value = await probe();
+            if (done(value))
+            {
+                return value;
+            }
+
+            Assert.True(TimeProvider.System.GetElapsedTime(started) < timeout, $"Timed out after {timeout} waiting for {what(value)}.");
+            await Task.Delay(interval ?? TimeSpan.FromMilliseconds(50), TestContext.Current.CancellationToken);
         }
     }
+
+    /// <inheritdoc cref="WaitUntilAsync{T}(Func{Task{T}}, Func{T, bool}, Func{T, string}, TimeSpan, TimeSpan?)"/>
+    public static Task<T> WaitUntilAsync<T>(Func<T> probe, Func<T, bool> done, Func<T, string> what, TimeSpan timeout, TimeSpan? interval = null) =>
+        WaitUntilAsync(() => Task.FromResult(probe()), done, what, timeout, interval);
 
     /// <summary>Raw rows committed so far in a run folder, counted by DuckDB (0 before the first file).</summary>
     public static long CommittedRows(string runDirectory)
@@ -228,12 +241,4 @@ internal static class PipelineTestKit
     /// <summary>Partitions an in-process StreamProcessor owns right now.</summary>
     public static int Lanes(WebApplication processor) =>
         processor.Services.GetRequiredService<StreamProcessorWorker>().Lanes.Count;
-
-    /// <summary>A loopback port free right now, for a broker that must come back on the same address.</summary>
-    public static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -167,11 +167,10 @@ public sealed class TelemetryTests() : BrokerRunTest("telemetry")
     {
         var store = new global::Pipeline.StreamProcessor.Checkpointing.CheckpointStore(
             Microsoft.Extensions.Options.Options.Create(new global::Pipeline.StreamProcessor.Sinks.SinkOptions { OutputPath = output, RunId = "telemetry" }));
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while ((await store.LoadAsync(Topic, 0, TestContext.Current.CancellationToken))?.NextOffset != expected)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The processor did not commit every event in time.");
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
+        await PipelineTestKit.WaitUntilAsync(
+            async () => (await store.LoadAsync(Topic, 0, TestContext.Current.CancellationToken))?.NextOffset,
+            next => next == expected,
+            next => $"the processor to commit every event ({next?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no checkpoint"} of {expected})",
+            TimeSpan.FromSeconds(60));
     }
 }

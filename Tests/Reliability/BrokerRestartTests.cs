@@ -21,8 +21,9 @@ public sealed class BrokerRestartTests : IAsyncLifetime
     private const int Partitions = 3;
     private readonly string _root = Directory.CreateTempSubdirectory("pipeline-restart-").FullName;
     private readonly string _topic = "restart-" + Guid.NewGuid().ToString("N")[..8];
-    private readonly int _port = PipelineTestKit.FreeLoopbackPort();
     private KafkaBrokerServer? _broker;
+    /// <summary>The port the first broker bound (it asked for any): the restarted broker comes back on it.</summary>
+    private int _port;
 
     private string DataDirectory => Path.Combine(_root, "kafka");
 
@@ -30,7 +31,11 @@ public sealed class BrokerRestartTests : IAsyncLifetime
 
     private string BootstrapServers => "127.0.0.1:" + _port.ToString(CultureInfo.InvariantCulture);
 
-    public async ValueTask InitializeAsync() => _broker = await StartBrokerAsync();
+    public async ValueTask InitializeAsync()
+    {
+        _broker = await StartBrokerAsync(port: 0);
+        _port = _broker.Port;
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -84,12 +89,13 @@ public sealed class BrokerRestartTests : IAsyncLifetime
         await producer.StartAsync(cancellation);
         await PipelineTestKit.WaitUntilAsync(() => publisher.Delivered >= 400, "400 deliveries before the restart", TimeSpan.FromSeconds(30));
 
-        // Act: the broker goes away for two seconds, then comes back on the same port and data.
+        // Act: the broker goes away until both services have noticed, then comes back on the same port and data.
         await _broker!.DisposeAsync();
         _broker = null;
         var deliveredBeforeStop = publisher.Delivered;
-        await Task.Delay(TimeSpan.FromSeconds(2), cancellation);
-        _broker = await StartBrokerAsync();
+        await PipelineTestKit.WaitUntilAsync(() => LostConnection(producerLogs) > 0 && LostConnection(processorLogs) > 0,
+            "both services to report that they lost the broker", TimeSpan.FromSeconds(30));
+        _broker = await StartBrokerAsync(_port);
         await PipelineTestKit.WaitUntilAsync(() => publisher.Delivered + publisher.Failed >= Events, $"{Events} deliveries", TimeSpan.FromSeconds(45));
         await producer.StopAsync(cancellation).WaitAsync(TimeSpan.FromSeconds(30), cancellation);
         await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "restart", BootstrapServers, _topic, Partitions, TimeSpan.FromSeconds(45), Events);
@@ -111,13 +117,16 @@ public sealed class BrokerRestartTests : IAsyncLifetime
     {
         var entries = logs.Entries.ToList();
         var all = string.Join(Environment.NewLine, entries.Select(e => $"{e.Level}: {e.Message}"));
-        var down = entries.Count(e => e.Level == LogLevel.Warning && e.Message.StartsWith("Lost the connection to every Kafka broker", StringComparison.Ordinal));
+        var down = LostConnection(logs);
         var up = entries.Count(e => e.Level == LogLevel.Information && e.Message == reconnected);
         Assert.True(down >= 1, $"No outage warning. Logs:\n{all}");
         Assert.True(up >= 1, $"No '{reconnected}'. Logs:\n{all}");
         Assert.True(up <= down, $"More recoveries ({up}) than outages ({down}). Logs:\n{all}");
         Assert.True(down <= 3, $"The outage was reported {down} times: flooding. Logs:\n{all}");
     }
+
+    private static int LostConnection(CapturingLoggerProvider logs) =>
+        logs.Entries.Count(e => e.Level == LogLevel.Warning && e.Message.StartsWith("Lost the connection to every Kafka broker", StringComparison.Ordinal));
 
     private static void Capture(IServiceCollection services, CapturingLoggerProvider provider)
     {
@@ -127,9 +136,9 @@ public sealed class BrokerRestartTests : IAsyncLifetime
             options.Rules.Add(new LoggerFilterRule(typeof(CapturingLoggerProvider).FullName, null, LogLevel.Information, null)));
     }
 
-    private Task<KafkaBrokerServer> StartBrokerAsync() =>
+    private Task<KafkaBrokerServer> StartBrokerAsync(int port) =>
         KafkaBrokerServer.StartAsync(
-            new KafkaBrokerOptions { Port = _port, DataDirectory = DataDirectory },
+            new KafkaBrokerOptions { Port = port, DataDirectory = DataDirectory },
             cancellationToken: TestContext.Current.CancellationToken);
 
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Telemetry;
 using Pipeline.Tests.Kafka.Faults;
 using Pipeline.Tests.Pipeline;
 
@@ -20,6 +22,9 @@ namespace Pipeline.Tests.Reliability;
 public sealed class DiskTroubleTests() : BrokerRunTest("disk", defaultPartitions: 3)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>Failed commits to see before judging the log: retries every 200-400 ms, so a few seconds.</summary>
+    private const int FailedCommits = 10;
     private readonly CapturingLoggerProvider _logs = new();
 
     private string RunDirectory => Path.Combine(OutputPath, "run_disk");
@@ -37,8 +42,10 @@ public sealed class DiskTroubleTests() : BrokerRunTest("disk", defaultPartitions
         await PipelineTestKit.CreateTopicAsync(Broker.BootstrapServers, Topic, partitions: 3);
         PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, Events(0, 300, TimeSpan.Zero));
         await using var processor = ServiceHosts.BuildStreamProcessor(Root, Settings(), services => services.AddSingleton<ILoggerProvider>(_logs));
+        using var sinkFailures = new SinkFailureCounter(processor);
         await processor.StartAsync(TestContext.Current.CancellationToken);
         await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "disk", Broker.BootstrapServers, Topic, 3, s_timeout, 300);
+        var failuresBeforeOutage = sinkFailures.Count;
 
         // Act 1: the events folder is replaced by a file, and more events arrive.
         var events = Path.Combine(RunDirectory, "events");
@@ -50,7 +57,10 @@ public sealed class DiskTroubleTests() : BrokerRunTest("disk", defaultPartitions
         PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, Events(300, 300, TimeSpan.FromHours(1)));
         await PipelineTestKit.WaitUntilAsync(async () => (await HealthAsync(processor)).Status == HealthStatus.Unhealthy, "the processor to report unhealthy", s_timeout);
         var checkpointsDuringOutage = await CheckpointTotalAsync();
-        await Task.Delay(TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken); // several retries (backoff 200 ms)
+        // The processor keeps retrying: only after many failed commits does "logged once" say anything.
+        var failuresInOutage = await PipelineTestKit.WaitUntilAsync(
+            () => sinkFailures.Count, static count => count >= FailedCommits,
+            count => $"{FailedCommits} failed commits (pipeline.sink.failures), {count} so far", s_timeout);
         var checkpointsLaterInOutage = await CheckpointTotalAsync();
         var sinkFailureLogs = _logs.Entries.Count(static e => e.Level == LogLevel.Error && e.Message.StartsWith("Writing partition", StringComparison.Ordinal));
         var unhealthy = await HealthAsync(processor);
@@ -63,6 +73,8 @@ public sealed class DiskTroubleTests() : BrokerRunTest("disk", defaultPartitions
         await processor.StopAsync(TestContext.Current.CancellationToken);
 
         // Assert
+        Assert.Equal(0, failuresBeforeOutage);
+        Assert.True(failuresInOutage >= FailedCommits, $"Only {failuresInOutage} failed commits seen during the outage.");
         Assert.Equal(300, checkpointsDuringOutage);
         Assert.Equal(300, checkpointsLaterInOutage);
         Assert.Equal(1, sinkFailureLogs);
@@ -81,6 +93,31 @@ public sealed class DiskTroubleTests() : BrokerRunTest("disk", defaultPartitions
                 $$"""{"id":{{id}},"ts":"{{start.AddMilliseconds(i * 10):O}}","value":{{i % 100}}.5,"source":"disk-test"}""");
             yield return (id.ToString(CultureInfo.InvariantCulture), Encoding.UTF8.GetBytes(json));
         }
+    }
+
+    /// <summary>The processor's <c>pipeline.sink.failures</c> counter, this host's instrument only (other tests run processors alongside).</summary>
+    private sealed class SinkFailureCounter : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private long _count;
+
+        public SinkFailureCounter(WebApplication processor)
+        {
+            var instrument = processor.Services.GetRequiredService<ProcessorTelemetry>().SinkFailures;
+            _listener.InstrumentPublished = (published, listener) =>
+            {
+                if (ReferenceEquals(published, instrument))
+                {
+                    listener.EnableMeasurementEvents(published);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _count, value));
+            _listener.Start();
+        }
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public void Dispose() => _listener.Dispose();
     }
 
     private static Task<HealthReport> HealthAsync(WebApplication processor) =>

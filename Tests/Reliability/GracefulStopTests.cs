@@ -37,7 +37,7 @@ public sealed partial class GracefulStopTests() : BrokerRunTest("stop")
             ["shutdownTimeoutSeconds"] = ShutdownTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture),
             ["Logging__LogLevel__Default"] = "Information",
         });
-        await WaitForOutputAsync(producer, "Publishing to");
+        await producer.WaitForOutputAsync("Publishing to", TimeSpan.FromSeconds(60));
         await WaitForMessagesAsync(minimum: 10_000);
 
         // Act
@@ -80,6 +80,7 @@ public sealed partial class GracefulStopTests() : BrokerRunTest("stop")
             while (!stopFeeding.IsCancellationRequested)
             {
                 PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, Generate(random, ref sequence, 2_000));
+                // Pacing, not waiting for a condition: about 20,000 events a second keep arriving until SIGTERM.
                 Thread.Sleep(100);
             }
         }, TestContext.Current.CancellationToken);
@@ -97,7 +98,7 @@ public sealed partial class GracefulStopTests() : BrokerRunTest("stop")
             ["shutdownTimeoutSeconds"] = ShutdownTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture),
             ["Logging__LogLevel__Default"] = "Information",
         });
-        await WaitForOutputAsync(processor, "Partitions assigned");
+        await processor.WaitForOutputAsync("Partitions assigned", TimeSpan.FromSeconds(60));
         await WaitForCheckpointedAsync(Partitions, minimum: 5_000);
 
         // Act
@@ -172,38 +173,22 @@ public sealed partial class GracefulStopTests() : BrokerRunTest("stop")
         return [.. offsets.OrderBy(o => o.Partition.Value).Select(o => Math.Max(0, o.Offset.Value))];
     }
 
-    private async Task WaitForCheckpointedAsync(int partitions, long minimum)
-    {
+    private Task<long[]> WaitForCheckpointedAsync(int partitions, long minimum) =>
         // Every partition has some output, so SIGTERM interrupts all of them, not just the first one read.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        long[] next;
-        while ((next = await LoadCheckpointsAsync(partitions)).Sum() < minimum || next.Any(n => n == 0))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Not every partition checkpointed, or fewer than {minimum} offsets, within 30 s: [{string.Join(", ", next)}].");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-    }
+        PipelineTestKit.WaitUntilAsync(
+            () => LoadCheckpointsAsync(partitions),
+            next => next.Sum() >= minimum && next.All(n => n > 0),
+            next => $"every partition to checkpoint and at least {minimum} offsets in all: [{string.Join(", ", next)}]",
+            TimeSpan.FromSeconds(30));
 
     private async Task WaitForMessagesAsync(long minimum)
     {
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = Broker.BootstrapServers, GroupId = "watermarks" }).Build();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (Enumerable.Range(0, 3).Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition(Topic, p), TimeSpan.FromSeconds(5)).High.Value) < minimum)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Fewer than {minimum} messages published within 30 s.");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-    }
-
-    private static async Task WaitForOutputAsync(ServiceProcess process, string text)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!process.Output.Contains(text, StringComparison.Ordinal))
-        {
-            Assert.False(process.HasExited, $"The service exited early. Output:\n{process.Output}");
-            Assert.True(DateTime.UtcNow < deadline, $"No '{text}' within 60 s. Output:\n{process.Output}");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
+        await PipelineTestKit.WaitUntilAsync(
+            () => Enumerable.Range(0, 3).Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition(Topic, p), TimeSpan.FromSeconds(5)).High.Value),
+            published => published >= minimum,
+            published => $"at least {minimum} messages published (so far {published})",
+            TimeSpan.FromSeconds(30));
     }
 
     [GeneratedRegex(@"Producer stopped: (?<delivered>\d+) delivered, (?<failed>\d+) failed, (?<undelivered>\d+) still in flight")]

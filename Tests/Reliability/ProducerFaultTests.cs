@@ -28,13 +28,18 @@ public sealed class ProducerFaultTests : IAsyncDisposable
     [Fact]
     public async Task BrokerUnreachableAtStartAndMidRun_ProducerRetriesAndLosesNothing()
     {
-        // Arrange: a free port nothing listens on yet.
+        // Arrange: a port a broker bound (it asked for any) and has let go again, so nothing listens on it yet;
+        // every later broker comes back on it with the same data.
         const int Events = 4000;
         const string Topic = "events";
-        var port = PipelineTestKit.FreeLoopbackPort();
-        var bootstrap = string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{port}");
-        var brokerOptions = new KafkaBrokerOptions { Port = port, DataDirectory = Path.Combine(_root, "kafka"), DefaultPartitions = 3 };
+        var brokerOptions = new KafkaBrokerOptions { Port = 0, DataDirectory = Path.Combine(_root, "kafka"), DefaultPartitions = 3 };
         brokerOptions.SeedTopics[Topic] = 3;
+        await using (var first = await KafkaBrokerServer.StartAsync(brokerOptions, cancellationToken: TestContext.Current.CancellationToken))
+        {
+            brokerOptions.Port = first.Port;
+        }
+
+        var bootstrap = string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{brokerOptions.Port}");
         await using var producer = ServiceHosts.BuildProducer(_root, new Dictionary<string, string?>
         {
             ["ConnectionStrings:kafka"] = bootstrap,
@@ -45,14 +50,15 @@ public sealed class ProducerFaultTests : IAsyncDisposable
             ["Pipeline:Producer:StartupBackoff"] = "00:00:00.250",
         }, services => services.AddSingleton<ILoggerProvider>(_logs));
 
-        // Act: start with no broker; the broker appears, later goes away for 3 s, and comes back.
+        // Act: start with no broker; the broker appears, later goes away until the producer says so, and comes back.
         await producer.StartAsync(TestContext.Current.CancellationToken);
         await PipelineTestKit.WaitUntilAsync(() => _logs.Entries.Any(static e => e.Level == LogLevel.Warning && e.Message.Contains("is not reachable yet", StringComparison.Ordinal)),
             "the producer to say it is waiting for the broker", TimeSpan.FromSeconds(60));
         var broker = await KafkaBrokerServer.StartAsync(brokerOptions, cancellationToken: TestContext.Current.CancellationToken);
         await PipelineTestKit.WaitUntilAsync(() => Count(bootstrap, Topic) >= Events / 4, "a quarter of the events", TimeSpan.FromSeconds(60));
+        var lostBefore = LostConnection();
         await broker.DisposeAsync();
-        await Task.Delay(TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken);
+        await PipelineTestKit.WaitUntilAsync(() => LostConnection() > lostBefore, "the producer to report that it lost the broker", TimeSpan.FromSeconds(60));
         broker = await KafkaBrokerServer.StartAsync(brokerOptions, cancellationToken: TestContext.Current.CancellationToken);
         await using (broker)
         {
@@ -73,6 +79,9 @@ public sealed class ProducerFaultTests : IAsyncDisposable
             }
         }
     }
+
+    private int LostConnection() =>
+        _logs.Entries.Count(static e => e.Level == LogLevel.Warning && e.Message.StartsWith("Lost the connection to every Kafka broker", StringComparison.Ordinal));
 
     /// <summary>Records stored in the topic: the sum of its partitions' high watermarks.</summary>
     private static long Count(string bootstrap, string topic)

@@ -1,3 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Pipeline.StreamProcessor.Checkpointing;
+using Pipeline.StreamProcessor.Processing;
+using Pipeline.StreamProcessor.Sinks;
 using Pipeline.Tests.Pipeline;
 
 namespace Pipeline.Tests.Reliability;
@@ -41,7 +46,15 @@ public sealed class RebalanceUnderLoadTests() : BrokerRunTest("rebalance", defau
             await second.StartAsync(TestContext.Current.CancellationToken);
             await PipelineTestKit.WaitUntilAsync(() => PipelineTestKit.Lanes(second) > 0 && PipelineTestKit.Lanes(first) + PipelineTestKit.Lanes(second) == 4, "the partitions to be shared", s_timeout);
             (sharedFirst, sharedSecond) = (PipelineTestKit.Lanes(first), PipelineTestKit.Lanes(second));
-            await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+            // The second processor works while the partitions are shared: it commits on every partition it took.
+            int[] taken = [.. second.Services.GetRequiredService<StreamProcessorWorker>().Lanes.Select(static lane => lane.Partition)];
+            var atHandOver = await CheckpointsAsync(taken);
+            await PipelineTestKit.WaitUntilAsync(
+                () => CheckpointsAsync(taken),
+                now => now.Zip(atHandOver).All(static p => p.First > p.Second),
+                now => $"the second processor to commit on its partitions [{string.Join(", ", taken)}]: " +
+                    $"checkpoints [{string.Join(", ", now)}], at the hand-over [{string.Join(", ", atHandOver)}]",
+                s_timeout);
             await second.StopAsync(TestContext.Current.CancellationToken);
             rowsWhenSecondLeft = PipelineTestKit.CommittedRows(Path.Combine(OutputPath, "run_rebalance"));
         }
@@ -56,5 +69,18 @@ public sealed class RebalanceUnderLoadTests() : BrokerRunTest("rebalance", defau
         Assert.Equal(4, sharedFirst + sharedSecond);
         Assert.InRange(rowsWhenSecondLeft, 1, Events - 1); // the hand-overs happened mid-run
         PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, Path.Combine(OutputPath, "run_rebalance"), Events, windowMs: 1000);
+    }
+
+    /// <summary>The checkpointed next offset of each partition (0 before its first checkpoint).</summary>
+    private async Task<long[]> CheckpointsAsync(int[] partitions)
+    {
+        var store = new CheckpointStore(Options.Create(new SinkOptions { OutputPath = OutputPath, RunId = "rebalance" }));
+        var next = new long[partitions.Length];
+        for (var i = 0; i < partitions.Length; i++)
+        {
+            next[i] = (await store.LoadAsync(Topic, partitions[i], TestContext.Current.CancellationToken))?.NextOffset ?? 0;
+        }
+
+        return next;
     }
 }

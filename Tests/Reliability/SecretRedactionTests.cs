@@ -22,6 +22,9 @@ public sealed class SecretRedactionTests() : BrokerRunTest("secrets")
     private const string ProducerSecret = "s3cr3t-PASSWORD";
     private const string ConsumerSecret = "c0nsum3r-PASSWORD";
 
+    /// <summary>What librdkafka reports when the broker (the embedded one speaks no SASL) refuses the handshake.</summary>
+    private const string AuthenticationFailure = "SASL authentication";
+
     [Fact]
     public async Task Services_WithSaslPasswords_PassThemToTheClientsAndNeverLogOrTraceThem()
     {
@@ -69,8 +72,8 @@ public sealed class SecretRedactionTests() : BrokerRunTest("secrets")
         };
         var cancellation = TestContext.Current.CancellationToken;
 
-        // Act: both services try (and fail) to reach the broker for a few seconds, log their
-        // client configuration and every client error.
+        // Act: both services try (and fail) to reach the broker until they have logged their client
+        // configuration, the failed authentication and the outage it amounts to.
         await using var producer = ServiceHosts.BuildProducer(Root, producerSettings, Observe);
         await using var processor = ServiceHosts.BuildStreamProcessor(Root, processorSettings, Observe);
         await producer.StartAsync(cancellation);
@@ -80,7 +83,11 @@ public sealed class SecretRedactionTests() : BrokerRunTest("secrets")
         processor.Services.GetRequiredService<IProducer<byte[]?, byte[]>>(); // the result producer
         using (consumers.Create())
         {
-            await Task.Delay(TimeSpan.FromSeconds(4), cancellation);
+            await PipelineTestKit.WaitUntilAsync(
+                () => Lines(logs),
+                lines => lines.Any(IsProducerConfig) && lines.Any(IsClientConfig) && lines.Any(IsAuthenticationFailure) && lines.Any(IsOutage),
+                lines => $"the configuration, authentication failure and outage lines. Logs:\n{string.Join(Environment.NewLine, lines)}",
+                TimeSpan.FromSeconds(30));
         }
 
         var producerConfig = producer.Services.GetRequiredService<ProducerConfig>();
@@ -97,11 +104,12 @@ public sealed class SecretRedactionTests() : BrokerRunTest("secrets")
         Assert.Equal("SASL_PLAINTEXT", consumerConfig.Get("security.protocol"));
 
         // Assert: the logs described the configuration and the failures, without the secrets.
-        var lines = logs.Entries.Select(e => $"{e.Level}: {e.Message}").ToList();
+        var lines = Lines(logs);
         var text = string.Join(Environment.NewLine, lines);
-        Assert.Contains(lines, l => l.Contains("Kafka producer config:", StringComparison.Ordinal) && l.Contains("sasl.password=***", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.Contains("Kafka client config:", StringComparison.Ordinal) && l.Contains("sasl.password=***", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("Warning", StringComparison.Ordinal)); // the failing authentication was reported
+        Assert.Contains(lines, l => IsProducerConfig(l) && l.Contains("sasl.password=***", StringComparison.Ordinal));
+        Assert.Contains(lines, l => IsClientConfig(l) && l.Contains("sasl.password=***", StringComparison.Ordinal));
+        Assert.Contains(lines, IsAuthenticationFailure); // the failing authentication was reported
+        Assert.Contains(lines, IsOutage);
         AssertNoSecret("logs", text);
 
         // Assert: spans and metrics.
@@ -165,17 +173,36 @@ public sealed class SecretRedactionTests() : BrokerRunTest("secrets")
             ["Logging__LogLevel__Default"] = "Debug",
         });
 
-        // Act
-        await Task.Delay(TimeSpan.FromSeconds(4), TestContext.Current.CancellationToken);
+        // Act: run until the host has started (so SIGTERM is a graceful stop) and the masked configuration
+        // and the failed authentication are printed.
+        await PipelineTestKit.WaitUntilAsync(
+            () => producer.Output,
+            output => output.Contains("Application started", StringComparison.Ordinal) &&
+                output.Contains("sasl.password=***", StringComparison.Ordinal) && output.Contains(AuthenticationFailure, StringComparison.Ordinal),
+            output => $"the start, the masked configuration and the authentication failure. Output:\n{output}",
+            TimeSpan.FromSeconds(30));
         var exitCode = await producer.TerminateAsync(TimeSpan.FromSeconds(30));
 
         // Assert
         var output = producer.Output;
         Assert.True(exitCode == 0, $"Exit code {exitCode}. Output:\n{output}");
         Assert.Contains("sasl.password=***", output, StringComparison.Ordinal); // the config was printed, masked
-        Assert.Contains("SASL", output, StringComparison.Ordinal); // and the authentication failure reported
+        // and the authentication failure reported ("SASL" alone would match security.protocol=SASL_PLAINTEXT in the config line)
+        Assert.Contains(AuthenticationFailure, output, StringComparison.Ordinal);
         AssertNoSecret("process output", output);
     }
+
+    private static List<string> Lines(CapturingLoggerProvider logs) => [.. logs.Entries.Select(e => $"{e.Level}: {e.Message}")];
+
+    private static bool IsProducerConfig(string line) => line.Contains("Kafka producer config:", StringComparison.Ordinal);
+
+    private static bool IsClientConfig(string line) => line.Contains("Kafka client config:", StringComparison.Ordinal);
+
+    private static bool IsAuthenticationFailure(string line) =>
+        line.StartsWith("Warning", StringComparison.Ordinal) && line.Contains(AuthenticationFailure, StringComparison.Ordinal);
+
+    private static bool IsOutage(string line) =>
+        line.StartsWith("Warning", StringComparison.Ordinal) && line.Contains("Lost the connection to every Kafka broker", StringComparison.Ordinal);
 
     private static void AssertNoSecret(string where, string text)
     {

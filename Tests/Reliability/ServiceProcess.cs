@@ -123,6 +123,22 @@ internal sealed class ServiceProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>
+    /// Waits until the output holds <paramref name="text"/>; fails at once if the process exits first, and with
+    /// the output after <paramref name="timeout"/>.
+    /// </summary>
+    public Task WaitForOutputAsync(string text, TimeSpan timeout) =>
+        Pipeline.PipelineTestKit.WaitUntilAsync(
+            () =>
+            {
+                var output = Output;
+                Assert.False(HasExited && !output.Contains(text, StringComparison.Ordinal), $"The service exited before '{text}'. Output:\n{output}");
+                return output;
+            },
+            output => output.Contains(text, StringComparison.Ordinal),
+            output => $"'{text}'. Output:\n{output}",
+            timeout);
+
     public void Dispose()
     {
         KillHard();
