@@ -79,6 +79,85 @@ internal sealed class CheckpointStore(IOptions<SinkOptions> options)
         await AtomicFile.WriteAsync(path, checkpoint, WriteAsync, cancellationToken);
     }
 
+    /// <summary>The run's manifest (<see cref="OutputLayout.RunManifestFilePath"/>), or <c>null</c> when none was written.</summary>
+    /// <exception cref="CorruptCheckpointException">The file exists but is not a valid manifest.</exception>
+    public async Task<RunManifest?> LoadRunManifestAsync(CancellationToken cancellationToken)
+    {
+        string path = _layout.RunManifestFilePath;
+        RunManifest? manifest;
+        try
+        {
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 12, useAsync: true);
+            manifest = await JsonSerializer.DeserializeAsync(stream, CheckpointJsonContext.StrictRunManifest, cancellationToken);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (JsonException e)
+        {
+            throw new CorruptCheckpointException(path, e.Message, e);
+        }
+
+        if (manifest is null)
+        {
+            throw new CorruptCheckpointException(path, "the file holds JSON null.");
+        }
+
+        if (manifest.Version != RunManifest.CurrentVersion)
+        {
+            throw new CorruptCheckpointException(
+                path, $"format version {manifest.Version} is not supported (expected {RunManifest.CurrentVersion}).");
+        }
+
+        return manifest;
+    }
+
+    /// <summary>
+    /// Writes the run's manifest if the run has none yet, atomically and at most once: the content goes to a
+    /// temporary file of this writer alone and is moved to its final name without overwriting, so of two
+    /// processes starting the same run at once exactly one wins. Returns <c>false</c> when a manifest already
+    /// existed (the caller then reads and compares it).
+    /// </summary>
+    public async Task<bool> TryCreateRunManifestAsync(RunManifest manifest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        string path = _layout.RunManifestFilePath;
+        Directory.CreateDirectory(_layout.CheckpointsDirectory);
+        string tempPath = OutputLayout.TempPathFor(path + "." + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using (var stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 12))
+            {
+                await JsonSerializer.SerializeAsync(stream, manifest, CheckpointJsonContext.StrictRunManifest, cancellationToken);
+                await stream.FlushAsync(cancellationToken);
+                stream.Flush(flushToDisk: true);
+            }
+
+            if (File.Exists(path))
+            {
+                return false;
+            }
+
+            File.Move(tempPath, path, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return false; // another process of this run created it first
+        }
+        finally
+        {
+            File.Delete(tempPath);
+        }
+    }
+
+    /// <summary>Whether any partition of the run has a checkpoint (the run has committed output).</summary>
+    public bool HasPartitionCheckpoints() =>
+        Directory.Exists(_layout.CheckpointsDirectory)
+        && Directory.EnumerateFiles(_layout.CheckpointsDirectory, "*.json")
+            .Any(p => !string.Equals(Path.GetFileName(p), OutputLayout.RunManifestFileName, StringComparison.Ordinal));
+
     private static Task WriteAsync(Stream stream, PartitionCheckpoint checkpoint, CancellationToken cancellationToken) =>
         JsonSerializer.SerializeAsync(stream, checkpoint, CheckpointJsonContext.Strict, cancellationToken);
 }

@@ -56,6 +56,7 @@ public static class StreamProcessorExtensions
         services.AddSingleton<ParquetBatchWriter>();
         services.AddSingleton<CheckpointStore>();
         services.AddSingleton<OrphanCleaner>();
+        services.AddSingleton<RunSettingsGuard>();
         services.AddSingleton<LaneFactory>();
         services.AddSingleton<ConsumerFactory>();
         services.AddSingleton<IResultPublisher>(sp => new ResultPublisher(
