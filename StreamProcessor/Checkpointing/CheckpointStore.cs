@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Extensions.Options;
 using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.StreamProcessor.Checkpointing;
@@ -9,9 +8,9 @@ namespace Pipeline.StreamProcessor.Checkpointing;
 /// hidden temporary file, flushes it to disk and renames it over the old checkpoint (<see cref="AtomicFile"/>),
 /// so the file on disk is always either the previous checkpoint or the new one.
 /// </summary>
-internal sealed class CheckpointStore(IOptions<SinkOptions> options)
+internal sealed class CheckpointStore(OutputLayout layout)
 {
-    private readonly OutputLayout _layout = new(options.Value);
+    private readonly OutputLayout _layout = layout;
 
     public OutputLayout Layout => _layout;
 
@@ -114,9 +113,10 @@ internal sealed class CheckpointStore(IOptions<SinkOptions> options)
     }
 
     /// <summary>
-    /// Writes the run's manifest if the run has none yet, atomically and at most once: the content goes to a
-    /// temporary file of this writer alone and is moved to its final name without overwriting, so of two
-    /// processes starting the same run at once exactly one wins. Returns <c>false</c> when a manifest already
+    /// Writes the run's manifest if the run has none yet, atomically and at most once. Processes starting the
+    /// same run at once serialize on an exclusive lock of <c>_checkpoints/.run.lock</c> (an advisory lock on
+    /// Unix, released by the OS when a process dies), because a rename without overwrite is not atomic on every
+    /// platform; the winner writes a temporary file and renames it. Returns <c>false</c> when a manifest already
     /// existed (the caller then reads and compares it).
     /// </summary>
     public async Task<bool> TryCreateRunManifestAsync(RunManifest manifest, CancellationToken cancellationToken)
@@ -124,33 +124,35 @@ internal sealed class CheckpointStore(IOptions<SinkOptions> options)
         ArgumentNullException.ThrowIfNull(manifest);
         string path = _layout.RunManifestFilePath;
         Directory.CreateDirectory(_layout.CheckpointsDirectory);
-        string tempPath = OutputLayout.TempPathFor(path + "." + Guid.NewGuid().ToString("N"));
-        try
+        await using var runLock = await LockRunAsync(cancellationToken);
+        if (File.Exists(path))
         {
-            await using (var stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 12))
-            {
-                await JsonSerializer.SerializeAsync(stream, manifest, CheckpointJsonContext.StrictRunManifest, cancellationToken);
-                await stream.FlushAsync(cancellationToken);
-                stream.Flush(flushToDisk: true);
-            }
-
-            if (File.Exists(path))
-            {
-                return false;
-            }
-
-            File.Move(tempPath, path, overwrite: false);
-            return true;
+            return false;
         }
-        catch (IOException) when (File.Exists(path))
+
+        await AtomicFile.WriteAsync(path, manifest, WriteManifestAsync, cancellationToken);
+        return true;
+    }
+
+    private async Task<FileStream> LockRunAsync(CancellationToken cancellationToken)
+    {
+        string lockPath = Path.Combine(_layout.CheckpointsDirectory, ".run.lock");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
         {
-            return false; // another process of this run created it first
-        }
-        finally
-        {
-            File.Delete(tempPath);
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20, cancellationToken); // another process of this run holds it for a moment
+            }
         }
     }
+
+    private static Task WriteManifestAsync(Stream stream, RunManifest manifest, CancellationToken cancellationToken) =>
+        JsonSerializer.SerializeAsync(stream, manifest, CheckpointJsonContext.StrictRunManifest, cancellationToken);
 
     /// <summary>Whether any partition of the run has a checkpoint (the run has committed output).</summary>
     public bool HasPartitionCheckpoints() =>

@@ -13,7 +13,7 @@ namespace Pipeline.StreamProcessor.Sinks;
 /// same bytes. The caller replaces the partition checkpoint only after this returns.
 /// Stateless apart from its settings: lanes of different partitions may call it concurrently.
 /// </summary>
-internal sealed class ParquetBatchWriter(IOptions<SinkOptions> options)
+internal sealed class ParquetBatchWriter(OutputLayout layout, IOptions<SinkOptions> options)
 {
     private static readonly ParquetOptions s_parquetOptions = new() { CompressionMethod = CompressionMethod.Snappy };
 
@@ -25,7 +25,7 @@ internal sealed class ParquetBatchWriter(IOptions<SinkOptions> options)
         return byStart != 0 ? byStart : a.Id.CompareTo(b.Id);
     });
 
-    private readonly OutputLayout _layout = new(options.Value);
+    private readonly OutputLayout _layout = layout;
     private readonly int _rowGroupSize = options.Value.RowGroupSize;
 
     public OutputLayout Layout => _layout;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Pipeline.StreamProcessor.Checkpointing;
+using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Windowing;
 using Pipeline.Tests.Parquet;
 
@@ -14,10 +15,10 @@ public sealed class RunSettingsGuardTests : IDisposable
 
     public RunSettingsGuardTests()
     {
-        _store = new CheckpointStore(SinkTestData.Options(_output.Path));
+        _store = new CheckpointStore(SinkTestData.Layout(_output.Path));
     }
 
-    private string ManifestPath => Path.Combine(_output.Path, "run_test", "_checkpoints", "_run.json");
+    private string ManifestPath => Path.Combine(new OutputLayout(_output.Path, "test").RunDirectory, "_checkpoints", "_run.json");
 
     public void Dispose() => _output.Dispose();
 
@@ -36,7 +37,7 @@ public sealed class RunSettingsGuardTests : IDisposable
         Assert.Contains("\"windowSize\": \"00:00:10\"", json, StringComparison.Ordinal);
         Assert.Contains("\"watermarkDelay\": \"00:00:30\"", json, StringComparison.Ordinal);
         Assert.Contains("\"version\": 1", json, StringComparison.Ordinal);
-        Assert.Equal(["_run.json"], Directory.GetFiles(Path.GetDirectoryName(ManifestPath)!).Select(Path.GetFileName));
+        Assert.Equal(["_run.json"], Directory.GetFiles(Path.GetDirectoryName(ManifestPath)!).Select(Path.GetFileName).Where(n => n != ".run.lock"));
     }
 
     [Fact]
@@ -126,7 +127,7 @@ public sealed class RunSettingsGuardTests : IDisposable
         Assert.Single(created, c => c);
         var stored = await _store.LoadRunManifestAsync(ct);
         Assert.Equal(manifests[Array.IndexOf(created, true)], stored);
-        Assert.Equal(["_run.json"], Directory.GetFiles(Path.GetDirectoryName(ManifestPath)!).Select(Path.GetFileName));
+        Assert.Equal(["_run.json"], Directory.GetFiles(Path.GetDirectoryName(ManifestPath)!).Select(Path.GetFileName).Where(n => n != ".run.lock"));
     }
 
     private RunSettingsGuard Guard(TimeSpan windowSize, TimeSpan watermarkDelay) => new(

@@ -15,7 +15,7 @@ public sealed class RunStateTests() : BrokerRunTest("runstate")
     private const string RunId = "windows";
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
 
-    private string RunDirectory => Path.Combine(OutputPath, "run_" + RunId);
+    private string RunDirectory => new OutputLayout(OutputPath, RunId).RunDirectory;
 
     [Fact]
     public async Task StreamProcessor_RestartedWithOtherWindowSize_RefusesAtStartNamingSettingAndRun()
@@ -98,7 +98,7 @@ public sealed class RunStateTests() : BrokerRunTest("runstate")
 
     private async Task WaitForNextOffsetAsync(long nextOffset)
     {
-        var store = new CheckpointStore(Microsoft.Extensions.Options.Options.Create(new SinkOptions { OutputPath = OutputPath, RunId = RunId }));
+        var store = new CheckpointStore(new OutputLayout(OutputPath, RunId));
         await PipelineTestKit.WaitUntilAsync(
             async () => (await store.LoadAsync(Topic, 0, TestContext.Current.CancellationToken))?.NextOffset == nextOffset,
             $"the checkpoint to reach offset {nextOffset}", s_timeout);

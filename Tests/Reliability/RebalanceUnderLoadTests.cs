@@ -1,3 +1,4 @@
+using Pipeline.StreamProcessor.Sinks;
 using Pipeline.Tests.Pipeline;
 
 namespace Pipeline.Tests.Reliability;
@@ -33,7 +34,7 @@ public sealed class RebalanceUnderLoadTests() : BrokerRunTest("rebalance", defau
         await producer.StartAsync(TestContext.Current.CancellationToken);
 
         // Act: join while events flow, share the partitions, then leave while they still flow.
-        await PipelineTestKit.WaitUntilAsync(() => PipelineTestKit.CommittedRows(Path.Combine(OutputPath, "run_rebalance")) > 0, "the first commits", s_timeout);
+        await PipelineTestKit.WaitUntilAsync(() => PipelineTestKit.CommittedRows(new OutputLayout(OutputPath, "rebalance").RunDirectory) > 0, "the first commits", s_timeout);
         int sharedFirst, sharedSecond;
         long rowsWhenSecondLeft;
         await using (var second = ServiceHosts.BuildStreamProcessor(Root, settings))
@@ -43,7 +44,7 @@ public sealed class RebalanceUnderLoadTests() : BrokerRunTest("rebalance", defau
             (sharedFirst, sharedSecond) = (PipelineTestKit.Lanes(first), PipelineTestKit.Lanes(second));
             await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
             await second.StopAsync(TestContext.Current.CancellationToken);
-            rowsWhenSecondLeft = PipelineTestKit.CommittedRows(Path.Combine(OutputPath, "run_rebalance"));
+            rowsWhenSecondLeft = PipelineTestKit.CommittedRows(new OutputLayout(OutputPath, "rebalance").RunDirectory);
         }
 
         await PipelineTestKit.WaitUntilAsync(() => PipelineTestKit.Lanes(first) == 4, "the first processor to take every partition back", s_timeout);
@@ -55,6 +56,6 @@ public sealed class RebalanceUnderLoadTests() : BrokerRunTest("rebalance", defau
         Assert.InRange(sharedFirst, 1, 3);
         Assert.Equal(4, sharedFirst + sharedSecond);
         Assert.InRange(rowsWhenSecondLeft, 1, Events - 1); // the hand-overs happened mid-run
-        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, Path.Combine(OutputPath, "run_rebalance"), Events, windowMs: 1000);
+        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, new OutputLayout(OutputPath, "rebalance").RunDirectory, Events, windowMs: 1000);
     }
 }
