@@ -6,6 +6,7 @@ using Pipeline.KafkaBroker;
 using Pipeline.Producer.Extensions;
 using Pipeline.Standalone.Dashboard;
 using Pipeline.StreamProcessor.Extensions;
+using Pipeline.StreamProcessor.Sinks;
 using Spectre.Console;
 
 namespace Pipeline.Standalone;
@@ -38,7 +39,7 @@ internal static class StandaloneRunner
         using var producer = BuildHost(settings, log, builder => builder.AddEventProducer());
         using var metrics = new PipelineMetrics();
         using var windows = new ClosedWindowsFeed(broker.BootstrapServers, options.Topic + ".windows");
-        var runDirectory = Path.GetFullPath(Path.Combine(options.OutputPath, "run_" + options.RunId));
+        var runDirectory = processor.Services.GetRequiredService<OutputLayout>().RunDirectory;
         var view = new StatusView(options, broker.BootstrapServers, runDirectory, metrics, windows, log);
 
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Pipeline.KafkaBroker;
 using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.StreamProcessor.Checkpointing;
@@ -126,7 +125,7 @@ internal static class EndToEndRun
 
     private static async Task WaitForCheckpointsAsync(string outputPath, string topic, int partitions, long expected, CancellationToken cancellationToken)
     {
-        var store = new CheckpointStore(Options.Create(new SinkOptions { OutputPath = outputPath, RunId = "end-to-end" }));
+        var store = new CheckpointStore(new OutputLayout(outputPath, "end-to-end"));
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
         while (DateTime.UtcNow < deadline)
         {

@@ -33,12 +33,13 @@ internal static class InProcessRun
     {
         s_commitTime.Reset();
         var sinkOptions = Options.Create(new SinkOptions { OutputPath = outputPath, RunId = "in-process" });
+        var layout = new OutputLayout(sinkOptions.Value);
         var windowing = new WindowingOptions();
         var time = TimeProvider.System;
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var committer = new BatchCommitter(
-            new ParquetBatchWriter(sinkOptions),
-            new CheckpointStore(sinkOptions),
+            new ParquetBatchWriter(layout, sinkOptions),
+            new CheckpointStore(layout),
             DiscardingResultPublisher.Instance,
             new ProcessorTelemetry(services.GetRequiredService<IMeterFactory>()),
             Options.Create(new ProcessorOptions()),

@@ -18,6 +18,7 @@ namespace Pipeline.StreamProcessor.Checkpointing;
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(PartitionCheckpoint))]
+[JsonSerializable(typeof(RunManifest))]
 internal sealed partial class CheckpointJsonContext : JsonSerializerContext
 {
     /// <summary>
@@ -27,16 +28,17 @@ internal sealed partial class CheckpointJsonContext : JsonSerializerContext
     /// member would otherwise silently stay 0.
     /// </summary>
     /// <remarks>Built on first use: a static initializer here could run before the generated <c>Default</c> exists.</remarks>
-    public static JsonTypeInfo<PartitionCheckpoint> Strict => field ??= CreateStrict();
+    public static JsonTypeInfo<PartitionCheckpoint> Strict => field ??= CreateStrict<PartitionCheckpoint>();
 
-    private static JsonTypeInfo<PartitionCheckpoint> CreateStrict()
+    /// <summary>The run manifest's contract, every member required like <see cref="Strict"/>.</summary>
+    public static JsonTypeInfo<RunManifest> StrictRunManifest => field ??= CreateStrict<RunManifest>();
+
+    private static JsonSerializerOptions StrictOptions => field ??= new JsonSerializerOptions(Default.Options)
     {
-        var options = new JsonSerializerOptions(Default.Options)
-        {
-            TypeInfoResolver = Default.WithAddedModifier(RequireEveryProperty),
-        };
-        return (JsonTypeInfo<PartitionCheckpoint>)options.GetTypeInfo(typeof(PartitionCheckpoint));
-    }
+        TypeInfoResolver = Default.WithAddedModifier(RequireEveryProperty),
+    };
+
+    private static JsonTypeInfo<T> CreateStrict<T>() => (JsonTypeInfo<T>)StrictOptions.GetTypeInfo(typeof(T));
 
     private static void RequireEveryProperty(JsonTypeInfo typeInfo)
     {

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Extensions.Options;
 using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.StreamProcessor.Checkpointing;
@@ -9,9 +8,9 @@ namespace Pipeline.StreamProcessor.Checkpointing;
 /// hidden temporary file, flushes it to disk and renames it over the old checkpoint (<see cref="AtomicFile"/>),
 /// so the file on disk is always either the previous checkpoint or the new one.
 /// </summary>
-internal sealed class CheckpointStore(IOptions<SinkOptions> options)
+internal sealed class CheckpointStore(OutputLayout layout)
 {
-    private readonly OutputLayout _layout = new(options.Value);
+    private readonly OutputLayout _layout = layout;
 
     public OutputLayout Layout => _layout;
 
@@ -78,6 +77,88 @@ internal sealed class CheckpointStore(IOptions<SinkOptions> options)
         Directory.CreateDirectory(_layout.CheckpointsDirectory);
         await AtomicFile.WriteAsync(path, checkpoint, WriteAsync, cancellationToken);
     }
+
+    /// <summary>The run's manifest (<see cref="OutputLayout.RunManifestFilePath"/>), or <c>null</c> when none was written.</summary>
+    /// <exception cref="CorruptCheckpointException">The file exists but is not a valid manifest.</exception>
+    public async Task<RunManifest?> LoadRunManifestAsync(CancellationToken cancellationToken)
+    {
+        string path = _layout.RunManifestFilePath;
+        RunManifest? manifest;
+        try
+        {
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 12, useAsync: true);
+            manifest = await JsonSerializer.DeserializeAsync(stream, CheckpointJsonContext.StrictRunManifest, cancellationToken);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (JsonException e)
+        {
+            throw new CorruptCheckpointException(path, e.Message, e);
+        }
+
+        if (manifest is null)
+        {
+            throw new CorruptCheckpointException(path, "the file holds JSON null.");
+        }
+
+        if (manifest.Version != RunManifest.CurrentVersion)
+        {
+            throw new CorruptCheckpointException(
+                path, $"format version {manifest.Version} is not supported (expected {RunManifest.CurrentVersion}).");
+        }
+
+        return manifest;
+    }
+
+    /// <summary>
+    /// Writes the run's manifest if the run has none yet, atomically and at most once. Processes starting the
+    /// same run at once serialize on an exclusive lock of <c>_checkpoints/.run.lock</c> (an advisory lock on
+    /// Unix, released by the OS when a process dies), because a rename without overwrite is not atomic on every
+    /// platform; the winner writes a temporary file and renames it. Returns <c>false</c> when a manifest already
+    /// existed (the caller then reads and compares it).
+    /// </summary>
+    public async Task<bool> TryCreateRunManifestAsync(RunManifest manifest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        string path = _layout.RunManifestFilePath;
+        Directory.CreateDirectory(_layout.CheckpointsDirectory);
+        await using var runLock = await LockRunAsync(cancellationToken);
+        if (File.Exists(path))
+        {
+            return false;
+        }
+
+        await AtomicFile.WriteAsync(path, manifest, WriteManifestAsync, cancellationToken);
+        return true;
+    }
+
+    private async Task<FileStream> LockRunAsync(CancellationToken cancellationToken)
+    {
+        string lockPath = Path.Combine(_layout.CheckpointsDirectory, ".run.lock");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20, cancellationToken); // another process of this run holds it for a moment
+            }
+        }
+    }
+
+    private static Task WriteManifestAsync(Stream stream, RunManifest manifest, CancellationToken cancellationToken) =>
+        JsonSerializer.SerializeAsync(stream, manifest, CheckpointJsonContext.StrictRunManifest, cancellationToken);
+
+    /// <summary>Whether any partition of the run has a checkpoint (the run has committed output).</summary>
+    public bool HasPartitionCheckpoints() =>
+        Directory.Exists(_layout.CheckpointsDirectory)
+        && Directory.EnumerateFiles(_layout.CheckpointsDirectory, "*.json")
+            .Any(p => !string.Equals(Path.GetFileName(p), OutputLayout.RunManifestFileName, StringComparison.Ordinal));
 
     private static Task WriteAsync(Stream stream, PartitionCheckpoint checkpoint, CancellationToken cancellationToken) =>
         JsonSerializer.SerializeAsync(stream, checkpoint, CheckpointJsonContext.Strict, cancellationToken);

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.StreamProcessor.Checkpointing;
@@ -11,9 +10,9 @@ namespace Pipeline.StreamProcessor.Checkpointing;
 /// exact deterministic names (<see cref="OutputLayout"/>), so other partitions, other topics and foreign
 /// files are never touched.
 /// </summary>
-internal sealed class OrphanCleaner(IOptions<SinkOptions> options)
+internal sealed class OrphanCleaner(OutputLayout layout)
 {
-    private readonly OutputLayout _layout = new(options.Value);
+    private readonly OutputLayout _layout = layout;
 
     /// <summary>Deletes the orphans of one partition given its checkpoint (<c>null</c>: none was ever saved).</summary>
     public int DeleteOrphans(string topic, int partition, PartitionCheckpoint? checkpoint) =>

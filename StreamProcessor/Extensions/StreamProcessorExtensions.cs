@@ -53,9 +53,12 @@ public static class StreamProcessorExtensions
         services.AddSingleton<ProcessorTelemetry>();
         services.AddSingleton<EventDecoder>();
         services.AddSingleton<EventValueDeserializer>();
+        // The one on-disk contract of the run (run_<RunId>/...), shared by the sinks, checkpoints and tools.
+        services.AddSingleton(sp => new OutputLayout(sp.GetRequiredService<IOptions<SinkOptions>>().Value));
         services.AddSingleton<ParquetBatchWriter>();
         services.AddSingleton<CheckpointStore>();
         services.AddSingleton<OrphanCleaner>();
+        services.AddSingleton<RunSettingsGuard>();
         services.AddSingleton<LaneFactory>();
         builder.AddKafkaConsumer<string?, DecodedValue>(KafkaConnection.ConnectionName, settings =>
         {

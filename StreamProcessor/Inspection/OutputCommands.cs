@@ -85,7 +85,7 @@ internal static class OutputCommands
             windows.Add(window);
         }
 
-        windows.Sort((a, b) => a.WindowStart != b.WindowStart ? a.WindowStart.CompareTo(b.WindowStart) : a.Id.CompareTo(b.Id));
+        windows.Sort(Windowing.WindowOrder.Instance);
         await console.WriteLineAsync();
         await console.WriteLineAsync(Reporting.WindowTable.Render(
             $"{windows.Count} closed window(s); the first {Math.Min(rows, windows.Count)}:", windows.Take(rows).ToList()));

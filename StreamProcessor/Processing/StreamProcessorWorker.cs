@@ -4,6 +4,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.ServiceDefaults.Telemetry;
+using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Ingest;
 using Pipeline.StreamProcessor.Reporting;
 using Pipeline.StreamProcessor.Sinks;
@@ -21,6 +22,7 @@ namespace Pipeline.StreamProcessor.Processing;
 internal sealed class StreamProcessorWorker(
     KafkaConsumerFactory<string?, DecodedValue> consumers,
     LaneFactory laneFactory,
+    RunSettingsGuard runSettings,
     BatchCommitter committer,
     IResultPublisher publisher,
     LiveView liveView,
@@ -48,6 +50,16 @@ internal sealed class StreamProcessorWorker(
 
     /// <summary>Lanes currently assigned (a snapshot, safe from any thread).</summary>
     internal IReadOnlyList<PartitionLane> Lanes => _laneSnapshot;
+
+    /// <summary>
+    /// Refuses a run written with other window settings before anything is consumed or written; the host's
+    /// start fails with <see cref="RunSettingsMismatchException"/>.
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await runSettings.EnsureAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -10,6 +10,7 @@ namespace Pipeline.StreamProcessor.Sinks;
 /// &lt;OutputPath&gt;/run_&lt;RunId&gt;/aggregates/part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;firstOffset:D20&gt;.parquet
 /// &lt;OutputPath&gt;/run_&lt;RunId&gt;/aggregates/part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;nextOffset:D20&gt;-w&lt;watermark&gt;.parquet   (idle batches)
 /// &lt;OutputPath&gt;/run_&lt;RunId&gt;/_checkpoints/&lt;topic&gt;-p&lt;partition&gt;.json
+/// &lt;OutputPath&gt;/run_&lt;RunId&gt;/_checkpoints/_run.json   (the run's window settings, written once)
 /// </code>
 /// Files being written carry a leading dot and a <c>.tmp</c> suffix (<see cref="TempPathFor"/>), so
 /// <c>*.parquet</c> globs, Spark and Hive never see them.
@@ -19,6 +20,7 @@ internal sealed class OutputLayout
     public const string ParquetExtension = ".parquet";
     public const string TempSuffix = ".tmp";
     public const string IdFolderPrefix = "id=";
+    public const string RunManifestFileName = "_run.json";
     private const int OffsetDigits = 20;
     private const string WatermarkMarker = "-w";
     private const string WatermarkFormat = "yyyyMMdd'T'HHmmssfffffff'Z'";
@@ -64,6 +66,12 @@ internal sealed class OutputLayout
 
     public string IdleAggregateFilePath(string topic, int partition, long nextOffset, DateTime watermark) =>
         Path.Combine(AggregatesDirectory, IdleBatchFileName(topic, partition, nextOffset, watermark));
+
+    /// <summary>
+    /// <c>_checkpoints/_run.json</c>: the settings the run's windows depend on. No partition checkpoint can take
+    /// this name: theirs always end in <c>-p&lt;partition&gt;.json</c>.
+    /// </summary>
+    public string RunManifestFilePath => Path.Combine(CheckpointsDirectory, RunManifestFileName);
 
     public string CheckpointFilePath(string topic, int partition) =>
         Path.Combine(CheckpointsDirectory, $"{SanitizeTopic(topic)}-p{partition.ToString(CultureInfo.InvariantCulture)}.json");

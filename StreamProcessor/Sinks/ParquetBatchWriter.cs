@@ -13,19 +13,11 @@ namespace Pipeline.StreamProcessor.Sinks;
 /// same bytes. The caller replaces the partition checkpoint only after this returns.
 /// Stateless apart from its settings: lanes of different partitions may call it concurrently.
 /// </summary>
-internal sealed class ParquetBatchWriter(IOptions<SinkOptions> options)
+internal sealed class ParquetBatchWriter(OutputLayout layout, IOptions<SinkOptions> options)
 {
     private static readonly ParquetOptions s_parquetOptions = new() { CompressionMethod = CompressionMethod.Snappy };
 
-    // Rows inside one aggregates file are ordered by (window start, id): the window engine's emission order
-    // may depend on hash-table history, which differs after a restore, and a replay must produce the same bytes.
-    private static readonly Comparer<WindowAggregate> s_windowOrder = Comparer<WindowAggregate>.Create(static (a, b) =>
-    {
-        int byStart = a.WindowStart.CompareTo(b.WindowStart);
-        return byStart != 0 ? byStart : a.Id.CompareTo(b.Id);
-    });
-
-    private readonly OutputLayout _layout = new(options.Value);
+    private readonly OutputLayout _layout = layout;
     private readonly int _rowGroupSize = options.Value.RowGroupSize;
 
     public OutputLayout Layout => _layout;
@@ -180,7 +172,9 @@ internal sealed class ParquetBatchWriter(IOptions<SinkOptions> options)
                 sorted[i] = closedWindows[i];
             }
 
-            Array.Sort(sorted, 0, count, s_windowOrder);
+            // Rows inside one aggregates file are ordered by (window start, id): the window engine's emission order
+            // may depend on hash-table history, which differs after a restore, and a replay must produce the same bytes.
+            Array.Sort(sorted, 0, count, WindowOrder.Instance);
             Directory.CreateDirectory(_layout.AggregatesDirectory);
             long bytes = await AtomicFile.WriteAsync(
                 path, (sorted, count, _rowGroupSize), WriteAggregatesAsync, cancellationToken);

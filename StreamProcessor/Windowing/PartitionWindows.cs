@@ -244,15 +244,4 @@ internal sealed class PartitionWindows
             Max = Math.Max(Max, value);
         }
     }
-
-    private sealed class WindowOrder : IComparer<WindowAggregate>
-    {
-        public static readonly WindowOrder Instance = new();
-
-        public int Compare(WindowAggregate x, WindowAggregate y)
-        {
-            var byStart = x.WindowStart.CompareTo(y.WindowStart);
-            return byStart != 0 ? byStart : x.Id.CompareTo(y.Id);
-        }
-    }
 }

@@ -1,4 +1,5 @@
 using Pipeline.StreamProcessor.Checkpointing;
+using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Windowing;
 using Pipeline.Tests.Parquet;
 
@@ -15,10 +16,10 @@ public sealed class CheckpointStoreTests : IDisposable
 
     public CheckpointStoreTests()
     {
-        _sut = new CheckpointStore(SinkTestData.Options(_output.Path));
+        _sut = new CheckpointStore(SinkTestData.Layout(_output.Path));
     }
 
-    private string CheckpointsDirectory => Path.Combine(_output.Path, "run_test", "_checkpoints");
+    private string CheckpointsDirectory => Path.Combine(new OutputLayout(_output.Path, "test").RunDirectory, "_checkpoints");
 
     public void Dispose() => _output.Dispose();
 

@@ -14,10 +14,10 @@ public sealed class OrphanCleanerTests : IDisposable
 
     public OrphanCleanerTests()
     {
-        _sut = new OrphanCleaner(SinkTestData.Options(_output.Path));
+        _sut = new OrphanCleaner(SinkTestData.Layout(_output.Path));
     }
 
-    private string RunDirectory => Path.Combine(_output.Path, "run_test");
+    private string RunDirectory => Path.Combine(new OutputLayout(_output.Path, "test").RunDirectory);
 
     public void Dispose() => _output.Dispose();
 
@@ -135,7 +135,7 @@ public sealed class OrphanCleanerTests : IDisposable
     {
         // Arrange: batch [0, 10) committed with its checkpoint; batch [10, 20) written, then a crash before its checkpoint.
         CancellationToken ct = TestContext.Current.CancellationToken;
-        var writer = new ParquetBatchWriter(SinkTestData.Options(_output.Path));
+        var writer = new ParquetBatchWriter(SinkTestData.Layout(_output.Path), SinkTestData.Options(_output.Path));
         WindowAggregate[] windows = [new(SinkTestData.BaseTime, SinkTestData.BaseTime.AddSeconds(10), 0, 1, 1.0, 1.0, 1.0)];
         using RawEventBatch committed = SinkTestData.ToBatch(SinkTestData.Rows(4, 0, 10));
         BatchFiles kept = await writer.WriteAsync("events", 4, 0, committed, windows, ct).WaitAsync(s_timeout, ct);

@@ -18,10 +18,10 @@ public sealed class ParquetBatchWriterTests : IDisposable
 
     public ParquetBatchWriterTests()
     {
-        _sut = new ParquetBatchWriter(SinkTestData.Options(_output.Path));
+        _sut = new ParquetBatchWriter(SinkTestData.Layout(_output.Path), SinkTestData.Options(_output.Path));
     }
 
-    private string RunDirectory => Path.Combine(_output.Path, "run_test");
+    private string RunDirectory => Path.Combine(new OutputLayout(_output.Path, "test").RunDirectory);
 
     public void Dispose() => _output.Dispose();
 
@@ -223,7 +223,7 @@ public sealed class ParquetBatchWriterTests : IDisposable
     {
         // Arrange
         CancellationToken ct = TestContext.Current.CancellationToken;
-        var sut = new ParquetBatchWriter(SinkTestData.Options(_output.Path, rowGroupSize: 4));
+        var sut = new ParquetBatchWriter(SinkTestData.Layout(_output.Path), SinkTestData.Options(_output.Path, rowGroupSize: 4));
         List<RawRow> rows = SinkTestData.Rows(Partition, FirstOffset, 10, ids: 1);
         using RawEventBatch batch = SinkTestData.ToBatch(rows);
         WindowAggregate[] windows = [.. Enumerable.Range(0, 9).Select(i => Window(10 * i, id: 0))];

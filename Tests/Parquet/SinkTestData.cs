@@ -60,6 +60,9 @@ internal static class SinkTestData
         return batch;
     }
 
+    /// <summary>The layout of the run <see cref="Options"/> describes.</summary>
+    public static OutputLayout Layout(string outputPath, string runId = "test") => new(outputPath, runId);
+
     public static IOptions<SinkOptions> Options(string outputPath, string runId = "test", int rowGroupSize = 100_000) =>
         Microsoft.Extensions.Options.Options.Create(new SinkOptions
         {

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.StreamProcessor.Processing;
+using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.Tests.Pipeline;
 
@@ -65,11 +66,11 @@ public sealed class PipelineEndToEndTests() : BrokerRunTest("e2e", defaultPartit
         await using (var first = ServiceHosts.BuildStreamProcessor(Root, ProcessorSettings("restart", group)))
         {
             await first.StartAsync(TestContext.Current.CancellationToken);
-            await PipelineTestKit.WaitUntilAsync(() => PipelineTestKit.CommittedRows(Path.Combine(OutputPath, "run_restart")) > 0, "the first processor to commit rows", s_timeout);
+            await PipelineTestKit.WaitUntilAsync(() => PipelineTestKit.CommittedRows(new OutputLayout(OutputPath, "restart").RunDirectory) > 0, "the first processor to commit rows", s_timeout);
             await first.StopAsync(TestContext.Current.CancellationToken);
         }
 
-        var rowsBeforeRestart = PipelineTestKit.CommittedRows(Path.Combine(OutputPath, "run_restart"));
+        var rowsBeforeRestart = PipelineTestKit.CommittedRows(new OutputLayout(OutputPath, "restart").RunDirectory);
         await using (var second = ServiceHosts.BuildStreamProcessor(Root, ProcessorSettings("restart", group)))
         {
             await second.StartAsync(TestContext.Current.CancellationToken);
@@ -125,7 +126,7 @@ public sealed class PipelineEndToEndTests() : BrokerRunTest("e2e", defaultPartit
     }
 
     private void AssertExactlyOnce(string runId, int expectedValid) =>
-        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, Path.Combine(OutputPath, "run_" + runId), expectedValid, windowMs: 1000);
+        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, new OutputLayout(OutputPath, runId).RunDirectory, expectedValid, windowMs: 1000);
 
     private Dictionary<string, string?> ProducerSettings(int events, int? rate = null) => new()
     {

@@ -4,7 +4,6 @@ using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Sinks;
@@ -85,7 +84,7 @@ internal static class PipelineTestKit
     public static async Task WaitForCompleteOutputAsync(
         string outputPath, string runId, string bootstrapServers, string topic, int partitions, TimeSpan timeout, long expectedMessages)
     {
-        var store = new CheckpointStore(Options.Create(new SinkOptions { OutputPath = outputPath, RunId = runId }));
+        var store = new CheckpointStore(new OutputLayout(outputPath, runId));
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = "watermarks" }).Build();
         await WaitUntilAsync(
             async () =>

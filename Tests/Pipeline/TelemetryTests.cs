@@ -166,7 +166,7 @@ public sealed class TelemetryTests() : BrokerRunTest("telemetry")
     private async Task WaitForCheckpointAsync(string output, long expected)
     {
         var store = new global::Pipeline.StreamProcessor.Checkpointing.CheckpointStore(
-            Microsoft.Extensions.Options.Options.Create(new global::Pipeline.StreamProcessor.Sinks.SinkOptions { OutputPath = output, RunId = "telemetry" }));
+            new global::Pipeline.StreamProcessor.Sinks.OutputLayout(output, "telemetry"));
         await PipelineTestKit.WaitUntilAsync(
             async () => (await store.LoadAsync(Topic, 0, TestContext.Current.CancellationToken))?.NextOffset,
             next => next == expected,

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Telemetry;
@@ -27,7 +26,7 @@ public sealed class DiskTroubleTests() : BrokerRunTest("disk", defaultPartitions
     private const int FailedCommits = 10;
     private readonly CapturingLoggerProvider _logs = new();
 
-    private string RunDirectory => Path.Combine(OutputPath, "run_disk");
+    private string RunDirectory => new OutputLayout(OutputPath, "disk").RunDirectory;
 
     public override async ValueTask DisposeAsync()
     {
@@ -125,7 +124,7 @@ public sealed class DiskTroubleTests() : BrokerRunTest("disk", defaultPartitions
 
     private async Task<long> CheckpointTotalAsync()
     {
-        var store = new CheckpointStore(Options.Create(new SinkOptions { OutputPath = OutputPath, RunId = "disk" }));
+        var store = new CheckpointStore(new OutputLayout(OutputPath, "disk"));
         long total = 0;
         for (var p = 0; p < 3; p++)
         {

@@ -114,7 +114,7 @@ public sealed partial class GracefulStopTests() : BrokerRunTest("stop")
         Assert.Contains("Every lane committed; left the group", processor.Output, StringComparison.Ordinal);
         var checkpoints = await LoadCheckpointsAsync(Partitions);
         var committed = Committed(Partitions);
-        using var oracle = new DuckDbOracle(Path.Combine(OutputPath, "run_stop"));
+        using var oracle = new DuckDbOracle(new OutputLayout(OutputPath, "stop").RunDirectory);
         var rows = oracle.ReadEvents(out var rowCount);
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"checkpoints [{string.Join(", ", checkpoints)}], committed [{string.Join(", ", committed)}], {rowCount} rows, " +
@@ -149,7 +149,7 @@ public sealed partial class GracefulStopTests() : BrokerRunTest("stop")
 
     private async Task<long[]> LoadCheckpointsAsync(int partitions)
     {
-        var store = new CheckpointStore(Microsoft.Extensions.Options.Options.Create(new SinkOptions { OutputPath = OutputPath, RunId = "stop" }));
+        var store = new CheckpointStore(new OutputLayout(OutputPath, "stop"));
         var next = new long[partitions];
         for (var p = 0; p < partitions; p++)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Pipeline.StreamProcessor.Sinks;
 using Pipeline.Tests.Pipeline;
 
 namespace Pipeline.Tests.Reliability;
@@ -57,7 +58,7 @@ public sealed class ProcessorKillTests() : BrokerRunTest("kill")
 
         // Assert
         Assert.True(killedMidStream >= Kills / 2, $"Only {killedMidStream} of {Kills} kills landed before the end of the input (seed {seed}).");
-        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, Path.Combine(OutputPath, "run_kill"), Events, windowMs: 1000);
+        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, new OutputLayout(OutputPath, "kill").RunDirectory, Events, windowMs: 1000);
         var deadLetters = PipelineTestKit.ReadAll(Broker.BootstrapServers, Topic + ".dlq",
             PipelineTestKit.CountPartitions(Broker.BootstrapServers, Topic + ".dlq"), TimeSpan.FromSeconds(60));
         var distinct = deadLetters.Select(d => PipelineTestKit.HeaderText(d.Message.Headers, "dlq.origin.offset") + "/" +
@@ -118,8 +119,8 @@ public sealed class ProcessorKillTests() : BrokerRunTest("kill")
 
     private async Task<long> CommittedAsync()
     {
-        var store = new global::Pipeline.StreamProcessor.Checkpointing.CheckpointStore(Microsoft.Extensions.Options.Options.Create(
-            new global::Pipeline.StreamProcessor.Sinks.SinkOptions { OutputPath = OutputPath, RunId = "kill" }));
+        var store = new global::Pipeline.StreamProcessor.Checkpointing.CheckpointStore(
+            new global::Pipeline.StreamProcessor.Sinks.OutputLayout(OutputPath, "kill"));
         long committed = 0;
         long late = 0;
         for (var p = 0; p < 3; p++)
