@@ -169,8 +169,8 @@ internal sealed class EventPublisher(
         {
             Interlocked.Increment(ref _failed);
             telemetry.Failed.Add(1,
-                new KeyValuePair<string, object?>(ProducerTelemetry.Tags.Topic, report.Topic),
-                new KeyValuePair<string, object?>(ProducerTelemetry.Tags.ErrorType, errorType));
+                new KeyValuePair<string, object?>(ProducerTelemetryNames.Tags.Topic, report.Topic),
+                new KeyValuePair<string, object?>(ProducerTelemetryNames.Tags.ErrorType, errorType));
             telemetry.Sent.Add(1, WithErrorType(errorType!));
             Log.DeliveryFailed(logger, report.Topic, report.Error.Reason);
             return;

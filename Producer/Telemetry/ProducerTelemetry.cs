@@ -7,10 +7,11 @@ namespace Pipeline.Producer.Telemetry;
 /// <summary>
 /// The Producer's activity source and metrics (registered by ServiceDefaults through the <c>Pipeline.*</c> pattern),
 /// named after the current OpenTelemetry messaging conventions where they have a name, <c>pipeline.*</c> otherwise.
+/// The names are public in <see cref="ProducerTelemetryNames"/>; the instruments stay internal.
 /// </summary>
 internal sealed class ProducerTelemetry
 {
-    public const string Name = PipelineTelemetry.Prefix + ".Producer";
+    public const string Name = ProducerTelemetryNames.Name;
 
     public static readonly ActivitySource ActivitySource = new(Name, "1.0.0");
 
@@ -18,10 +19,10 @@ internal sealed class ProducerTelemetry
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(Name, "1.0.0");
-        Sent = meter.CreateCounter<long>(Names.Sent, "{message}",
+        Sent = meter.CreateCounter<long>(ProducerTelemetryNames.Instruments.Sent, "{message}",
             "Messages sent to the broker, counted when the delivery report arrives; failed deliveries carry error.type.");
-        Failed = meter.CreateCounter<long>(Names.Failed, "{message}", "Messages that could not be delivered.");
-        OperationDuration = meter.CreateHistogram(Names.OperationDuration, "s",
+        Failed = meter.CreateCounter<long>(ProducerTelemetryNames.Instruments.Failed, "{message}", "Messages that could not be delivered.");
+        OperationDuration = meter.CreateHistogram(ProducerTelemetryNames.Instruments.OperationDuration, "s",
             "Duration of a send: from handing the message to the client until the broker acknowledged it (or it failed).",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = PipelineTelemetry.MessagingDurationBuckets });
     }
@@ -41,24 +42,10 @@ internal sealed class ProducerTelemetry
         new(PipelineTelemetry.MessagingAttributes.OperationType, PipelineTelemetry.MessagingValues.OperationTypes.Send),
     ];
 
-    /// <summary>Instrument names: the OpenTelemetry messaging conventions' where they have one, <c>pipeline.*</c> otherwise.</summary>
-    public static class Names
-    {
-        public const string Sent = "messaging.client.sent.messages";
-        public const string Failed = "pipeline.producer.failed";
-        public const string OperationDuration = "messaging.client.operation.duration";
-    }
-
     /// <summary><c>messaging.operation.name</c> values (Kafka's own names for the operations).</summary>
     public static class Operations
     {
         public const string Send = "send";
-    }
-
-    public static class Tags
-    {
-        public const string Topic = PipelineTelemetry.MessagingAttributes.DestinationName;
-        public const string ErrorType = PipelineTelemetry.MessagingAttributes.ErrorType;
     }
 
     /// <summary>Span names, in OpenTelemetry messaging form <c>{operation} {destination}</c>: build once per topic.</summary>

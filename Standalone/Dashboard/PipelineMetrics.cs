@@ -24,7 +24,7 @@ internal sealed class PipelineMetrics : IDisposable
         {
             // Only the counters and gauges shown: listening to the duration histograms would make the services
             // time every message for nothing.
-            if (instrument.Meter.Name is ProducerTelemetry.Name or ProcessorTelemetry.Name && instrument is not Histogram<double>)
+            if (instrument.Meter.Name is ProducerTelemetryNames.Name or ProcessorTelemetryNames.Name && instrument is not Histogram<double>)
             {
                 listener.EnableMeasurementEvents(instrument);
             }
@@ -69,36 +69,36 @@ internal sealed class PipelineMetrics : IDisposable
     {
         switch (instrument.Name)
         {
-            case ProducerTelemetry.Names.Sent when instrument.Meter.Name == ProducerTelemetry.Name:
+            case ProducerTelemetryNames.Instruments.Sent when instrument.Meter.Name == ProducerTelemetryNames.Name:
                 // Sends count failures too (tagged error.type); the view shows acknowledged messages.
-                if (!HasTag(tags, ProducerTelemetry.Tags.ErrorType))
+                if (!HasTag(tags, ProducerTelemetryNames.Tags.ErrorType))
                 {
                     Interlocked.Add(ref _produced, value);
                 }
 
                 break;
-            case ProcessorTelemetry.Names.Consumed when instrument.Meter.Name == ProcessorTelemetry.Name:
+            case ProcessorTelemetryNames.Instruments.Consumed when instrument.Meter.Name == ProcessorTelemetryNames.Name:
                 Interlocked.Add(ref _consumed, value);
                 break;
-            case ProcessorTelemetry.Names.Rejected:
+            case ProcessorTelemetryNames.Instruments.Rejected:
                 Interlocked.Add(ref _rejected, value);
                 break;
-            case ProcessorTelemetry.Names.Late:
+            case ProcessorTelemetryNames.Instruments.Late:
                 Interlocked.Add(ref _late, value);
                 break;
-            case ProcessorTelemetry.Names.RowsCommitted:
+            case ProcessorTelemetryNames.Instruments.RowsCommitted:
                 Interlocked.Add(ref _rows, value);
                 break;
-            case ProcessorTelemetry.Names.FilesCommitted:
+            case ProcessorTelemetryNames.Instruments.FilesCommitted:
                 Interlocked.Add(ref _files, value);
                 break;
-            case ProcessorTelemetry.Names.WindowsEmitted:
+            case ProcessorTelemetryNames.Instruments.WindowsEmitted:
                 Interlocked.Add(ref _windows, value);
                 break;
-            case ProcessorTelemetry.Names.ConsumerLag:
+            case ProcessorTelemetryNames.Instruments.ConsumerLag:
                 foreach (var tag in tags)
                 {
-                    if (tag.Key == ProcessorTelemetry.Tags.Partition && tag.Value is string id
+                    if (tag.Key == ProcessorTelemetryNames.Tags.Partition && tag.Value is string id
                         && int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var partition))
                     {
                         lock (_lag)

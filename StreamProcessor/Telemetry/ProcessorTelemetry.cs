@@ -4,10 +4,13 @@ using Pipeline.ServiceDefaults.Telemetry;
 
 namespace Pipeline.StreamProcessor.Telemetry;
 
-/// <summary>The StreamProcessor's activity source and instruments, named in one place.</summary>
+/// <summary>
+/// The StreamProcessor's activity source and instruments. Their names are public in <see cref="ProcessorTelemetryNames"/>;
+/// the instruments stay internal.
+/// </summary>
 internal sealed class ProcessorTelemetry
 {
-    public const string Name = PipelineTelemetry.Prefix + ".StreamProcessor";
+    public const string Name = ProcessorTelemetryNames.Name;
 
     public static readonly ActivitySource ActivitySource = new(Name, "1.0.0");
 
@@ -70,30 +73,31 @@ internal sealed class ProcessorTelemetry
         new(PipelineTelemetry.MessagingAttributes.OperationType, PipelineTelemetry.MessagingValues.OperationTypes.Process),
     ];
 
-    /// <summary>Instrument names: the OpenTelemetry messaging conventions' where they have one, <c>pipeline.*</c> otherwise.</summary>
+    /// <summary>Short names inside the service for <see cref="ProcessorTelemetryNames.Instruments"/>.</summary>
     public static class Names
     {
-        public const string Consumed = "messaging.client.consumed.messages";
-        public const string ProcessDuration = "messaging.process.duration";
-        public const string Rejected = "pipeline.events.rejected";
-        public const string Late = "pipeline.events.late";
-        public const string WindowsEmitted = "pipeline.windows.emitted";
-        public const string RowsCommitted = "pipeline.parquet.rows";
-        public const string FilesCommitted = "pipeline.parquet.files";
-        public const string BytesWritten = "pipeline.parquet.bytes_written";
-        public const string BatchDuration = "pipeline.batch.duration";
-        public const string CommitLatency = "pipeline.event.commit_latency";
-        public const string SinkFailures = "pipeline.sink.failures";
-        public const string KeyPartitionConflicts = "pipeline.key.partition_conflicts";
-        public const string ConsumerLag = "pipeline.consumer.lag";
-        public const string WatermarkDelay = "pipeline.watermark.delay";
+        public const string Consumed = ProcessorTelemetryNames.Instruments.Consumed;
+        public const string ProcessDuration = ProcessorTelemetryNames.Instruments.ProcessDuration;
+        public const string Rejected = ProcessorTelemetryNames.Instruments.Rejected;
+        public const string Late = ProcessorTelemetryNames.Instruments.Late;
+        public const string WindowsEmitted = ProcessorTelemetryNames.Instruments.WindowsEmitted;
+        public const string RowsCommitted = ProcessorTelemetryNames.Instruments.RowsCommitted;
+        public const string FilesCommitted = ProcessorTelemetryNames.Instruments.FilesCommitted;
+        public const string BytesWritten = ProcessorTelemetryNames.Instruments.BytesWritten;
+        public const string BatchDuration = ProcessorTelemetryNames.Instruments.BatchDuration;
+        public const string CommitLatency = ProcessorTelemetryNames.Instruments.CommitLatency;
+        public const string SinkFailures = ProcessorTelemetryNames.Instruments.SinkFailures;
+        public const string KeyPartitionConflicts = ProcessorTelemetryNames.Instruments.KeyPartitionConflicts;
+        public const string ConsumerLag = ProcessorTelemetryNames.Instruments.ConsumerLag;
+        public const string WatermarkDelay = ProcessorTelemetryNames.Instruments.WatermarkDelay;
     }
 
+    /// <summary>Short names inside the service for <see cref="ProcessorTelemetryNames.Tags"/>.</summary>
     public static class Tags
     {
-        public const string Topic = PipelineTelemetry.MessagingAttributes.DestinationName;
-        public const string Partition = PipelineTelemetry.MessagingAttributes.PartitionId;
-        public const string Reason = "pipeline.reject.reason";
+        public const string Topic = ProcessorTelemetryNames.Tags.Topic;
+        public const string Partition = ProcessorTelemetryNames.Tags.Partition;
+        public const string Reason = ProcessorTelemetryNames.Tags.Reason;
     }
 
     /// <summary><c>messaging.operation.name</c> values.</summary>
