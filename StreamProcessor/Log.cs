@@ -63,7 +63,7 @@ internal static partial class Log
         Message = "Consume failed: {Reason}")]
     public static partial void ConsumeFailed(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 18, EventName = "WindowUpdate", Level = LogLevel.Information,
+    [LoggerMessage(EventId = ProcessorLogEvents.WindowUpdateId, EventName = ProcessorLogEvents.WindowUpdateName, Level = LogLevel.Information,
         Message = "{Table}")]
     public static partial void WindowUpdate(ILogger logger, string table);
 }

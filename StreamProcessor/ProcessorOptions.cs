@@ -9,7 +9,7 @@ namespace Pipeline.StreamProcessor;
 /// restates none). Kafka client settings pass through from <c>Kafka:Consumer:*</c>
 /// (consumer) and <c>Kafka:Producer:*</c> (dead-letter and windows topics).
 /// </summary>
-internal sealed class ProcessorOptions
+public sealed class ProcessorOptions
 {
     public const string SectionName = "Pipeline:Processor";
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Pipeline.StreamProcessor;
 
 namespace Pipeline.Standalone.Dashboard;
 
@@ -43,7 +44,7 @@ internal sealed class RecentLog(int capacity = 8) : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (!IsEnabled(logLevel) || eventId.Name == "WindowUpdate")
+            if (!IsEnabled(logLevel) || eventId.Name == ProcessorLogEvents.WindowUpdateName)
             {
                 return; // window tables have their own panel
             }

@@ -15,7 +15,7 @@ namespace Pipeline.StreamProcessor.Sinks;
 /// Files being written carry a leading dot and a <c>.tmp</c> suffix (<see cref="TempPathFor"/>), so
 /// <c>*.parquet</c> globs, Spark and Hive never see them.
 /// </summary>
-internal sealed class OutputLayout
+public sealed class OutputLayout
 {
     public const string ParquetExtension = ".parquet";
     public const string TempSuffix = ".tmp";

@@ -20,7 +20,7 @@ namespace Pipeline.StreamProcessor.Sinks;
 /// or as environment variables such as <c>Pipeline__Output__RunId</c>. The seed's variables are aliases:
 /// <see cref="OutputPathAlias"/>, <see cref="RunIdAlias"/>.
 /// </remarks>
-internal sealed class SinkOptions
+public sealed class SinkOptions
 {
     public const string SectionName = "Pipeline:Output";
 

@@ -4,7 +4,7 @@ namespace Pipeline.StreamProcessor.Windowing;
 /// Event-time windowing. Section <c>Pipeline:Windowing</c>, e.g.
 /// <code>{ "Pipeline": { "Windowing": { "WindowSize": "00:00:10", "WatermarkDelay": "00:00:30" } } }</code>
 /// </summary>
-internal sealed class WindowingOptions
+public sealed class WindowingOptions
 {
     public const string SectionName = "Pipeline:Windowing";
 
