@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using Pipeline.KafkaBroker;
 using Pipeline.Producer;
 using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.StreamProcessor;
@@ -54,6 +55,30 @@ internal sealed record StandaloneOptions
         [Key(WindowingOptions.SectionName, nameof(WindowingOptions.WatermarkDelay))] = WatermarkDelay.ToString("c", CultureInfo.InvariantCulture),
         [Key(WindowingOptions.SectionName, nameof(WindowingOptions.IdleTimeout))] = IdleTimeout.ToString("c", CultureInfo.InvariantCulture),
     };
+
+    /// <summary>The StreamProcessor's closed-windows topic for <see cref="Topic"/> (its own naming rule).</summary>
+    public string WindowsTopic => Processor.ResolvedWindowsTopic;
+
+    /// <summary>
+    /// The embedded broker, seeded with the topics the AppHost creates (its <c>PipelineSettings.Topics</c>): the
+    /// events topic, its windows topic with the same partition count (windows are keyed by id, so they spread
+    /// like the events), and one dead-letter partition.
+    /// </summary>
+    public KafkaBrokerOptions BrokerOptions()
+    {
+        var broker = new KafkaBrokerOptions
+        {
+            Port = Port,
+            DataDirectory = BrokerDataDirectory,
+            DefaultPartitions = Partitions,
+        };
+        broker.SeedTopics[Topic] = Partitions;
+        broker.SeedTopics[Processor.ResolvedWindowsTopic] = Partitions;
+        broker.SeedTopics[Processor.ResolvedDeadLetterTopic] = 1;
+        return broker;
+    }
+
+    private ProcessorOptions Processor => new() { Topic = Topic };
 
     private static string Key(string section, string property) => ConfigurationPath.Combine(section, property);
 }

@@ -23,22 +23,12 @@ internal static class StandaloneRunner
     {
         var log = new RecentLog();
         using var loggerFactory = LoggerFactory.Create(logging => logging.AddProvider(log));
-        var brokerOptions = new KafkaBrokerOptions
-        {
-            Port = options.Port,
-            DataDirectory = options.BrokerDataDirectory,
-            DefaultPartitions = options.Partitions,
-        };
-        brokerOptions.SeedTopics[options.Topic] = options.Partitions;
-        brokerOptions.SeedTopics[options.Topic + ".windows"] = 1;
-        brokerOptions.SeedTopics[options.Topic + ".dlq"] = 1;
-
-        await using var broker = await KafkaBrokerServer.StartAsync(brokerOptions, loggerFactory, cancellationToken: cancellationToken);
+        await using var broker = await KafkaBrokerServer.StartAsync(options.BrokerOptions(), loggerFactory, cancellationToken: cancellationToken);
         var settings = options.ServiceSettings(broker.BootstrapServers);
         using var processor = BuildHost(settings, log, builder => builder.AddStreamProcessor());
         using var producer = BuildHost(settings, log, builder => builder.AddEventProducer());
         using var metrics = new PipelineMetrics();
-        using var windows = new ClosedWindowsFeed(broker.BootstrapServers, options.Topic + ".windows");
+        using var windows = new ClosedWindowsFeed(broker.BootstrapServers, options.WindowsTopic);
         var runDirectory = processor.Services.GetRequiredService<OutputLayout>().RunDirectory;
         var view = new StatusView(options, broker.BootstrapServers, runDirectory, metrics, windows, log);
 
