@@ -16,7 +16,11 @@ public sealed record PipelineSettings
     public const string DefaultTopic = "events";
     public const int DefaultProcessorReplicas = 1;
 
-    /// <summary>The longest topic name Kafka accepts, the same rule as the services' own validation.</summary>
+    /// <summary>
+    /// The longest topic name Kafka accepts. The services' rule lives in <c>Pipeline.ServiceDefaults.Kafka.KafkaTopicName</c>;
+    /// this library does not reference ServiceDefaults (it would bring the services' packages into the AppHost),
+    /// so it restates the number, and a test pins the two together.
+    /// </summary>
     public const int MaxTopicLength = 249;
 
     public string Topic { get; init; } = DefaultTopic;

@@ -18,9 +18,8 @@ public sealed class ProducerOptions
     /// <summary>The seed's variable for <see cref="MessagesPerSecond"/>.</summary>
     public const string MessagesPerSecondAlias = "MSGS_PER_SEC";
 
-    /// <summary>Topic to publish to.</summary>
+    /// <summary>Topic to publish to: a Kafka topic name (<c>KafkaTopicName</c>, checked by the validator).</summary>
     [Required]
-    [RegularExpression("^[a-zA-Z0-9._-]{1,249}$", ErrorMessage = SectionName + ":" + nameof(Topic) + " (" + TopicAlias + ") must be 1-249 characters of [a-zA-Z0-9._-].")]
     public string Topic { get; set; } = "events";
 
     /// <summary>Target rate; ignored when <see cref="Unthrottled"/>.</summary>

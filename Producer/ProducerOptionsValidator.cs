@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.Producer;
 
@@ -8,6 +9,11 @@ internal sealed class ProducerOptionsValidator : IValidateOptions<ProducerOption
     public ValidateOptionsResult Validate(string? name, ProducerOptions options)
     {
         var failures = new List<string>();
+        if (!string.IsNullOrEmpty(options.Topic) && KafkaTopicName.Validate(options.Topic) is { } topicProblem)
+        {
+            failures.Add($"{ProducerOptions.SectionName}:Topic ({ProducerOptions.TopicAlias}) {topicProblem}.");
+        }
+
         if (options.StartupBackoff <= TimeSpan.Zero)
         {
             failures.Add($"{ProducerOptions.SectionName}:StartupBackoff must be positive (was {options.StartupBackoff}).");

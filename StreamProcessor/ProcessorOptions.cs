@@ -16,8 +16,11 @@ public sealed class ProcessorOptions
     /// <summary>The seed's variable for <see cref="Topic"/>.</summary>
     public const string TopicAlias = "KAFKA_TOPIC";
 
+    /// <summary>
+    /// The input topic: a Kafka topic name (<c>KafkaTopicName</c>, checked by the validator), and so are the
+    /// topics derived from it (<see cref="ResolvedWindowsTopic"/>, <see cref="ResolvedDeadLetterTopic"/>).
+    /// </summary>
     [Required]
-    [RegularExpression("^[a-zA-Z0-9._-]{1,249}$", ErrorMessage = SectionName + ":" + nameof(Topic) + " (" + TopicAlias + ") must be 1-249 characters of [a-zA-Z0-9._-].")]
     public string Topic { get; set; } = "events";
 
     /// <summary>Consumer group; replicas with the same group split the partitions.</summary>
@@ -47,7 +50,15 @@ public sealed class ProcessorOptions
     /// <summary>First wait between attempts to reach the broker at start; doubles up to 30 s.</summary>
     public TimeSpan StartupBackoff { get; set; } = TimeSpan.FromSeconds(1);
 
-    public string ResolvedDeadLetterTopic => string.IsNullOrWhiteSpace(DeadLetterTopic) ? Topic + ".dlq" : DeadLetterTopic;
+    /// <summary>The suffix of the default <see cref="ResolvedDeadLetterTopic"/>.</summary>
+    public const string DeadLetterSuffix = ".dlq";
 
-    public string ResolvedWindowsTopic => string.IsNullOrWhiteSpace(WindowsTopic) ? Topic + ".windows" : WindowsTopic;
+    /// <summary>The suffix of the default <see cref="ResolvedWindowsTopic"/>.</summary>
+    public const string WindowsSuffix = ".windows";
+
+    /// <summary>The dead-letter topic used: <see cref="DeadLetterTopic"/>, or <see cref="Topic"/> + <see cref="DeadLetterSuffix"/>.</summary>
+    public string ResolvedDeadLetterTopic => string.IsNullOrWhiteSpace(DeadLetterTopic) ? Topic + DeadLetterSuffix : DeadLetterTopic;
+
+    /// <summary>The windows topic used: <see cref="WindowsTopic"/>, or <see cref="Topic"/> + <see cref="WindowsSuffix"/>.</summary>
+    public string ResolvedWindowsTopic => string.IsNullOrWhiteSpace(WindowsTopic) ? Topic + WindowsSuffix : WindowsTopic;
 }

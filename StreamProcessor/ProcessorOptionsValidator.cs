@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.StreamProcessor;
 
@@ -9,6 +10,14 @@ internal sealed class ProcessorOptionsValidator : IValidateOptions<ProcessorOpti
     {
         var failures = new List<string>();
         const string Section = ProcessorOptions.SectionName;
+        if (!string.IsNullOrEmpty(options.Topic))
+        {
+            // The derived topics are checked as derived: a long Topic fails here, not at the first closed window.
+            TopicName(options.Topic, $"{nameof(options.Topic)} ({ProcessorOptions.TopicAlias})");
+            TopicName(options.ResolvedWindowsTopic, nameof(options.WindowsTopic));
+            TopicName(options.ResolvedDeadLetterTopic, nameof(options.DeadLetterTopic));
+        }
+
         Positive(options.PollTimeout, nameof(options.PollTimeout));
         Positive(options.SinkRetryBackoff, nameof(options.SinkRetryBackoff));
         Positive(options.MaxSinkRetryBackoff, nameof(options.MaxSinkRetryBackoff));
@@ -20,6 +29,14 @@ internal sealed class ProcessorOptionsValidator : IValidateOptions<ProcessorOpti
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+
+        void TopicName(string topic, string setting)
+        {
+            if (KafkaTopicName.Validate(topic) is { } problem)
+            {
+                failures.Add($"{Section}:{setting} {problem}.");
+            }
+        }
 
         void Positive(TimeSpan value, string setting)
         {

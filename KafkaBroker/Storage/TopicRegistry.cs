@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Pipeline.KafkaBroker.Protocol;
+using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.KafkaBroker.Storage;
 
@@ -12,7 +13,6 @@ namespace Pipeline.KafkaBroker.Storage;
 /// </summary>
 internal sealed class TopicRegistry : IAsyncDisposable
 {
-    public const int MaxNameLength = 249;
     private readonly ConcurrentDictionary<string, TopicLog> _topics = new(StringComparer.Ordinal);
     private readonly Lock _changes = new();
     private readonly KafkaBrokerOptions _options;
@@ -147,24 +147,9 @@ internal sealed class TopicRegistry : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Kafka's rule: 1-249 characters of [a-zA-Z0-9._-], not "." or "..".</summary>
-    public static string? ValidateName(string? name)
-    {
-        if (string.IsNullOrEmpty(name) || name.Length > MaxNameLength || name is "." or "..")
-        {
-            return $"Topic name '{name}' must be 1-{MaxNameLength} characters and not '.' or '..'.";
-        }
-
-        foreach (var c in name)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
-            {
-                return $"Topic name '{name}' may contain only [a-zA-Z0-9._-].";
-            }
-        }
-
-        return null;
-    }
+    /// <summary>Kafka's rule (<see cref="KafkaTopicName"/>); null when <paramref name="name"/> follows it.</summary>
+    public static string? ValidateName(string? name) =>
+        KafkaTopicName.Validate(name) is { } problem ? $"Topic name {problem}." : null;
 
     private TopicLog OpenTopic(TopicMetadataFile metadata, string? directory)
     {
