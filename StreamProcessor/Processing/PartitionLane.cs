@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Pipeline.ServiceDefaults.Telemetry;
 using Pipeline.StreamProcessor.Ingest;
+using Pipeline.StreamProcessor.Reporting;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Windowing;
 
@@ -10,7 +11,7 @@ namespace Pipeline.StreamProcessor.Processing;
 /// The state of one assigned partition: its window engine and the open batch, a contiguous offset
 /// range <c>[BatchFirstOffset, NextOffset)</c> not yet in the output. Owned by the consumer thread.
 /// </summary>
-internal sealed class PartitionLane : IDisposable
+internal sealed class PartitionLane : IDisposable, IReportedPartition
 {
     public PartitionLane(TopicPartition topicPartition, PartitionWindows windows, long nextOffset, long batchStartedAt)
     {

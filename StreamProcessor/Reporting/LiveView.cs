@@ -1,5 +1,4 @@
 using System.Globalization;
-using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Windowing;
 
 namespace Pipeline.StreamProcessor.Reporting;
@@ -18,7 +17,7 @@ internal sealed class LiveView(ILogger<LiveView> logger)
 
     private readonly Dictionary<int, IReadOnlyList<WindowAggregate>> _latest = [];
 
-    public void Report(IReadOnlyList<PartitionLane> lanes)
+    public void Report(IReadOnlyList<IReportedPartition> lanes)
     {
         _update++;
         foreach (var lane in lanes)
