@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Pipeline.ServiceDefaults.Configuration;
+using Pipeline.StreamProcessor.Contracts;
 using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.StreamProcessor.Inspection;
@@ -12,6 +13,11 @@ namespace Pipeline.StreamProcessor.Inspection;
 /// </summary>
 internal static class OutputCommands
 {
+    /// <summary>The export's events header: the id (from the folder name), then the raw-event columns in file order.</summary>
+    private static readonly string s_eventsHeader = string.Join(',',
+        RawEventColumnNames.Id, RawEventColumnNames.Timestamp, RawEventColumnNames.Value, RawEventColumnNames.Source, RawEventColumnNames.Key,
+        RawEventColumnNames.KafkaPartition, RawEventColumnNames.KafkaOffset, RawEventColumnNames.KafkaTimestamp);
+
     public static bool Handles(string[] args) => args is ["inspect" or "export", ..];
 
     public static Task<int> InvokeAsync(string[] args)
@@ -98,7 +104,7 @@ internal static class OutputCommands
         long count = 0;
         if (what == "aggregates")
         {
-            await file.WriteLineAsync("window_start,window_end,id,count,sum,avg_value,min_value,max_value");
+            await file.WriteLineAsync(string.Join(',', ClosedWindow.Columns.All));
             await foreach (var w in reader.ReadAggregatesAsync(cancellationToken))
             {
                 count++;
@@ -108,7 +114,7 @@ internal static class OutputCommands
         }
         else
         {
-            await file.WriteLineAsync("id,ts,value,source,key,kafka_partition,kafka_offset,kafka_timestamp");
+            await file.WriteLineAsync(s_eventsHeader);
             await foreach (var row in reader.ReadEventsAsync(cancellationToken))
             {
                 count++;

@@ -1,7 +1,9 @@
 using System.Reflection;
 using System.Text;
+using System.Text.Json;
 using Confluent.Kafka;
 using Pipeline.StreamProcessor;
+using Pipeline.StreamProcessor.Contracts;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Windowing;
 
@@ -34,6 +36,33 @@ public sealed class WindowsTopicContractTests
         Assert.Equal(
             """{"window_start":"2026-01-02T03:04:05Z","window_end":"2026-01-02T03:04:15Z","id":7,"count":4,"sum":10.5,"avg_value":2.625,"min_value":-1.25,"max_value":6}""",
             Encoding.UTF8.GetString(message.Value));
+    }
+
+    [Fact]
+    public void Deserialize_PublishedMessage_ReadsBackTheClosedWindow()
+    {
+        // Arrange: what the processor publishes, read the way any consumer of the topic (Standalone) reads it.
+        var producer = RecordingProducer.Create();
+        var window = new WindowAggregate(
+            new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc), new DateTime(2026, 1, 2, 3, 4, 15, DateTimeKind.Utc),
+            Id: 7, Count: 3, Sum: 1, Min: 0.1, Max: 0.6);
+        new ResultPublisher(producer, new ProcessorOptions { Topic = "events" }).PublishWindows([window]);
+        var json = Assert.Single(RecordingProducer.Messages(producer)).Message.Value;
+
+        // Act
+        var read = JsonSerializer.Deserialize(json, ClosedWindowJsonContext.Default.ClosedWindow);
+
+        // Assert
+        Assert.Equal(window.ToClosedWindow(), read);
+        Assert.Equal(DateTimeKind.Utc, read!.WindowStart.Kind);
+    }
+
+    [Fact]
+    public void Deserialize_MessageMissingAMember_Throws()
+    {
+        const string Json = """{"window_start":"2026-01-02T03:04:05Z","window_end":"2026-01-02T03:04:15Z","id":7,"count":4,"sum":10.5,"avg_value":2.625,"min_value":-1.25}""";
+
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize(Json, ClosedWindowJsonContext.Default.ClosedWindow));
     }
 
     /// <summary>An <see cref="IProducer{TKey,TValue}"/> that records what is produced and reports nothing else.</summary>
