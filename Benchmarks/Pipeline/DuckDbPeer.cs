@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DuckDB.NET.Data;
+using Pipeline.StreamProcessor.Contracts;
 
 namespace Pipeline.Benchmarks.Pipeline;
 
@@ -24,8 +25,9 @@ internal static class DuckDbPeer
         Execute(connection, $"COPY raw TO '{events}' (FORMAT parquet, PARTITION_BY (id), COMPRESSION snappy, OVERWRITE_OR_IGNORE)");
         var seconds = (long)windowSize.TotalSeconds;
         Execute(connection,
-            $"COPY (SELECT time_bucket(INTERVAL '{seconds} seconds', ts) AS window_start, id, count(*) AS count, sum(value) AS sum, " +
-            $"avg(value) AS avg_value, min(value) AS min_value, max(value) AS max_value FROM raw GROUP BY ALL) " +
+            $"COPY (SELECT time_bucket(INTERVAL '{seconds} seconds', ts) AS {ClosedWindow.Columns.WindowStart}, id AS {ClosedWindow.Columns.Id}, " +
+            $"count(*) AS {ClosedWindow.Columns.Count}, sum(value) AS {ClosedWindow.Columns.Sum}, avg(value) AS {ClosedWindow.Columns.Average}, " +
+            $"min(value) AS {ClosedWindow.Columns.Min}, max(value) AS {ClosedWindow.Columns.Max} FROM raw GROUP BY ALL) " +
             $"TO '{aggregates}' (FORMAT parquet, COMPRESSION snappy)");
         stopwatch.Stop();
         var rows = Scalar(connection, "SELECT count(*) FROM raw");

@@ -1,11 +1,14 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Confluent.Kafka;
+using Pipeline.StreamProcessor.Contracts;
 
 namespace Pipeline.Standalone.Dashboard;
 
 /// <summary>
 /// The latest closed window per id, read back from the processor's windows topic like any other
-/// consumer of it would (group-less, from the beginning).
+/// consumer of it would (group-less, from the beginning), through the processor's public contract
+/// (<see cref="ClosedWindow"/>, <see cref="ClosedWindowJsonContext"/>).
 /// </summary>
 internal sealed class ClosedWindowsFeed(string bootstrapServers, string windowsTopic) : IDisposable
 {
@@ -60,24 +63,16 @@ internal sealed class ClosedWindowsFeed(string bootstrapServers, string windowsT
         consumer.Close();
     }
 
-    private static bool TryParse(byte[] json, out ClosedWindow window)
+    internal static bool TryParse(byte[] json, [NotNullWhen(true)] out ClosedWindow? window)
     {
         try
         {
-            var root = JsonDocument.Parse(json).RootElement;
-            window = new ClosedWindow(
-                root.GetProperty("id").GetInt32(),
-                root.GetProperty("window_start").GetDateTime(),
-                root.GetProperty("window_end").GetDateTime(),
-                root.GetProperty("count").GetInt64(),
-                root.GetProperty("avg_value").GetDouble(),
-                root.GetProperty("min_value").GetDouble(),
-                root.GetProperty("max_value").GetDouble());
-            return true;
+            window = JsonSerializer.Deserialize(json, ClosedWindowJsonContext.Default.ClosedWindow);
+            return window is not null;
         }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (JsonException)
         {
-            window = default;
+            window = null;
             return false;
         }
     }
@@ -89,5 +84,3 @@ internal sealed class ClosedWindowsFeed(string bootstrapServers, string windowsT
         _stop.Dispose();
     }
 }
-
-internal readonly record struct ClosedWindow(int Id, DateTime Start, DateTime End, long Count, double Average, double Min, double Max);

@@ -52,7 +52,7 @@ internal sealed class StatusView(StandaloneOptions options, string bootstrapServ
         {
             table.AddRow(
                 w.Id.ToString(CultureInfo.InvariantCulture),
-                $"{w.Start:HH:mm:ss}-{w.End:HH:mm:ss}",
+                $"{w.WindowStart:HH:mm:ss}-{w.WindowEnd:HH:mm:ss}",
                 w.Count.ToString(CultureInfo.InvariantCulture),
                 w.Average.ToString("0.00", CultureInfo.InvariantCulture),
                 w.Min.ToString("0.00", CultureInfo.InvariantCulture),

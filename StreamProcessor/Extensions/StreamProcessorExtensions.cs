@@ -34,15 +34,7 @@ public static class StreamProcessorExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ProcessorOptions>, ProcessorOptionsValidator>();
 
-        services.AddOptions<SinkOptions>()
-            .BindConfiguration(SinkOptions.SectionName)
-            .BindAlias<SinkOptions, string>(
-                ConfigurationPath.Combine(SinkOptions.SectionName, nameof(SinkOptions.OutputPath)), SinkOptions.OutputPathAlias,
-                (options, path) => options.OutputPath = path)
-            .BindAlias<SinkOptions, string>(
-                ConfigurationPath.Combine(SinkOptions.SectionName, nameof(SinkOptions.RunId)), SinkOptions.RunIdAlias,
-                (options, runId) => options.RunId = runId)
-            .ValidateOnStart();
+        services.AddSinkOptions().ValidateOnStart();
         services.AddSingleton<IValidateOptions<SinkOptions>, SinkOptionsValidator>();
 
         services.AddOptions<WindowingOptions>().BindConfiguration(WindowingOptions.SectionName).ValidateOnStart();

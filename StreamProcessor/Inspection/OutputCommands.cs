@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using Pipeline.ServiceDefaults.Configuration;
+using Microsoft.Extensions.Options;
+using Pipeline.StreamProcessor.Contracts;
 using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.StreamProcessor.Inspection;
@@ -12,37 +13,71 @@ namespace Pipeline.StreamProcessor.Inspection;
 /// </summary>
 internal static class OutputCommands
 {
+    /// <summary>The export's events header: the id (from the folder name), then the raw-event columns in file order.</summary>
+    private static readonly string s_eventsHeader = string.Join(',',
+        RawEventColumnNames.Id, RawEventColumnNames.Timestamp, RawEventColumnNames.Value, RawEventColumnNames.Source, RawEventColumnNames.Key,
+        RawEventColumnNames.KafkaPartition, RawEventColumnNames.KafkaOffset, RawEventColumnNames.KafkaTimestamp);
+
     public static bool Handles(string[] args) => args is ["inspect" or "export", ..];
 
-    public static Task<int> InvokeAsync(string[] args)
+    public static Task<int> InvokeAsync(string[] args) => InvokeAsync(args, AppContext.BaseDirectory);
+
+    /// <param name="args">The verb, its flags, and any configuration the service's command line would take (<c>--Key=Value</c>).</param>
+    /// <param name="contentRoot">Where <c>appsettings.json</c> is read from: the service's own folder, as for the service.</param>
+    internal static Task<int> InvokeAsync(string[] args, string contentRoot)
     {
-        // Without a flag, the run the service would write with the same environment (and its code defaults).
-        var environment = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-        var defaults = new SinkOptions();
-        var output = new Option<string>("--output")
+        // Without a flag, the run the service would write with the same settings: its appsettings.json, environment
+        // and command-line configuration, bound the service's way (highest first: flag, command line,
+        // Section__Key variable, alias, appsettings.json, code default).
+        string[] flagNames = ["--output", "--run", "--rows", "--to", "--what"];
+        var configuration = args.Where(a => IsConfigurationArgument(a, flagNames)).ToArray();
+        var sink = ReadSinkOptions(configuration, contentRoot);
+        var output = new Option<string>(flagNames[0])
         {
-            Description = $"Output root ({SinkOptions.OutputPathAlias}).",
-            DefaultValueFactory = _ => Setting(environment, nameof(SinkOptions.OutputPath), SinkOptions.OutputPathAlias) ?? defaults.OutputPath,
+            Description = $"Output root (default: {SinkOptions.SectionName}:{nameof(SinkOptions.OutputPath)} or {SinkOptions.OutputPathAlias}, as for the service).",
+            DefaultValueFactory = _ => sink.OutputPath,
         };
-        var run = new Option<string>("--run")
+        var run = new Option<string>(flagNames[1])
         {
-            Description = $"Run id ({SinkOptions.RunIdAlias}).",
-            DefaultValueFactory = _ => Setting(environment, nameof(SinkOptions.RunId), SinkOptions.RunIdAlias) ?? defaults.RunId,
+            Description = $"Run id (default: {SinkOptions.SectionName}:{nameof(SinkOptions.RunId)} or {SinkOptions.RunIdAlias}, as for the service).",
+            DefaultValueFactory = _ => sink.RunId,
         };
-        var rows = new Option<int>("--rows") { Description = "How many rows to show.", DefaultValueFactory = _ => 10 };
-        var to = new Option<string>("--to") { Description = "CSV file to write.", Required = true };
-        var what = new Option<string>("--what") { Description = "events or aggregates.", DefaultValueFactory = _ => "events" };
+        var rows = new Option<int>(flagNames[2]) { Description = "How many rows to show.", DefaultValueFactory = _ => 10 };
+        var to = new Option<string>(flagNames[3]) { Description = "CSV file to write.", Required = true };
+        var what = new Option<string>(flagNames[4]) { Description = "events or aggregates.", DefaultValueFactory = _ => "events" };
 
         var inspect = new Command("inspect", "Row counts per id and the first rows of a run.") { output, run, rows };
         inspect.SetAction((result, ct) => InspectAsync(Reader(result.GetValue(output)!, result.GetValue(run)!), result.GetValue(rows), Console.Out, ct));
         var export = new Command("export", "Write a run's events or aggregates to CSV.") { output, run, to, what };
         export.SetAction((result, ct) => ExportAsync(Reader(result.GetValue(output)!, result.GetValue(run)!), result.GetValue(what)!, result.GetValue(to)!, Console.Out, ct));
         var root = new RootCommand("Inspect the StreamProcessor's Parquet output.") { inspect, export };
-        return root.Parse(args).InvokeAsync();
+        return root.Parse([.. args.Where(a => !IsConfigurationArgument(a, flagNames))]).InvokeAsync();
     }
 
-    private static string? Setting(IConfiguration environment, string property, string alias) =>
-        ConfigurationAliases.GetValue(environment, ConfigurationPath.Combine(SinkOptions.SectionName, property), alias);
+    /// <summary>
+    /// <see cref="SinkOptions"/> from the configuration the service would build in <paramref name="contentRoot"/> with
+    /// <paramref name="args"/> as its command line, through the service's own binding and without its validator,
+    /// which would create the output folder: inspect and export never write there.
+    /// </summary>
+    internal static SinkOptions ReadSinkOptions(string[] args, string contentRoot)
+    {
+        using var configuration = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = args,
+            ContentRootPath = contentRoot,
+        }).Configuration;
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
+        services.AddSinkOptions();
+        using var provider = services.BuildServiceProvider();
+        return provider.GetRequiredService<IOptions<SinkOptions>>().Value;
+    }
+
+    /// <summary>A <c>--Key=Value</c> token that is not one of the verbs' flags: configuration, as on the service's command line.</summary>
+    private static bool IsConfigurationArgument(string token, string[] flagNames)
+    {
+        var equals = token.IndexOf('=', StringComparison.Ordinal);
+        return token.StartsWith("--", StringComparison.Ordinal) && equals > 2 && !flagNames.Contains(token[..equals], StringComparer.Ordinal);
+    }
 
     private static OutputReader Reader(string output, string run) => new(new OutputLayout(output, run));
 
@@ -98,7 +133,7 @@ internal static class OutputCommands
         long count = 0;
         if (what == "aggregates")
         {
-            await file.WriteLineAsync("window_start,window_end,id,count,sum,avg_value,min_value,max_value");
+            await file.WriteLineAsync(string.Join(',', ClosedWindow.Columns.All));
             await foreach (var w in reader.ReadAggregatesAsync(cancellationToken))
             {
                 count++;
@@ -108,7 +143,7 @@ internal static class OutputCommands
         }
         else
         {
-            await file.WriteLineAsync("id,ts,value,source,key,kafka_partition,kafka_offset,kafka_timestamp");
+            await file.WriteLineAsync(s_eventsHeader);
             await foreach (var row in reader.ReadEventsAsync(cancellationToken))
             {
                 count++;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using Parquet;
 using Parquet.Schema;
+using Pipeline.StreamProcessor.Contracts;
 using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.StreamProcessor.Inspection;
@@ -53,13 +54,13 @@ internal sealed class OutputReader(OutputLayout layout)
                 var partitions = new int[n];
                 var offsets = new long[n];
                 var kafkaTs = new DateTime[n];
-                await rowGroup.ReadAsync<DateTime>(Field(fields, "ts"), ts, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync<double>(Field(fields, "value"), values, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync(Field(fields, "source"), sources, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync(Field(fields, "key"), keys, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync<int>(Field(fields, "kafka_partition"), partitions, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync<long>(Field(fields, "kafka_offset"), offsets, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync<DateTime>(Field(fields, "kafka_timestamp"), kafkaTs, cancellationToken: cancellationToken);
+                await rowGroup.ReadAsync<DateTime>(Field(fields, RawEventColumnNames.Timestamp), ts, cancellationToken: cancellationToken);
+                await rowGroup.ReadAsync<double>(Field(fields, RawEventColumnNames.Value), values, cancellationToken: cancellationToken);
+                await rowGroup.ReadAsync(Field(fields, RawEventColumnNames.Source), sources, cancellationToken: cancellationToken);
+                await rowGroup.ReadAsync(Field(fields, RawEventColumnNames.Key), keys, cancellationToken: cancellationToken);
+                await rowGroup.ReadAsync<int>(Field(fields, RawEventColumnNames.KafkaPartition), partitions, cancellationToken: cancellationToken);
+                await rowGroup.ReadAsync<long>(Field(fields, RawEventColumnNames.KafkaOffset), offsets, cancellationToken: cancellationToken);
+                await rowGroup.ReadAsync<DateTime>(Field(fields, RawEventColumnNames.KafkaTimestamp), kafkaTs, cancellationToken: cancellationToken);
                 for (var i = 0; i < n; i++)
                 {
                     yield return new RawEventRow(id, ts[i], values[i], sources[i], keys[i], partitions[i], offsets[i], kafkaTs[i]);
@@ -93,13 +94,13 @@ internal sealed class OutputReader(OutputLayout layout)
                 var sums = new double[n];
                 var mins = new double[n];
                 var maxes = new double[n];
-                await rowGroup.ReadAsync<DateTime>(Field(fields, "window_start"), starts, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync<DateTime>(Field(fields, "window_end"), ends, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync<int>(Field(fields, "id"), ids, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync<long>(Field(fields, "count"), counts, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync<double>(Field(fields, "sum"), sums, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync<double>(Field(fields, "min_value"), mins, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync<double>(Field(fields, "max_value"), maxes, cancellationToken: cancellationToken);
+                await rowGroup.ReadAsync<DateTime>(Field(fields, ClosedWindow.Columns.WindowStart), starts, cancellationToken: cancellationToken);
+                await rowGroup.ReadAsync<DateTime>(Field(fields, ClosedWindow.Columns.WindowEnd), ends, cancellationToken: cancellationToken);
+                await rowGroup.ReadAsync<int>(Field(fields, ClosedWindow.Columns.Id), ids, cancellationToken: cancellationToken);
+                await rowGroup.ReadAsync<long>(Field(fields, ClosedWindow.Columns.Count), counts, cancellationToken: cancellationToken);
+                await rowGroup.ReadAsync<double>(Field(fields, ClosedWindow.Columns.Sum), sums, cancellationToken: cancellationToken);
+                await rowGroup.ReadAsync<double>(Field(fields, ClosedWindow.Columns.Min), mins, cancellationToken: cancellationToken);
+                await rowGroup.ReadAsync<double>(Field(fields, ClosedWindow.Columns.Max), maxes, cancellationToken: cancellationToken);
                 for (var i = 0; i < n; i++)
                 {
                     yield return new Windowing.WindowAggregate(starts[i], ends[i], ids[i], counts[i], sums[i], mins[i], maxes[i]);

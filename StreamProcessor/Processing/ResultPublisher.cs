@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using Pipeline.ServiceDefaults.Kafka;
+using Pipeline.StreamProcessor.Contracts;
 using Pipeline.StreamProcessor.Ingest;
 using Pipeline.StreamProcessor.Windowing;
 
@@ -11,7 +12,7 @@ namespace Pipeline.StreamProcessor.Processing;
 
 /// <summary>
 /// Publishes rejected messages to the dead-letter topic (original bytes and key, the reason and the
-/// origin in headers) and closed windows to the windows topic (JSON, key = id). A batch's
+/// origin in headers) and closed windows to the windows topic (<see cref="ClosedWindow"/> JSON, key = id). A batch's
 /// checkpoint is written only after <see cref="Flush"/> confirmed every message: a crash can repeat
 /// them (at least once, same keys and contents) but never lose them. The producer belongs to the container.
 /// </summary>
@@ -83,16 +84,7 @@ internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, Proce
             _json.ResetWrittenCount();
             using (var writer = new Utf8JsonWriter(_json))
             {
-                writer.WriteStartObject();
-                writer.WriteString("window_start", window.WindowStart);
-                writer.WriteString("window_end", window.WindowEnd);
-                writer.WriteNumber("id", window.Id);
-                writer.WriteNumber("count", window.Count);
-                writer.WriteNumber("sum", window.Sum);
-                writer.WriteNumber("avg_value", window.Average);
-                writer.WriteNumber("min_value", window.Min);
-                writer.WriteNumber("max_value", window.Max);
-                writer.WriteEndObject();
+                JsonSerializer.Serialize(writer, window.ToClosedWindow(), ClosedWindowJsonContext.Default.ClosedWindow);
             }
 
             Produce(_windowsTopic, new Message<byte[]?, byte[]>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Pipeline.StreamProcessor.Contracts;
 using Pipeline.StreamProcessor.Windowing;
 
 namespace Pipeline.StreamProcessor.Reporting;
@@ -7,7 +8,11 @@ namespace Pipeline.StreamProcessor.Reporting;
 /// <summary>Renders windows as a compact fixed-width table, like Spark's console sink.</summary>
 internal static class WindowTable
 {
-    private static readonly string[] s_headers = ["window_start", "window_end", "id", "count", "avg_value", "min_value", "max_value"];
+    private static readonly string[] s_headers = 
+    [
+        ClosedWindow.Columns.WindowStart, ClosedWindow.Columns.WindowEnd, ClosedWindow.Columns.Id, ClosedWindow.Columns.Count,
+        ClosedWindow.Columns.Average, ClosedWindow.Columns.Min, ClosedWindow.Columns.Max,
+    ];
 
     public static string Render(string title, IReadOnlyList<WindowAggregate> windows)
     {

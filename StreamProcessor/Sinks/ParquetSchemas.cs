@@ -1,4 +1,5 @@
 using Parquet.Schema;
+using Pipeline.StreamProcessor.Contracts;
 
 namespace Pipeline.StreamProcessor.Sinks;
 
@@ -13,37 +14,37 @@ internal static class ParquetSchemas
     internal static class Raw
     {
         public static readonly DateTimeDataField Timestamp =
-            new("ts", DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: DateTimeTimeUnit.Micros, isNullable: false);
+            new(RawEventColumnNames.Timestamp, DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: DateTimeTimeUnit.Micros, isNullable: false);
 
-        public static readonly DataField<double> Value = new("value", nullable: false);
-        public static readonly DataField<string> Source = new("source", nullable: true);
-        public static readonly DataField<string> Key = new("key", nullable: true);
-        public static readonly DataField<int> KafkaPartition = new("kafka_partition", nullable: false);
-        public static readonly DataField<long> KafkaOffset = new("kafka_offset", nullable: false);
+        public static readonly DataField<double> Value = new(RawEventColumnNames.Value, nullable: false);
+        public static readonly DataField<string> Source = new(RawEventColumnNames.Source, nullable: true);
+        public static readonly DataField<string> Key = new(RawEventColumnNames.Key, nullable: true);
+        public static readonly DataField<int> KafkaPartition = new(RawEventColumnNames.KafkaPartition, nullable: false);
+        public static readonly DataField<long> KafkaOffset = new(RawEventColumnNames.KafkaOffset, nullable: false);
 
         // Kafka timestamps have millisecond precision.
         public static readonly DateTimeDataField KafkaTimestamp =
-            new("kafka_timestamp", DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: DateTimeTimeUnit.Millis, isNullable: false);
+            new(RawEventColumnNames.KafkaTimestamp, DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: DateTimeTimeUnit.Millis, isNullable: false);
 
         public static readonly ParquetSchema Schema =
             new(Timestamp, Value, Source, Key, KafkaPartition, KafkaOffset, KafkaTimestamp);
     }
 
-    /// <summary>Closed (final) windows, one row per (window, id).</summary>
+    /// <summary>Closed (final) windows, one row per (window, id): the columns of <see cref="ClosedWindow"/>.</summary>
     internal static class Aggregates
     {
         public static readonly DateTimeDataField WindowStart =
-            new("window_start", DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: DateTimeTimeUnit.Micros, isNullable: false);
+            new(ClosedWindow.Columns.WindowStart, DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: DateTimeTimeUnit.Micros, isNullable: false);
 
         public static readonly DateTimeDataField WindowEnd =
-            new("window_end", DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: DateTimeTimeUnit.Micros, isNullable: false);
+            new(ClosedWindow.Columns.WindowEnd, DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: DateTimeTimeUnit.Micros, isNullable: false);
 
-        public static readonly DataField<int> Id = new("id", nullable: false);
-        public static readonly DataField<long> Count = new("count", nullable: false);
-        public static readonly DataField<double> Sum = new("sum", nullable: false);
-        public static readonly DataField<double> Average = new("avg_value", nullable: false);
-        public static readonly DataField<double> Min = new("min_value", nullable: false);
-        public static readonly DataField<double> Max = new("max_value", nullable: false);
+        public static readonly DataField<int> Id = new(ClosedWindow.Columns.Id, nullable: false);
+        public static readonly DataField<long> Count = new(ClosedWindow.Columns.Count, nullable: false);
+        public static readonly DataField<double> Sum = new(ClosedWindow.Columns.Sum, nullable: false);
+        public static readonly DataField<double> Average = new(ClosedWindow.Columns.Average, nullable: false);
+        public static readonly DataField<double> Min = new(ClosedWindow.Columns.Min, nullable: false);
+        public static readonly DataField<double> Max = new(ClosedWindow.Columns.Max, nullable: false);
 
         public static readonly ParquetSchema Schema =
             new(WindowStart, WindowEnd, Id, Count, Sum, Average, Min, Max);

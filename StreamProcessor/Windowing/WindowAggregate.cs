@@ -1,3 +1,5 @@
+using Pipeline.StreamProcessor.Contracts;
+
 namespace Pipeline.StreamProcessor.Windowing;
 
 /// <summary>
@@ -14,4 +16,7 @@ internal readonly record struct WindowAggregate(
     double Max)
 {
     public double Average => Count == 0 ? double.NaN : Sum / Count;
+
+    /// <summary>The published form of this window once closed (aggregates row, windows-topic message).</summary>
+    public ClosedWindow ToClosedWindow() => new(WindowStart, WindowEnd, Id, Count, Sum, Average, Min, Max);
 }
