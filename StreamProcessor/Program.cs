@@ -1,5 +1,6 @@
 using Pipeline.StreamProcessor.Extensions;
 using Pipeline.StreamProcessor.Inspection;
+using Pipeline.StreamProcessor.Processing;
 
 if (OutputCommands.Handles(args))
 {
@@ -12,5 +13,9 @@ builder.AddStreamProcessor();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+// The host stops when the worker fails, but (until .NET 11) RunAsync still completes successfully: the exit
+// code is the one place the failure must reach, so it is read from the worker's task (resolved before RunAsync
+// disposes the container).
+var worker = app.Services.GetRequiredService<StreamProcessorWorker>();
 await app.RunAsync();
-return Environment.ExitCode;
+return ProcessorExitCodes.Of(worker.ExecuteTask);
