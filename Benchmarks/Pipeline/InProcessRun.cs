@@ -1,12 +1,15 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Numerics;
 using System.Text.Json;
-using Confluent.Kafka;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.StreamProcessor;
-using Pipeline.StreamProcessor.Checkpointing;
+using Pipeline.StreamProcessor.Extensions;
 using Pipeline.StreamProcessor.Ingest;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Sinks;
@@ -16,14 +19,13 @@ using Pipeline.StreamProcessor.Windowing;
 namespace Pipeline.Benchmarks.Pipeline;
 
 /// <summary>
-/// The StreamProcessor's own stages in process, without Kafka: deserializer (decode) → lane
-/// (windows + raw buffers) → batch commit (Parquet files, checkpoint). Generation of the next
-/// chunk of events is outside the measured time.
+/// The StreamProcessor's own engine in process, composed by the service's <c>AddStreamProcessor</c>, with an
+/// in-memory source in Kafka's place: deserializer (decode) → engine (lanes, triggers) → batch commit (Parquet
+/// files, checkpoint, offset hint). Dead letters and windows are discarded. Generation of the next chunk of
+/// events is outside the measured time, and so is the benchmark's own latency bookkeeping.
 /// </summary>
 internal static class InProcessRun
 {
-    private static readonly Stopwatch s_commitTime = new();
-
     public sealed record Result(long Events, TimeSpan Elapsed, TimeSpan CommitTime, TimeSpan P99Latency, long PeakWorkingSet, IReadOnlyList<long> HeapAfterChunk, long Batches)
     {
         public double EventsPerSecond => Events / Elapsed.TotalSeconds;
@@ -31,86 +33,136 @@ internal static class InProcessRun
 
     public static async Task<Result> RunAsync(long totalEvents, int chunkSize, string outputPath, CancellationToken cancellationToken)
     {
-        s_commitTime.Reset();
-        var sinkOptions = Options.Create(new SinkOptions { OutputPath = outputPath, RunId = "in-process" });
-        var layout = new OutputLayout(sinkOptions.Value);
-        var windowing = new WindowingOptions();
-        var time = TimeProvider.System;
-        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var committer = new BatchCommitter(
-            new ParquetBatchWriter(layout, sinkOptions),
-            new CheckpointStore(layout),
-            DiscardingResultPublisher.Instance,
-            new ProcessorTelemetry(services.GetRequiredService<IMeterFactory>()),
-            Options.Create(new ProcessorOptions()),
-            time,
-            NullLogger<BatchCommitter>.Instance);
-        var deserializer = new EventValueDeserializer(new EventDecoder(Options.Create(new IngestOptions())));
-        var topicPartition = new TopicPartition("bench", 0);
-        var lane = new PartitionLane(topicPartition, new PartitionWindows(windowing, time), -1, time.GetTimestamp());
-        var maxRows = sinkOptions.Value.MaxBatchRows;
-        var arrivals = new long[maxRows];
-        var latency = new LatencyHistogram();
-        var heap = new List<long>();
-        var measured = new Stopwatch();
-        long batches = 0;
-
-        for (long first = 0; first < totalEvents; first += chunkSize)
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            var count = (int)Math.Min(chunkSize, totalEvents - first);
-            var corpus = EventCorpus.Generate(first, count);
-            measured.Start();
-            for (var i = 0; i < count; i++)
+            [$"{SinkOptions.SectionName}:{nameof(SinkOptions.OutputPath)}"] = outputPath,
+            [$"{SinkOptions.SectionName}:{nameof(SinkOptions.RunId)}"] = "in-process",
+            [$"{ProcessorOptions.SectionName}:{nameof(ProcessorOptions.Topic)}"] = "bench",
+            // Never connected to: the engine is driven without the worker and its Kafka clients.
+            ["ConnectionStrings:kafka"] = "127.0.0.1:1",
+        });
+        builder.Logging.ClearProviders();
+        builder.Services.AddMetrics();
+        builder.AddStreamProcessor();
+        builder.Services.Replace(ServiceDescriptor.Singleton<IResultPublisher>(DiscardingResultPublisher.Instance));
+        using var host = builder.Build();
+        var services = host.Services;
+        var engine = services.GetRequiredService<ProcessingEngine>();
+        var telemetry = services.GetRequiredService<ProcessorTelemetry>();
+
+        // Commit time and batches as the engine reports them (pipeline.batch.duration).
+        double commitMilliseconds = 0;
+        long batches = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument, telemetry.BatchDuration))
             {
-                var offset = first + i;
-                var result = new ConsumeResult<string?, DecodedValue>
-                {
-                    TopicPartitionOffset = new TopicPartitionOffset(topicPartition, new Offset(offset)),
-                    Message = new Message<string?, DecodedValue>
-                    {
-                        Key = corpus.Keys[i],
-                        Value = deserializer.Deserialize(corpus.Event(i), isNull: false, default),
-                        Timestamp = new Timestamp(EventCorpus.EventTime(offset)),
-                    },
-                };
-                var now = Stopwatch.GetTimestamp();
-                arrivals[lane.BatchMessages] = now;
-                lane.Add(result, now);
-                if (lane.BatchMessages >= maxRows)
-                {
-                    batches += await CommitAsync(committer, lane, arrivals, latency, measured, cancellationToken);
-                }
+                l.EnableMeasurementEvents(instrument);
             }
+        };
+        listener.SetMeasurementEventCallback<double>((_, milliseconds, _, _) =>
+        {
+            commitMilliseconds += milliseconds;
+            batches++;
+        });
+        listener.Start();
 
-            measured.Stop();
-            heap.Add(GC.GetTotalMemory(forceFullCollection: false));
-        }
-
-        measured.Start();
-        batches += await CommitAsync(committer, lane, arrivals, latency, measured, cancellationToken);
-        measured.Stop();
-        lane.Dispose();
-        return new Result(totalEvents, measured.Elapsed, s_commitTime.Elapsed, latency.Percentile(0.99), Process.GetCurrentProcess().PeakWorkingSet64, heap, batches);
+        await engine.PrepareAsync(cancellationToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var source = new InMemorySource(engine, services.GetRequiredService<EventValueDeserializer>(), totalEvents, chunkSize,
+            services.GetRequiredService<IOptions<SinkOptions>>().Value.MaxBatchRows, stop);
+        source.Measured.Start();
+        await engine.RunAsync(source, stop.Token);
+        source.Measured.Stop();
+        cancellationToken.ThrowIfCancellationRequested();
+        return new Result(totalEvents, source.Measured.Elapsed, TimeSpan.FromMilliseconds(commitMilliseconds), source.Latency.Percentile(0.99),
+            Process.GetCurrentProcess().PeakWorkingSet64, source.HeapAfterChunk, batches);
     }
 
-    private static async Task<long> CommitAsync(
-        BatchCommitter committer, PartitionLane lane, long[] arrivals, LatencyHistogram latency, Stopwatch measured, CancellationToken cancellationToken)
+    /// <summary>
+    /// One partition holding the corpus, delivered as fast as the engine takes it; the run stops once it is
+    /// all delivered (the engine then commits the last batch, as on a shutdown).
+    /// </summary>
+    private sealed class InMemorySource(
+        ProcessingEngine engine, EventValueDeserializer deserializer, long totalEvents, int chunkSize, int maxBatchRows, CancellationTokenSource stop)
+        : IMessageSource
     {
-        var batch = lane.BatchMessages;
-        s_commitTime.Start();
-        await committer.CommitAsync(lane, consumer: null, cancellationToken);
-        s_commitTime.Stop();
-        var committed = Stopwatch.GetTimestamp();
+        private readonly long[] _arrivals = new long[(int)BitOperations.RoundUpToPowerOf2((uint)(maxBatchRows + 4 * ProcessingEngine.TriggerCheckEvery))];
+        private EventCorpus? _corpus;
+        private bool _assigned;
+        private long _next;
+        private long _committed;
 
-        // Bookkeeping of the benchmark itself stays out of the measured time.
-        measured.Stop();
-        for (var j = 0; j < batch; j++)
+        public Stopwatch Measured { get; } = new();
+
+        public LatencyHistogram Latency { get; } = new();
+
+        public List<long> HeapAfterChunk { get; } = [];
+
+        public bool TryReceive(TimeSpan timeout, out SourceMessage message)
         {
-            latency.Record(Stopwatch.GetElapsedTime(arrivals[j], committed));
+            message = default;
+            if (!_assigned)
+            {
+                _assigned = true;
+                engine.Assign([0]);
+            }
+
+            if (_next >= totalEvents)
+            {
+                stop.Cancel();
+                return false;
+            }
+
+            if (_corpus is null || _next - _corpus.FirstIndex >= _corpus.Count)
+            {
+                Measured.Stop();
+                if (_corpus is not null)
+                {
+                    HeapAfterChunk.Add(GC.GetTotalMemory(forceFullCollection: false));
+                }
+
+                _corpus = EventCorpus.Generate(_next, (int)Math.Min(chunkSize, totalEvents - _next));
+                Measured.Start();
+            }
+
+            var i = (int)(_next - _corpus.FirstIndex);
+            message = new SourceMessage(0, _next, EventCorpus.EventTime(_next).UtcDateTime, _corpus.Keys[i],
+                deserializer.Deserialize(_corpus.Event(i), isNull: false, default));
+            _arrivals[_next & (_arrivals.Length - 1)] = Stopwatch.GetTimestamp();
+            _next++;
+            return true;
         }
 
-        measured.Start();
-        return 1;
+        public bool IsCaughtUp(int partition, long nextOffset) => nextOffset >= _next;
+
+        public void Pause()
+        {
+        }
+
+        public void Resume()
+        {
+        }
+
+        public void Commit(int partition, long nextOffset)
+        {
+            var committed = Stopwatch.GetTimestamp();
+            Measured.Stop();
+            for (; _committed < nextOffset; _committed++)
+            {
+                Latency.Record(Stopwatch.GetElapsedTime(_arrivals[_committed & (_arrivals.Length - 1)], committed));
+            }
+
+            Measured.Start();
+        }
+
+        public void Close()
+        {
+            HeapAfterChunk.Add(GC.GetTotalMemory(forceFullCollection: false));
+            engine.Revoke([0]);
+        }
     }
 
     /// <summary>The raw ceiling: touching every byte (a checksum) and tokenizing the JSON, nothing else.</summary>
@@ -149,7 +201,7 @@ internal sealed class DiscardingResultPublisher : IResultPublisher
 {
     public static readonly DiscardingResultPublisher Instance = new();
 
-    public void PublishRejected(ConsumeResult<string?, DecodedValue> result)
+    public void PublishRejected(in SourceMessage message)
     {
     }
 

@@ -76,6 +76,7 @@ public static class StreamProcessorExtensions
         services.AddSingleton<BatchCommitter>();
         services.AddSingleton<LiveView>();
         services.AddSingleton<SinkHealth>();
+        services.AddSingleton<ProcessingEngine>();
         services.AddSingleton<StreamProcessorWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<StreamProcessorWorker>());
 

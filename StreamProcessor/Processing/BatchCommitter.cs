@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using Confluent.Kafka;
 using Microsoft.Extensions.Options;
-using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.ServiceDefaults.Telemetry;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Sinks;
@@ -16,7 +14,7 @@ namespace Pipeline.StreamProcessor.Processing;
 /// 2. write the batch's Parquet files (temporary names, flushed, renamed to deterministic names);
 /// 3. publish closed windows and wait for every dead-letter and window message to be acknowledged;
 /// 4. replace the partition checkpoint (next offset + open windows) atomically;
-/// 5. commit the offset to Kafka, for lag and tooling only: the checkpoint is the truth.
+/// 5. hand the offset to the source (Kafka's commit), for lag and tooling only: the checkpoint is the truth.
 /// A crash before 4 leaves files at or beyond the checkpoint's offset: they are orphans, deleted
 /// when the partition is next assigned, and the batch is replayed to the same names.
 /// </summary>
@@ -32,11 +30,11 @@ internal sealed class BatchCommitter(
     private readonly List<WindowAggregate> _open = [];
 
     /// <summary>Commits the lane's batch if it holds messages or closed windows; returns whether it did.</summary>
-    /// <remarks>The offset is committed through <paramref name="consumer"/>; null when there is none (in-process benchmark).</remarks>
-    public async Task<bool> CommitAsync(PartitionLane lane, IConsumer<string?, Ingest.DecodedValue>? consumer, CancellationToken cancellationToken)
+    /// <remarks>The offset hint goes to <paramref name="source"/>, which also says whether the lane has read all there is (idle windows).</remarks>
+    public async Task<bool> CommitAsync(PartitionLane lane, IMessageSource source, CancellationToken cancellationToken)
     {
         var started = timeProvider.GetTimestamp();
-        lane.Windows.AdvanceIdle(IsCaughtUp(lane, consumer));
+        lane.Windows.AdvanceIdle(source.IsCaughtUp(lane.Partition, lane.NextOffset));
         // Closed windows stay pending in the lane until a commit succeeds, so a failed write
         // (disk full) loses none of them: the retry writes them again.
         lane.Windows.DrainClosed(lane.PendingClosed);
@@ -82,7 +80,11 @@ internal sealed class BatchCommitter(
                 [.. _open],
                 lane.Windows.LateEvents), cancellationToken);
 
-            CommitOffset(lane, consumer);
+            if (lane.NextOffset >= 0)
+            {
+                source.Commit(lane.Partition, lane.NextOffset);
+            }
+
             Record(lane, files, closed.Count, started);
             lane.CompleteBatch(timeProvider.GetTimestamp());
             return true;
@@ -93,49 +95,6 @@ internal sealed class BatchCommitter(
             activity?.SetStatus(ActivityStatusCode.Error);
             activity?.AddException(ex);
             throw;
-        }
-    }
-
-    /// <summary>
-    /// Whether the lane has read everything the broker holds, from the high watermark the client cached with its
-    /// last fetch (no request). Unknown counts as not caught up; without a consumer (in-process runs) the lane has
-    /// all its input.
-    /// </summary>
-    private static bool IsCaughtUp(PartitionLane lane, IConsumer<string?, Ingest.DecodedValue>? consumer)
-    {
-        if (consumer is null)
-        {
-            return true;
-        }
-
-        WatermarkOffsets watermarks;
-        try
-        {
-            watermarks = consumer.GetWatermarkOffsets(lane.TopicPartition);
-        }
-        catch (KafkaException)
-        {
-            return false;
-        }
-
-        return KafkaLag.Of(watermarks, lane.NextOffset, unknownPositionIsStart: true) == 0;
-    }
-
-    private void CommitOffset(PartitionLane lane, IConsumer<string?, Ingest.DecodedValue>? consumer)
-    {
-        if (consumer is null || lane.NextOffset < 0)
-        {
-            return;
-        }
-
-        try
-        {
-            consumer.Commit([new TopicPartitionOffset(lane.TopicPartition, lane.NextOffset)]);
-        }
-        catch (KafkaException ex)
-        {
-            // Not fatal: the checkpoint already holds the position; Kafka's copy is for lag and tooling.
-            Log.OffsetCommitFailed(logger, lane.Topic, lane.Partition, lane.NextOffset, ex.Error.Reason);
         }
     }
 

@@ -1,4 +1,3 @@
-using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Windowing;
@@ -18,18 +17,17 @@ internal sealed class LaneFactory(
     TimeProvider timeProvider,
     ILogger<LaneFactory> logger)
 {
-    public async Task<(PartitionLane Lane, Offset StartAt)> OpenAsync(TopicPartition topicPartition, CancellationToken cancellationToken)
+    /// <summary>Opens the lane; <c>StartAt</c> is the checkpoint's next offset, or null for the earliest offset.</summary>
+    public async Task<(PartitionLane Lane, long? StartAt)> OpenAsync(string topic, int partition, CancellationToken cancellationToken)
     {
-        var topic = topicPartition.Topic;
-        var partition = topicPartition.Partition.Value;
         var checkpoint = await checkpoints.LoadAsync(topic, partition, cancellationToken);
         var nextOffset = checkpoint?.NextOffset ?? -1;
         var deleted = orphans.DeleteOrphans(topic, partition, checkpoint);
         var windows = checkpoint is null
             ? new PartitionWindows(windowing.Value, timeProvider)
             : PartitionWindows.Restore(windowing.Value, timeProvider, checkpoint.MaxEventTime, checkpoint.Watermark, checkpoint.OpenWindows, checkpoint.LateEvents);
-        var lane = new PartitionLane(topicPartition, windows, nextOffset, timeProvider.GetTimestamp());
+        var lane = new PartitionLane(topic, partition, windows, nextOffset, timeProvider.GetTimestamp());
         Log.LaneOpened(logger, topic, partition, nextOffset, checkpoint?.OpenWindows.Count ?? 0, deleted);
-        return (lane, nextOffset >= 0 ? new Offset(nextOffset) : Offset.Beginning);
+        return (lane, nextOffset >= 0 ? nextOffset : null);
     }
 }

@@ -1,6 +1,4 @@
-using Confluent.Kafka;
 using Pipeline.ServiceDefaults.Telemetry;
-using Pipeline.StreamProcessor.Ingest;
 using Pipeline.StreamProcessor.Reporting;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Windowing;
@@ -13,20 +11,19 @@ namespace Pipeline.StreamProcessor.Processing;
 /// </summary>
 internal sealed class PartitionLane : IDisposable, IReportedPartition
 {
-    public PartitionLane(TopicPartition topicPartition, PartitionWindows windows, long nextOffset, long batchStartedAt)
+    public PartitionLane(string topic, int partition, PartitionWindows windows, long nextOffset, long batchStartedAt)
     {
-        TopicPartition = topicPartition;
-        PartitionId = PipelineTelemetry.PartitionId(topicPartition.Partition.Value);
+        Topic = topic;
+        Partition = partition;
+        PartitionId = PipelineTelemetry.PartitionId(partition);
         Windows = windows;
         NextOffset = nextOffset;
         BatchStartedAt = batchStartedAt;
     }
 
-    public TopicPartition TopicPartition { get; }
+    public string Topic { get; }
 
-    public string Topic => TopicPartition.Topic;
-
-    public int Partition => TopicPartition.Partition.Value;
+    public int Partition { get; }
 
     /// <summary>The partition as <c>messaging.destination.partition.id</c> wants it: a string, built once.</summary>
     public string PartitionId { get; }
@@ -54,9 +51,9 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
     public DateTime OldestKafkaTimestamp { get; private set; } = DateTime.MaxValue;
 
     /// <summary>Adds one consumed message to the open batch. Replays below <see cref="NextOffset"/> are ignored.</summary>
-    public LaneResult Add(ConsumeResult<string?, DecodedValue> result, long now)
+    public LaneResult Add(in SourceMessage message, long now)
     {
-        var offset = result.Offset.Value;
+        var offset = message.Offset;
         if (NextOffset >= 0 && offset < NextOffset)
         {
             return LaneResult.Replayed;
@@ -70,20 +67,20 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
 
         BatchMessages++;
         NextOffset = offset + 1;
-        var kafkaTimestamp = result.Message.Timestamp.UtcDateTime;
+        var kafkaTimestamp = message.Timestamp;
         if (kafkaTimestamp < OldestKafkaTimestamp)
         {
             OldestKafkaTimestamp = kafkaTimestamp;
         }
 
-        var value = result.Message.Value;
+        var value = message.Value;
         if (!value.IsValid)
         {
             return LaneResult.Rejected;
         }
 
         // The raw sink has no watermark (as in Spark): late events are still written.
-        Raw.Add(value.Event, result.Message.Key, offset, kafkaTimestamp);
+        Raw.Add(value.Event, message.Key, offset, kafkaTimestamp);
         return Windows.Add(value.Event) ? LaneResult.Aggregated : LaneResult.Late;
     }
 

@@ -5,7 +5,6 @@ using System.Text.Json;
 using Confluent.Kafka;
 using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.StreamProcessor.Contracts;
-using Pipeline.StreamProcessor.Ingest;
 using Pipeline.StreamProcessor.Windowing;
 
 namespace Pipeline.StreamProcessor.Processing;
@@ -36,15 +35,15 @@ internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, Proce
     private readonly ArrayBufferWriter<byte> _json = new(256);
     private Error? _firstError;
 
-    public void PublishRejected(ConsumeResult<string?, DecodedValue> result)
+    public void PublishRejected(in SourceMessage rejected)
     {
-        var value = result.Message.Value;
+        var value = rejected.Value;
         var headers = new Headers();
-        if (result.Message.Headers is { } original)
+        if (rejected.Headers is { } original)
         {
             foreach (var header in original)
             {
-                headers.Add(header.Key, header.GetValueBytes());
+                headers.Add(header.Key, header.Value);
             }
         }
 
@@ -52,12 +51,12 @@ internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, Proce
         headers.Add(DetailHeader, Encoding.UTF8.GetBytes(value.RejectDetail ?? string.Empty));
         // The consumer does not copy topic names (ConsumeResultFields): it reads the configured topic only.
         headers.Add(TopicHeader, Encoding.UTF8.GetBytes(options.Topic));
-        headers.Add(PartitionHeader, Encoding.UTF8.GetBytes(result.Partition.Value.ToString(CultureInfo.InvariantCulture)));
-        headers.Add(OffsetHeader, Encoding.UTF8.GetBytes(result.Offset.Value.ToString(CultureInfo.InvariantCulture)));
-        headers.Add(TimestampHeader, Encoding.UTF8.GetBytes(result.Message.Timestamp.UnixTimestampMs.ToString(CultureInfo.InvariantCulture)));
+        headers.Add(PartitionHeader, Encoding.UTF8.GetBytes(rejected.Partition.ToString(CultureInfo.InvariantCulture)));
+        headers.Add(OffsetHeader, Encoding.UTF8.GetBytes(rejected.Offset.ToString(CultureInfo.InvariantCulture)));
+        headers.Add(TimestampHeader, Encoding.UTF8.GetBytes(Timestamp.DateTimeToUnixTimestampMs(rejected.Timestamp).ToString(CultureInfo.InvariantCulture)));
         var message = new Message<byte[]?, byte[]>
         {
-            Key = result.Message.Key is null ? null : Encoding.UTF8.GetBytes(result.Message.Key),
+            Key = rejected.Key is null ? null : Encoding.UTF8.GetBytes(rejected.Key),
             Value = value.OriginalBytes ?? [],
             Headers = headers,
         };
@@ -103,7 +102,7 @@ internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, Proce
         var error = Interlocked.Exchange(ref _firstError, null);
         if (error is not null)
         {
-            throw new KafkaException(error);
+            throw new ResultPublishException($"A dead-letter/window message was refused: {error.Reason}", new KafkaException(error));
         }
 
         if (pending > 0)

@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using Pipeline.StreamProcessor.Ingest;
+
+namespace Pipeline.StreamProcessor.Processing;
+
+/// <summary>
+/// What the <see cref="ProcessingEngine"/> reads from and reports to: messages in, offsets out. Kafka in the
+/// service (<see cref="StreamProcessorWorker"/>), a list in the benchmark and the tests. Every member is called
+/// from the engine's thread; partition assignment changes reach the engine (<see cref="ProcessingEngine.Assign"/>,
+/// <see cref="ProcessingEngine.Revoke"/>, <see cref="ProcessingEngine.Lose"/>) from inside <see cref="TryReceive"/>
+/// or <see cref="Close"/>, on that same thread.
+/// </summary>
+internal interface IMessageSource
+{
+    /// <summary>The next message, waiting at most <paramref name="timeout"/>; false when none came.</summary>
+    bool TryReceive(TimeSpan timeout, out SourceMessage message);
+
+    /// <summary>Whether the partition holds nothing after <paramref name="nextOffset"/> (as last known, no request); unknown is false.</summary>
+    bool IsCaughtUp(int partition, long nextOffset);
+
+    /// <summary>Stops delivering messages of every assigned partition (the output is failing).</summary>
+    void Pause();
+
+    /// <summary>Delivers messages again after <see cref="Pause"/>.</summary>
+    void Resume();
+
+    /// <summary>
+    /// The offset hint, called once the batch's files and checkpoint are durable (for lag and tooling: the
+    /// checkpoint is the truth). Not allowed to throw: a failed hint is the source's to log.
+    /// </summary>
+    void Commit(int partition, long nextOffset);
+
+    /// <summary>Leaves (the group): called once, after every lane committed; revokes what is still assigned.</summary>
+    void Close();
+}
+
+/// <summary>One message as the engine sees it.</summary>
+/// <param name="Partition">The partition it was read from.</param>
+/// <param name="Offset">Its offset in the partition.</param>
+/// <param name="Timestamp">The record's timestamp (the producer sets event time), UTC.</param>
+/// <param name="Key">The record's key (the producer keys by id).</param>
+/// <param name="Value">The decoded value, or the reason it was rejected.</param>
+/// <param name="TraceParent">The producer's span, when tracing listens (the parent of the process span).</param>
+/// <param name="Headers">The record's headers, carried only for a rejected value (the dead letter copies them).</param>
+internal readonly record struct SourceMessage(
+    int Partition,
+    long Offset,
+    DateTime Timestamp,
+    string? Key,
+    DecodedValue Value,
+    ActivityContext TraceParent = default,
+    IReadOnlyList<KeyValuePair<string, byte[]>>? Headers = null);

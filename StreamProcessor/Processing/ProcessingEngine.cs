@@ -1,0 +1,423 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
+using Pipeline.ServiceDefaults.Telemetry;
+using Pipeline.StreamProcessor.Checkpointing;
+using Pipeline.StreamProcessor.Reporting;
+using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Telemetry;
+using Pipeline.StreamProcessor.Windowing;
+
+namespace Pipeline.StreamProcessor.Processing;
+
+/// <summary>
+/// The processor without its transport: one lane per assigned partition, all driven from the thread of
+/// <see cref="RunAsync"/> (so assignment changes, lanes and commits never race). Each message is aggregated
+/// and buffered; a lane's batch is committed (<see cref="BatchCommitter"/>: files, then checkpoint, then the
+/// offset hint) when it is full or the trigger interval has passed. A failing sink pauses the source and is
+/// retried with a doubling backoff (or stops the run with <see cref="SinkFailedException"/> under
+/// <see cref="ProcessorOptions.ExitOnSinkFailure"/>). On revoke a lane commits before it is dropped; on lost it
+/// is dropped; on stop every lane commits, then the source closes.
+/// </summary>
+internal sealed class ProcessingEngine(
+    LaneFactory laneFactory,
+    RunSettingsGuard runSettings,
+    BatchCommitter committer,
+    IResultPublisher publisher,
+    LiveView liveView,
+    SinkHealth sinkHealth,
+    ProcessorTelemetry telemetry,
+    IOptions<ProcessorOptions> processorOptions,
+    IOptions<SinkOptions> sinkOptions,
+    IOptions<WindowingOptions> windowingOptions,
+    TimeProvider timeProvider,
+    ILogger<ProcessingEngine> logger)
+{
+    /// <summary>Under load, triggers are checked every this many messages.</summary>
+    internal const int TriggerCheckEvery = 1024;
+    private readonly ProcessorOptions _options = processorOptions.Value;
+    private readonly string _processSpanName = ProcessorTelemetry.Spans.Process(processorOptions.Value.Topic);
+    private readonly KeyValuePair<string, object?>[] _processTags =
+        ProcessorTelemetry.ProcessTags(processorOptions.Value.Topic, processorOptions.Value.GroupId);
+    private readonly Dictionary<int, PartitionLane> _lanes = [];
+    private readonly KeyOwnership _keys = new();
+    private volatile PartitionLane[] _laneSnapshot = [];
+    private IMessageSource? _source;
+    private bool _gaugesRegistered;
+    private TimeSpan _sinkBackoff;
+    private long _sinkRetryAt;
+    private long _lastLiveUpdate;
+    private long _consumedSinceReport;
+
+    /// <summary>Lanes currently assigned (a snapshot, safe from any thread).</summary>
+    public IReadOnlyList<PartitionLane> Lanes => _laneSnapshot;
+
+    /// <summary>The topic every lane reads (the source delivers this one topic only).</summary>
+    public string Topic => _options.Topic;
+
+    /// <summary>
+    /// Refuses a run written with other window settings before anything is consumed or written
+    /// (<see cref="RunSettingsMismatchException"/>).
+    /// </summary>
+    public Task PrepareAsync(CancellationToken cancellationToken) => runSettings.EnsureAsync(cancellationToken);
+
+    /// <summary>
+    /// Reads <paramref name="source"/> until <paramref name="stoppingToken"/> is cancelled, then commits every
+    /// lane and closes the source. Fatal errors (a fatal source error, a refused result, a sink failure under
+    /// <see cref="ProcessorOptions.ExitOnSinkFailure"/>) escape, after the same stop.
+    /// </summary>
+    public async Task RunAsync(IMessageSource source, CancellationToken stoppingToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (Interlocked.CompareExchange(ref _source, source, null) is not null)
+        {
+            throw new InvalidOperationException("The engine is already running.");
+        }
+
+        RegisterGauges();
+        _lastLiveUpdate = timeProvider.GetTimestamp();
+        var sinceTriggerCheck = 0;
+        var lastTriggerCheck = timeProvider.GetTimestamp();
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var received = source.TryReceive(_options.PollTimeout, out var message);
+                if (received)
+                {
+                    Process(in message);
+                }
+
+                // Triggers (flush, commit, watermark, live view) run when the source goes quiet, every
+                // TriggerCheckEvery messages under load, and at least every poll timeout when a slow,
+                // steady flow never leaves the source idle for a whole poll.
+                if (!received
+                    || ++sinceTriggerCheck >= TriggerCheckEvery
+                    || timeProvider.GetElapsedTime(lastTriggerCheck) >= _options.PollTimeout)
+                {
+                    sinceTriggerCheck = 0;
+                    lastTriggerCheck = timeProvider.GetTimestamp();
+                    await RunTriggersAsync(source, stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await StopAsync(source);
+        }
+    }
+
+    /// <summary>
+    /// Opens the lanes of newly assigned partitions from their checkpoints; returns where each resumes
+    /// (null: the earliest offset). Called by the source, on the engine's thread.
+    /// </summary>
+    public IReadOnlyList<(int Partition, long? StartAt)> Assign(IReadOnlyCollection<int> partitions)
+    {
+        var starts = new List<(int, long?)>(partitions.Count);
+        foreach (var partition in partitions)
+        {
+            var (lane, startAt) = laneFactory.OpenAsync(_options.Topic, partition, CancellationToken.None).GetAwaiter().GetResult();
+            if (_lanes.Remove(partition, out var stale))
+            {
+                stale.Dispose();
+            }
+
+            _lanes[partition] = lane;
+            starts.Add((partition, startAt));
+        }
+
+        _laneSnapshot = [.. _lanes.Values];
+        Log.Assigned(logger, string.Join(',', partitions));
+        return starts;
+    }
+
+    /// <summary>
+    /// Commits and drops the lanes of revoked partitions (the next owner resumes from their checkpoints); a
+    /// failed commit only means the next owner replays from the previous checkpoint.
+    /// </summary>
+    public void Revoke(IReadOnlyCollection<int> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            if (!_lanes.Remove(partition, out var lane))
+            {
+                continue;
+            }
+
+            try
+            {
+                // Flush and checkpoint before the partition moves: the next owner resumes here.
+                committer.CommitAsync(lane, CurrentSource, CancellationToken.None).GetAwaiter().GetResult();
+            }
+            catch (Exception ex) when (IsCommitFailure(ex))
+            {
+                // The next owner replays from the last checkpoint; nothing is lost or duplicated.
+                Log.RevokeCommitFailed(logger, ex, lane.Topic, lane.Partition);
+            }
+
+            _keys.Release(lane.Partition);
+            lane.Dispose();
+        }
+
+        _laneSnapshot = [.. _lanes.Values];
+        Log.Revoked(logger, string.Join(',', partitions));
+    }
+
+    /// <summary>Drops the lanes of lost partitions without committing anything: another owner may already have them.</summary>
+    public void Lose(IReadOnlyCollection<int> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            if (_lanes.Remove(partition, out var lane))
+            {
+                _keys.Release(lane.Partition);
+                lane.Dispose();
+            }
+        }
+
+        _laneSnapshot = [.. _lanes.Values];
+        Log.Lost(logger, string.Join(',', partitions));
+    }
+
+    private IMessageSource CurrentSource =>
+        _source ?? throw new InvalidOperationException("Partitions change only while the engine runs.");
+
+    /// <summary>What a commit may fail with that is not a bug: the output, or the results' topics.</summary>
+    private static bool IsCommitFailure(Exception ex) =>
+        ex is IOException or UnauthorizedAccessException or TimeoutException or ResultPublishException;
+
+    private void Process(in SourceMessage message)
+    {
+        if (!_lanes.TryGetValue(message.Partition, out var lane))
+        {
+            return; // revoked between fetch and delivery
+        }
+
+        var started = timeProvider.GetTimestamp();
+        string? rejectReason;
+        using (var activity = StartProcessActivity(in message))
+        {
+            _consumedSinceReport++;
+            rejectReason = AddToLane(lane, in message, started, activity);
+        }
+
+        if (telemetry.ProcessDuration.Enabled)
+        {
+            RecordProcessDuration(timeProvider.GetElapsedTime(started).TotalSeconds, rejectReason);
+        }
+    }
+
+    /// <summary>Adds one message to its lane; returns the reject reason when it went to the dead-letter topic.</summary>
+    private string? AddToLane(PartitionLane lane, in SourceMessage message, long now, Activity? activity)
+    {
+        var partition = lane.Partition;
+        switch (lane.Add(in message, now))
+        {
+            case LaneResult.Rejected:
+                var reason = message.Value.RejectReason!;
+                publisher.PublishRejected(in message);
+                telemetry.Rejected.Add(1, new KeyValuePair<string, object?>(ProcessorTelemetry.Tags.Reason, reason));
+                Log.Rejected(logger, _options.Topic, partition, message.Offset, reason);
+                activity?.SetTag(PipelineTelemetry.MessagingAttributes.ErrorType, reason);
+                activity?.SetStatus(ActivityStatusCode.Error, reason);
+                return reason;
+            case LaneResult.Late:
+                telemetry.Late.Add(1);
+                Log.LateEvent(logger, partition, message.Offset, message.Value.Event.Timestamp, lane.Windows.Watermark);
+                break;
+            case LaneResult.Replayed:
+                return null;
+        }
+
+        var id = message.Value.Event.Id;
+        if (_keys.IsConflict(id, partition, out var owner, out var firstReport))
+        {
+            telemetry.KeyPartitionConflicts.Add(1);
+            if (firstReport)
+            {
+                Log.KeyInTwoPartitions(logger, id, owner, partition);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>One <c>messaging.process.duration</c> measurement; a rejected message carries its reason as <c>error.type</c>.</summary>
+    private void RecordProcessDuration(double seconds, string? rejectReason)
+    {
+        if (rejectReason is null)
+        {
+            telemetry.ProcessDuration.Record(seconds, _processTags);
+            return;
+        }
+
+        var tags = new TagList(_processTags);
+        tags.Add(PipelineTelemetry.MessagingAttributes.ErrorType, rejectReason);
+        telemetry.ProcessDuration.Record(seconds, tags);
+    }
+
+    private Activity? StartProcessActivity(in SourceMessage message)
+    {
+        if (!ProcessorTelemetry.ActivitySource.HasListeners())
+        {
+            return null;
+        }
+
+        // A child of the producer's span (the conventions allow the creation context as parent for
+        // single-message processing): one trace from send to process.
+        var activity = ProcessorTelemetry.ActivitySource.StartActivity(_processSpanName, ActivityKind.Consumer, message.TraceParent);
+        if (activity is not null)
+        {
+            activity.SetTag(PipelineTelemetry.MessagingAttributes.System, PipelineTelemetry.MessagingValues.Kafka);
+            activity.SetTag(ProcessorTelemetry.Tags.Topic, _options.Topic);
+            activity.SetTag(ProcessorTelemetry.Tags.Partition, PipelineTelemetry.PartitionId(message.Partition));
+            activity.SetTag(PipelineTelemetry.MessagingAttributes.Offset, message.Offset);
+            activity.SetTag(PipelineTelemetry.MessagingAttributes.ConsumerGroup, _options.GroupId);
+            activity.SetTag(PipelineTelemetry.MessagingAttributes.OperationName, ProcessorTelemetry.Operations.Process);
+            activity.SetTag(PipelineTelemetry.MessagingAttributes.OperationType,
+                PipelineTelemetry.MessagingValues.OperationTypes.Process);
+        }
+
+        return activity;
+    }
+
+    private async Task RunTriggersAsync(IMessageSource source, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetTimestamp();
+        if (_consumedSinceReport > 0)
+        {
+            telemetry.Consumed.Add(_consumedSinceReport, _processTags);
+            _consumedSinceReport = 0;
+        }
+
+        if (sinkHealth.IsFailing && now < _sinkRetryAt)
+        {
+            return;
+        }
+
+        var sink = sinkOptions.Value;
+        foreach (var lane in _laneSnapshot)
+        {
+            var due = lane.BatchMessages >= sink.MaxBatchRows
+                || timeProvider.GetElapsedTime(lane.BatchStartedAt, now) >= sink.TriggerInterval
+                || sinkHealth.IsFailing;
+            if (due && !await TryCommitAsync(lane, source, cancellationToken))
+            {
+                return;
+            }
+        }
+
+        if (timeProvider.GetElapsedTime(_lastLiveUpdate, now) >= windowingOptions.Value.UpdateInterval)
+        {
+            _lastLiveUpdate = now;
+            liveView.Report(_laneSnapshot);
+        }
+    }
+
+    /// <summary>Commits one lane; on a sink failure pauses the source and schedules a retry.</summary>
+    private async Task<bool> TryCommitAsync(PartitionLane lane, IMessageSource source, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!await committer.CommitAsync(lane, source, cancellationToken))
+            {
+                lane.RestartTrigger(timeProvider.GetTimestamp());
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            telemetry.SinkFailures.Add(1);
+            if (sinkHealth.ReportFailure(ex))
+            {
+                Log.SinkFailed(logger, ex, lane.Topic, lane.Partition, ex.Message);
+            }
+
+            if (_options.ExitOnSinkFailure)
+            {
+                throw new SinkFailedException(
+                    $"Stopping: the output could not be written ({ex.Message}) and {ProcessorOptions.SectionName}:ExitOnSinkFailure is set.", ex);
+            }
+
+            _sinkBackoff = _sinkBackoff == TimeSpan.Zero
+                ? _options.SinkRetryBackoff
+                : TimeSpan.FromTicks(Math.Min(_sinkBackoff.Ticks * 2, _options.MaxSinkRetryBackoff.Ticks));
+            _sinkRetryAt = timeProvider.GetTimestamp() + (long)(_sinkBackoff.TotalSeconds * timeProvider.TimestampFrequency);
+            source.Pause();
+            return false;
+        }
+
+        if (sinkHealth.ReportSuccess())
+        {
+            _sinkBackoff = TimeSpan.Zero;
+            source.Resume();
+            Log.SinkRecovered(logger);
+        }
+
+        return true;
+    }
+
+    private async Task StopAsync(IMessageSource source)
+    {
+        try
+        {
+            foreach (var lane in _laneSnapshot)
+            {
+                try
+                {
+                    await committer.CommitAsync(lane, source, CancellationToken.None);
+                }
+                catch (Exception ex) when (IsCommitFailure(ex))
+                {
+                    Log.RevokeCommitFailed(logger, ex, lane.Topic, lane.Partition);
+                }
+            }
+
+            // Close leaves the group (revoking through Revoke, which finds the lanes already committed).
+            source.Close();
+        }
+        finally
+        {
+            foreach (var lane in _lanes.Values)
+            {
+                lane.Dispose();
+            }
+
+            _lanes.Clear();
+            _laneSnapshot = [];
+            _source = null;
+        }
+
+        Log.Stopped(logger);
+    }
+
+    private void RegisterGauges()
+    {
+        if (_gaugesRegistered)
+        {
+            return;
+        }
+
+        _gaugesRegistered = true;
+        telemetry.Meter.CreateObservableGauge(ProcessorTelemetry.Names.WatermarkDelay, ObserveWatermarkDelay, "s",
+            "How far each partition's watermark trails the wall clock.");
+    }
+
+    private IEnumerable<Measurement<double>> ObserveWatermarkDelay()
+    {
+        var now = timeProvider.GetUtcNow().UtcDateTime;
+        foreach (var lane in _laneSnapshot)
+        {
+            if (lane.Windows.Watermark is { } watermark)
+            {
+                yield return new Measurement<double>((now - watermark).TotalSeconds,
+                    new KeyValuePair<string, object?>(ProcessorTelemetry.Tags.Partition, lane.PartitionId));
+            }
+        }
+    }
+}
+
+/// <summary>The output could not be written and the run is configured to stop rather than retry.</summary>
+internal sealed class SinkFailedException(string message, Exception innerException) : Exception(message, innerException);
