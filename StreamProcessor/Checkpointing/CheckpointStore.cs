@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.StreamProcessor.Checkpointing;
@@ -21,28 +22,10 @@ internal sealed class CheckpointStore(OutputLayout layout)
     public async Task<PartitionCheckpoint?> LoadAsync(string topic, int partition, CancellationToken cancellationToken)
     {
         string path = _layout.CheckpointFilePath(topic, partition);
-        PartitionCheckpoint? checkpoint;
-        try
-        {
-            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 12, useAsync: true);
-            checkpoint = await JsonSerializer.DeserializeAsync(stream, CheckpointJsonContext.Strict, cancellationToken);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return null;
-        }
-        catch (JsonException e)
-        {
-            throw new CorruptCheckpointException(path, e.Message, e);
-        }
-
+        var checkpoint = await ReadStrictAsync(path, CheckpointJsonContext.Strict, cancellationToken);
         if (checkpoint is null)
         {
-            throw new CorruptCheckpointException(path, "the file holds JSON null.");
+            return null;
         }
 
         if (checkpoint.Version != PartitionCheckpoint.CurrentVersion)
@@ -83,24 +66,10 @@ internal sealed class CheckpointStore(OutputLayout layout)
     public async Task<RunManifest?> LoadRunManifestAsync(CancellationToken cancellationToken)
     {
         string path = _layout.RunManifestFilePath;
-        RunManifest? manifest;
-        try
-        {
-            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 12, useAsync: true);
-            manifest = await JsonSerializer.DeserializeAsync(stream, CheckpointJsonContext.StrictRunManifest, cancellationToken);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-        catch (JsonException e)
-        {
-            throw new CorruptCheckpointException(path, e.Message, e);
-        }
-
+        var manifest = await ReadStrictAsync(path, CheckpointJsonContext.StrictRunManifest, cancellationToken);
         if (manifest is null)
         {
-            throw new CorruptCheckpointException(path, "the file holds JSON null.");
+            return null;
         }
 
         if (manifest.Version != RunManifest.CurrentVersion)
@@ -162,4 +131,29 @@ internal sealed class CheckpointStore(OutputLayout layout)
 
     private static Task WriteAsync(Stream stream, PartitionCheckpoint checkpoint, CancellationToken cancellationToken) =>
         JsonSerializer.SerializeAsync(stream, checkpoint, CheckpointJsonContext.Strict, cancellationToken);
+
+    /// <summary>
+    /// The file read with its strict contract, or <c>null</c> when it does not exist; malformed JSON, a missing
+    /// member or JSON <c>null</c> is a <see cref="CorruptCheckpointException"/> naming the file.
+    /// </summary>
+    private static async Task<T?> ReadStrictAsync<T>(string path, JsonTypeInfo<T> contract, CancellationToken cancellationToken)
+        where T : class
+    {
+        T? value;
+        try
+        {
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 12, useAsync: true);
+            value = await JsonSerializer.DeserializeAsync(stream, contract, cancellationToken);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (JsonException e)
+        {
+            throw new CorruptCheckpointException(path, e.Message, e);
+        }
+
+        return value ?? throw new CorruptCheckpointException(path, "the file holds JSON null.");
+    }
 }
