@@ -5,6 +5,7 @@ using Confluent.Kafka.Admin;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pipeline.KafkaBroker;
 using Pipeline.ServiceDefaults.Kafka;
@@ -30,7 +31,13 @@ internal static class EndToEndRun
         public double EventsPerSecond => Events / Elapsed.TotalSeconds;
     }
 
-    public static async Task<Result> RunAsync(EventCorpus corpus, int partitions, bool drainBacklog, string outputPath, CancellationToken cancellationToken)
+    /// <remarks>
+    /// <c>configureHost</c> runs on the processor's builder before <c>AddStreamProcessor</c> (e.g. the service defaults'
+    /// telemetry). <c>afterRun</c> runs once the processor has stopped, while the broker and the filled topic still exist,
+    /// with the processor's own consumer configuration (as its composition resolved it) and the topic.
+    /// </remarks>
+    public static async Task<Result> RunAsync(EventCorpus corpus, int partitions, bool drainBacklog, string outputPath, CancellationToken cancellationToken,
+        Action<WebApplicationBuilder>? configureHost = null, Func<ConsumerConfig, string, CancellationToken, Task>? afterRun = null)
     {
         await using var broker = await KafkaBrokerServer.StartAsync(new KafkaBrokerOptions { Port = 0, DefaultPartitions = partitions },
             cancellationToken: cancellationToken);
@@ -70,6 +77,7 @@ internal static class EndToEndRun
         });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        configureHost?.Invoke(builder);
         builder.AddStreamProcessor();
         await using var processor = builder.Build();
 
@@ -84,6 +92,10 @@ internal static class EndToEndRun
         await WaitForCheckpointsAsync(outputPath, Topic, partitions, corpus.Count, cancellationToken);
         stopwatch.Stop();
         await processor.StopAsync(cancellationToken);
+        if (afterRun is not null)
+        {
+            await afterRun(processor.Services.GetRequiredService<ConsumerConfig>(), Topic, cancellationToken);
+        }
 
         double p99;
         lock (latencies)

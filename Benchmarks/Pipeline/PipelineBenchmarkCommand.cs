@@ -60,9 +60,23 @@ internal static class PipelineBenchmarkCommand
                 Print($"end-to-end: {endToEnd.Events} events produced and processed through the broker in {endToEnd.Elapsed.TotalSeconds:F2} s = {endToEnd.EventsPerSecond:N0} events/s " +
                     $"(producing took {endToEnd.ProduceElapsed.TotalSeconds:F2} s); p99 event-to-commit {endToEnd.P99LatencyMs:F0} ms; " +
                     $"peak working set {Mb(endToEnd.PeakWorkingSet)} MB (broker, producer and processor in one process)");
-                var drain = await EndToEndRun.RunAsync(corpus, partitions, drainBacklog: true, Path.Combine(root, "backlog"), cancellationToken);
+                BareConsumerRun.Result? bare = null; // bare consumer: reads the same filled topic once the processor has drained it
+                var drain = await EndToEndRun.RunAsync(corpus, partitions, drainBacklog: true, Path.Combine(root, "backlog"), cancellationToken,
+                    afterRun: async (config, topic, ct) => bare = await BareConsumerRun.RunAsync(config, topic, corpus.Count, ct));
                 Print($"end-to-end backlog: {drain.Events} events already in the topic (produced in {drain.ProduceElapsed.TotalSeconds:F2} s) consumed, " +
                     $"processed and committed in {drain.Elapsed.TotalSeconds:F2} s = {drain.EventsPerSecond:N0} events/s; peak working set {Mb(drain.PeakWorkingSet)} MB");
+
+                // --- bare consumer and tracing cost ---
+                Print($"bare consumer: {bare!.Events} events in {bare.Elapsed.TotalSeconds:F2} s = {bare.EventsPerSecond:N0} events/s " +
+                    $"(same topic after the backlog drain, the processor's consumer configuration, fresh group; first message after {bare.FirstMessage.TotalSeconds:F2} s; checksum {bare.Checksum})");
+                Print($"ratio processor/bare consumer = {drain.EventsPerSecond / bare.EventsPerSecond:F2}");
+                var tracing = new TracingOn(); // what "on" means: see TracingOn
+                var traced = await EndToEndRun.RunAsync(corpus, partitions, drainBacklog: true, Path.Combine(root, "backlog-traced"), cancellationToken,
+                    configureHost: tracing.Configure);
+                Print($"end-to-end backlog tracing off: {drain.EventsPerSecond:N0} events/s; tracing on: {traced.Events} events in {traced.Elapsed.TotalSeconds:F2} s = " +
+                    $"{traced.EventsPerSecond:N0} events/s ({tracing.Spans} spans recorded, not exported)");
+                Print($"ratio tracing on/off = {traced.EventsPerSecond / drain.EventsPerSecond:F2}");
+                // --- end bare consumer and tracing cost ---
             }
 
             if (memoryEvents > 0)
