@@ -63,6 +63,11 @@ internal static class PipelineBenchmarkCommand
                 var drain = await EndToEndRun.RunAsync(corpus, partitions, drainBacklog: true, Path.Combine(root, "backlog"), cancellationToken);
                 Print($"end-to-end backlog: {drain.Events} events already in the topic (produced in {drain.ProduceElapsed.TotalSeconds:F2} s) consumed, " +
                     $"processed and committed in {drain.Elapsed.TotalSeconds:F2} s = {drain.EventsPerSecond:N0} events/s; peak working set {Mb(drain.PeakWorkingSet)} MB");
+
+                // Streamiz peer (StreamizPeer.cs): the same job by Streamiz.Kafka.Net on the same filled topic.
+                var streamiz = await StreamizPeer.RunAsync(corpus, partitions, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), Path.Combine(root, "streamiz"), cancellationToken);
+                Print($"streamiz: {StreamizPeer.Describe(streamiz)} (offsets committed after {streamiz.CommittedElapsed.TotalSeconds:F2} s; {streamiz.WindowsEmitted} closed windows to the sink topic)");
+                Print($"ratio processor/streamiz = {drain.EventsPerSecond / streamiz.EventsPerSecond:F2}");
             }
 
             if (memoryEvents > 0)
