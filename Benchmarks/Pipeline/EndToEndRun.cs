@@ -107,7 +107,7 @@ internal static class EndToEndRun
         return new Result(corpus.Count, stopwatch.Elapsed, produceElapsed, p99, Process.GetCurrentProcess().PeakWorkingSet64);
     }
 
-    private static TimeSpan Produce(EventCorpus corpus, string bootstrapServers, string topic)
+    internal static TimeSpan Produce(EventCorpus corpus, string bootstrapServers, string topic)
     {
         var stopwatch = Stopwatch.StartNew();
         var config = KafkaProducing.IdempotentConfig(bootstrapServers);

@@ -77,6 +77,10 @@ internal static class PipelineBenchmarkCommand
                     $"{traced.EventsPerSecond:N0} events/s ({tracing.Spans} spans recorded, not exported)");
                 Print($"ratio tracing on/off = {traced.EventsPerSecond / drain.EventsPerSecond:F2}");
                 // --- end bare consumer and tracing cost ---
+                // Streamiz peer (StreamizPeer.cs): the same job by Streamiz.Kafka.Net on the same filled topic.
+                var streamiz = await StreamizPeer.RunAsync(corpus, partitions, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), Path.Combine(root, "streamiz"), cancellationToken);
+                Print($"streamiz: {StreamizPeer.Describe(streamiz)} (offsets committed after {streamiz.CommittedElapsed.TotalSeconds:F2} s; {streamiz.WindowsEmitted} closed windows to the sink topic)");
+                Print($"ratio processor/streamiz = {drain.EventsPerSecond / streamiz.EventsPerSecond:F2}");
             }
 
             if (memoryEvents > 0)
