@@ -51,7 +51,7 @@ internal static class EndToEndRun
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == ProcessorTelemetry.Name && instrument.Name == ProcessorTelemetry.Names.CommitLatency)
+            if (instrument.Meter.Name == ProcessorTelemetry.Name && instrument.Name == ProcessorTelemetryNames.Instruments.CommitLatency)
             {
                 l.EnableMeasurementEvents(instrument);
             }

@@ -18,8 +18,6 @@ public sealed class KafkaHealthCheck(ClientConfig config, TimeSpan timeout) : IH
         .Build());
 
     /// <summary>The configuration the check connects with.</summary>
-    internal ClientConfig Config => config;
-
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try

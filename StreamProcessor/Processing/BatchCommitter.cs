@@ -51,8 +51,8 @@ internal sealed class BatchCommitter(
         if (activity is not null)
         {
             activity.SetTag(PipelineTelemetry.MessagingAttributes.System, PipelineTelemetry.MessagingValues.Kafka);
-            activity.SetTag(ProcessorTelemetry.Tags.Topic, lane.Topic);
-            activity.SetTag(ProcessorTelemetry.Tags.Partition, lane.PartitionId);
+            activity.SetTag(ProcessorTelemetryNames.Tags.Topic, lane.Topic);
+            activity.SetTag(ProcessorTelemetryNames.Tags.Partition, lane.PartitionId);
             activity.SetTag(PipelineTelemetry.MessagingAttributes.ConsumerGroup, options.Value.GroupId);
             activity.SetTag(PipelineTelemetry.MessagingAttributes.OperationName, ProcessorTelemetry.Operations.Commit);
             activity.SetTag(PipelineTelemetry.MessagingAttributes.OperationType, PipelineTelemetry.MessagingValues.OperationTypes.Settle);
@@ -100,7 +100,7 @@ internal sealed class BatchCommitter(
 
     private void Record(PartitionLane lane, BatchFiles files, int closedWindows, long started)
     {
-        var topic = new KeyValuePair<string, object?>(ProcessorTelemetry.Tags.Topic, lane.Topic);
+        var topic = new KeyValuePair<string, object?>(ProcessorTelemetryNames.Tags.Topic, lane.Topic);
         telemetry.RowsCommitted.Add(files.RawRows, topic);
         telemetry.FilesCommitted.Add(files.FileCount, topic);
         telemetry.BytesWritten.Add(files.Bytes, topic);

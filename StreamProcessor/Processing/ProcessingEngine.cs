@@ -219,7 +219,7 @@ internal sealed class ProcessingEngine(
             case LaneResult.Rejected:
                 var reason = message.Value.RejectReason!;
                 publisher.PublishRejected(in message);
-                telemetry.Rejected.Add(1, new KeyValuePair<string, object?>(ProcessorTelemetry.Tags.Reason, reason));
+                telemetry.Rejected.Add(1, new KeyValuePair<string, object?>(ProcessorTelemetryNames.Tags.Reason, reason));
                 Log.Rejected(logger, _options.Topic, partition, message.Offset, reason);
                 activity?.SetTag(PipelineTelemetry.MessagingAttributes.ErrorType, reason);
                 activity?.SetStatus(ActivityStatusCode.Error, reason);
@@ -272,8 +272,8 @@ internal sealed class ProcessingEngine(
         if (activity is not null)
         {
             activity.SetTag(PipelineTelemetry.MessagingAttributes.System, PipelineTelemetry.MessagingValues.Kafka);
-            activity.SetTag(ProcessorTelemetry.Tags.Topic, _options.Topic);
-            activity.SetTag(ProcessorTelemetry.Tags.Partition, PipelineTelemetry.PartitionId(message.Partition));
+            activity.SetTag(ProcessorTelemetryNames.Tags.Topic, _options.Topic);
+            activity.SetTag(ProcessorTelemetryNames.Tags.Partition, PipelineTelemetry.PartitionId(message.Partition));
             activity.SetTag(PipelineTelemetry.MessagingAttributes.Offset, message.Offset);
             activity.SetTag(PipelineTelemetry.MessagingAttributes.ConsumerGroup, _options.GroupId);
             activity.SetTag(PipelineTelemetry.MessagingAttributes.OperationName, ProcessorTelemetry.Operations.Process);
@@ -401,7 +401,7 @@ internal sealed class ProcessingEngine(
         }
 
         _gaugesRegistered = true;
-        telemetry.Meter.CreateObservableGauge(ProcessorTelemetry.Names.WatermarkDelay, ObserveWatermarkDelay, "s",
+        telemetry.Meter.CreateObservableGauge(ProcessorTelemetryNames.Instruments.WatermarkDelay, ObserveWatermarkDelay, "s",
             "How far each partition's watermark trails the wall clock.");
     }
 
@@ -413,7 +413,7 @@ internal sealed class ProcessingEngine(
             if (lane.Windows.Watermark is { } watermark)
             {
                 yield return new Measurement<double>((now - watermark).TotalSeconds,
-                    new KeyValuePair<string, object?>(ProcessorTelemetry.Tags.Partition, lane.PartitionId));
+                    new KeyValuePair<string, object?>(ProcessorTelemetryNames.Tags.Partition, lane.PartitionId));
             }
         }
     }

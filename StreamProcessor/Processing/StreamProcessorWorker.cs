@@ -68,7 +68,7 @@ internal sealed class StreamProcessorWorker(
     private static int[] PartitionsOf(List<TopicPartitionOffset> partitions) => [.. partitions.Select(static p => p.Partition.Value)];
 
     private void RegisterGauges() =>
-        telemetry.Meter.CreateObservableGauge(ProcessorTelemetry.Names.ConsumerLag, ObserveLag, "{message}",
+        telemetry.Meter.CreateObservableGauge(ProcessorTelemetryNames.Instruments.ConsumerLag, ObserveLag, "{message}",
             "Messages in the partition after the processor's position.");
 
     private IEnumerable<Measurement<long>> ObserveLag()
@@ -101,7 +101,7 @@ internal sealed class StreamProcessorWorker(
             }
 
             yield return new Measurement<long>(lag,
-                new KeyValuePair<string, object?>(ProcessorTelemetry.Tags.Partition, lane.PartitionId));
+                new KeyValuePair<string, object?>(ProcessorTelemetryNames.Tags.Partition, lane.PartitionId));
         }
     }
 

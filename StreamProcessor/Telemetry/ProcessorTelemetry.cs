@@ -18,20 +18,20 @@ internal sealed class ProcessorTelemetry
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         Meter = meterFactory.Create(Name, "1.0.0");
-        Consumed = Meter.CreateCounter<long>(Names.Consumed, "{message}", "Messages read from the input topic and handed to processing.");
-        ProcessDuration = Meter.CreateHistogram(Names.ProcessDuration, "s",
+        Consumed = Meter.CreateCounter<long>(ProcessorTelemetryNames.Instruments.Consumed, "{message}", "Messages read from the input topic and handed to processing.");
+        ProcessDuration = Meter.CreateHistogram(ProcessorTelemetryNames.Instruments.ProcessDuration, "s",
             "Duration of processing one message (decode, aggregate, buffer); rejected messages carry error.type.",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = PipelineTelemetry.MessagingDurationBuckets });
-        Rejected = Meter.CreateCounter<long>(Names.Rejected, "{message}", "Messages sent to the dead-letter topic, by reason.");
-        Late = Meter.CreateCounter<long>(Names.Late, "{event}", "Events whose window had already closed (written raw, not aggregated).");
-        WindowsEmitted = Meter.CreateCounter<long>(Names.WindowsEmitted, "{window}", "Closed windows written as final aggregates.");
-        RowsCommitted = Meter.CreateCounter<long>(Names.RowsCommitted, "{row}", "Raw event rows committed to Parquet.");
-        FilesCommitted = Meter.CreateCounter<long>(Names.FilesCommitted, "{file}", "Parquet files committed.");
-        BytesWritten = Meter.CreateCounter<long>(Names.BytesWritten, "By", "Parquet bytes committed.");
-        BatchDuration = Meter.CreateHistogram<double>(Names.BatchDuration, "ms", "Time to write, checkpoint and commit one batch.");
-        CommitLatency = Meter.CreateHistogram<double>(Names.CommitLatency, "ms", "Time from an event's Kafka timestamp to the commit of its batch.");
-        SinkFailures = Meter.CreateCounter<long>(Names.SinkFailures, "{failure}", "Batch commits that failed (disk full, unwritable output).");
-        KeyPartitionConflicts = Meter.CreateCounter<long>(Names.KeyPartitionConflicts, "{event}", "Events whose id was first seen in another partition.");
+        Rejected = Meter.CreateCounter<long>(ProcessorTelemetryNames.Instruments.Rejected, "{message}", "Messages sent to the dead-letter topic, by reason.");
+        Late = Meter.CreateCounter<long>(ProcessorTelemetryNames.Instruments.Late, "{event}", "Events whose window had already closed (written raw, not aggregated).");
+        WindowsEmitted = Meter.CreateCounter<long>(ProcessorTelemetryNames.Instruments.WindowsEmitted, "{window}", "Closed windows written as final aggregates.");
+        RowsCommitted = Meter.CreateCounter<long>(ProcessorTelemetryNames.Instruments.RowsCommitted, "{row}", "Raw event rows committed to Parquet.");
+        FilesCommitted = Meter.CreateCounter<long>(ProcessorTelemetryNames.Instruments.FilesCommitted, "{file}", "Parquet files committed.");
+        BytesWritten = Meter.CreateCounter<long>(ProcessorTelemetryNames.Instruments.BytesWritten, "By", "Parquet bytes committed.");
+        BatchDuration = Meter.CreateHistogram<double>(ProcessorTelemetryNames.Instruments.BatchDuration, "ms", "Time to write, checkpoint and commit one batch.");
+        CommitLatency = Meter.CreateHistogram<double>(ProcessorTelemetryNames.Instruments.CommitLatency, "ms", "Time from an event's Kafka timestamp to the commit of its batch.");
+        SinkFailures = Meter.CreateCounter<long>(ProcessorTelemetryNames.Instruments.SinkFailures, "{failure}", "Batch commits that failed (disk full, unwritable output).");
+        KeyPartitionConflicts = Meter.CreateCounter<long>(ProcessorTelemetryNames.Instruments.KeyPartitionConflicts, "{event}", "Events whose id was first seen in another partition.");
     }
 
     public Meter Meter { get; }
@@ -72,33 +72,6 @@ internal sealed class ProcessorTelemetry
         new(PipelineTelemetry.MessagingAttributes.OperationName, Operations.Process),
         new(PipelineTelemetry.MessagingAttributes.OperationType, PipelineTelemetry.MessagingValues.OperationTypes.Process),
     ];
-
-    /// <summary>Short names inside the service for <see cref="ProcessorTelemetryNames.Instruments"/>.</summary>
-    public static class Names
-    {
-        public const string Consumed = ProcessorTelemetryNames.Instruments.Consumed;
-        public const string ProcessDuration = ProcessorTelemetryNames.Instruments.ProcessDuration;
-        public const string Rejected = ProcessorTelemetryNames.Instruments.Rejected;
-        public const string Late = ProcessorTelemetryNames.Instruments.Late;
-        public const string WindowsEmitted = ProcessorTelemetryNames.Instruments.WindowsEmitted;
-        public const string RowsCommitted = ProcessorTelemetryNames.Instruments.RowsCommitted;
-        public const string FilesCommitted = ProcessorTelemetryNames.Instruments.FilesCommitted;
-        public const string BytesWritten = ProcessorTelemetryNames.Instruments.BytesWritten;
-        public const string BatchDuration = ProcessorTelemetryNames.Instruments.BatchDuration;
-        public const string CommitLatency = ProcessorTelemetryNames.Instruments.CommitLatency;
-        public const string SinkFailures = ProcessorTelemetryNames.Instruments.SinkFailures;
-        public const string KeyPartitionConflicts = ProcessorTelemetryNames.Instruments.KeyPartitionConflicts;
-        public const string ConsumerLag = ProcessorTelemetryNames.Instruments.ConsumerLag;
-        public const string WatermarkDelay = ProcessorTelemetryNames.Instruments.WatermarkDelay;
-    }
-
-    /// <summary>Short names inside the service for <see cref="ProcessorTelemetryNames.Tags"/>.</summary>
-    public static class Tags
-    {
-        public const string Topic = ProcessorTelemetryNames.Tags.Topic;
-        public const string Partition = ProcessorTelemetryNames.Tags.Partition;
-        public const string Reason = ProcessorTelemetryNames.Tags.Reason;
-    }
 
     /// <summary><c>messaging.operation.name</c> values.</summary>
     public static class Operations
