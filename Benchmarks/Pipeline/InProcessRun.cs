@@ -26,27 +26,15 @@ namespace Pipeline.Benchmarks.Pipeline;
 /// </summary>
 internal static class InProcessRun
 {
-    public sealed record Result(long Events, TimeSpan Elapsed, TimeSpan CommitTime, TimeSpan P99Latency, long PeakWorkingSet, IReadOnlyList<long> HeapAfterChunk, long Batches)
+    public sealed record Result(long Events, TimeSpan Elapsed, TimeSpan CommitTime, TimeSpan P99Latency, long PeakWorkingSet, IReadOnlyList<long> HeapAfterChunk, long Batches,
+        long AllocatedBytes, TimeSpan GcPause, int Gen2Collections)
     {
         public double EventsPerSecond => Events / Elapsed.TotalSeconds;
     }
 
     public static async Task<Result> RunAsync(long totalEvents, int chunkSize, string outputPath, CancellationToken cancellationToken)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [$"{SinkOptions.SectionName}:{nameof(SinkOptions.OutputPath)}"] = outputPath,
-            [$"{SinkOptions.SectionName}:{nameof(SinkOptions.RunId)}"] = "in-process",
-            [$"{ProcessorOptions.SectionName}:{nameof(ProcessorOptions.Topic)}"] = "bench",
-            // Never connected to: the engine is driven without the worker and its Kafka clients.
-            ["ConnectionStrings:kafka"] = "127.0.0.1:1",
-        });
-        builder.Logging.ClearProviders();
-        builder.Services.AddMetrics();
-        builder.AddStreamProcessor();
-        builder.Services.Replace(ServiceDescriptor.Singleton<IResultPublisher>(DiscardingResultPublisher.Instance));
-        using var host = builder.Build();
+        using var host = BuildHost(outputPath, "in-process");
         var services = host.Services;
         var engine = services.GetRequiredService<ProcessingEngine>();
         var telemetry = services.GetRequiredService<ProcessorTelemetry>();
@@ -73,12 +61,36 @@ internal static class InProcessRun
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var source = new InMemorySource(engine, services.GetRequiredService<EventValueDeserializer>(), totalEvents, chunkSize,
             services.GetRequiredService<IOptions<SinkOptions>>().Value.MaxBatchRows, stop);
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var pauseBefore = GC.GetTotalPauseDuration();
+        var gen2Before = GC.CollectionCount(2);
         source.Measured.Start();
         await engine.RunAsync(source, stop.Token);
         source.Measured.Stop();
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore - source.CorpusBytesAllocated;
         cancellationToken.ThrowIfCancellationRequested();
         return new Result(totalEvents, source.Measured.Elapsed, TimeSpan.FromMilliseconds(commitMilliseconds), source.Latency.Percentile(0.99),
-            Process.GetCurrentProcess().PeakWorkingSet64, source.HeapAfterChunk, batches);
+            Process.GetCurrentProcess().PeakWorkingSet64, source.HeapAfterChunk, batches,
+            allocated, GC.GetTotalPauseDuration() - pauseBefore, GC.CollectionCount(2) - gen2Before);
+    }
+
+    /// <summary>The service's own composition (<c>AddStreamProcessor</c>) with dead letters and windows discarded.</summary>
+    public static IHost BuildHost(string outputPath, string runId)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [$"{SinkOptions.SectionName}:{nameof(SinkOptions.OutputPath)}"] = outputPath,
+            [$"{SinkOptions.SectionName}:{nameof(SinkOptions.RunId)}"] = runId,
+            [$"{ProcessorOptions.SectionName}:{nameof(ProcessorOptions.Topic)}"] = "bench",
+            // Never connected to: the engine is driven without the worker and its Kafka clients.
+            ["ConnectionStrings:kafka"] = "127.0.0.1:1",
+        });
+        builder.Logging.ClearProviders();
+        builder.Services.AddMetrics();
+        builder.AddStreamProcessor();
+        builder.Services.Replace(ServiceDescriptor.Singleton<IResultPublisher>(DiscardingResultPublisher.Instance));
+        return builder.Build();
     }
 
     /// <summary>
@@ -100,6 +112,9 @@ internal static class InProcessRun
         public LatencyHistogram Latency { get; } = new();
 
         public List<long> HeapAfterChunk { get; } = [];
+
+        /// <summary>What generating the corpus allocated: the benchmark's input, not the engine's work.</summary>
+        public long CorpusBytesAllocated { get; private set; }
 
         public bool TryReceive(TimeSpan timeout, out SourceMessage message)
         {
@@ -124,7 +139,9 @@ internal static class InProcessRun
                     HeapAfterChunk.Add(GC.GetTotalMemory(forceFullCollection: false));
                 }
 
+                var before = GC.GetTotalAllocatedBytes(precise: true);
                 _corpus = EventCorpus.Generate(_next, (int)Math.Min(chunkSize, totalEvents - _next));
+                CorpusBytesAllocated += GC.GetTotalAllocatedBytes(precise: true) - before;
                 Measured.Start();
             }
 

@@ -36,12 +36,18 @@ internal static class PipelineBenchmarkCommand
             var (touch, tokenize) = InProcessRun.MeasureCeilings(corpus);
             Print($"ceiling: touch every byte {touch:N0} events/s; tokenize JSON {tokenize:N0} events/s");
 
+            await StageCosts.MeasureAsync(corpus, Path.Combine(root, "stages-warm-up"), cancellationToken);
+            var stages = await StageCosts.MeasureAsync(corpus, Path.Combine(root, "stages"), cancellationToken);
+            Print($"stages alone: decode {stages.DecodePerSecond:N0} events/s; windows {stages.WindowsPerSecond:N0} events/s; " +
+                $"raw buffer {stages.BufferPerSecond:N0} events/s; Parquet {stages.ParquetRowsPerSecond:N0} rows/s ({stages.Files} files, {Environment.ProcessorCount} cores)");
+
             // Warm-up (JIT of the decoder, windows and Parquet encoders), not reported.
             await InProcessRun.RunAsync(Math.Min(events, 600_000), chunkSize: Math.Min(events, 600_000), Path.Combine(root, "warm-up"), cancellationToken);
             var inProcess = await InProcessRun.RunAsync(events, chunkSize: events, Path.Combine(root, "in-process"), cancellationToken);
             Print($"in-process: {inProcess.Events} events in {inProcess.Elapsed.TotalSeconds:F2} s = {inProcess.EventsPerSecond:N0} events/s " +
                 $"(of which writing files and checkpoints {inProcess.CommitTime.TotalSeconds:F2} s); " +
-                $"p99 event-to-commit {inProcess.P99Latency.TotalMilliseconds:F0} ms; {inProcess.Batches} batches; peak working set {Mb(inProcess.PeakWorkingSet)} MB");
+                $"p99 event-to-commit {inProcess.P99Latency.TotalMilliseconds:F0} ms; {inProcess.Batches} batches; peak working set {Mb(inProcess.PeakWorkingSet)} MB; " +
+                $"allocated {inProcess.AllocatedBytes / (double)inProcess.Events:F0} bytes/event, GC pauses {inProcess.GcPause.TotalMilliseconds:F0} ms, {inProcess.Gen2Collections} gen2");
 
             var ndjson = Path.Combine(root, "events.ndjson");
             await using (var file = File.Create(ndjson))
