@@ -126,6 +126,124 @@ public sealed class EventDecoderFuzzTests
         }
     }
 
+    [Fact]
+    public void Decode_CanonicalEvents_TakeTheFastPathAndGiveTheGeneralResult()
+    {
+        // Arrange: the Producer's form (id, ts, value, source in this order, compact, UTC 'Z'), with any id, instant
+        // and finite value of the contract; only an escaped source (the fast path has no unescaping) falls back.
+        var random = new Random(_seed);
+        Report("canonical fast path");
+
+        for (var i = 0; i < Cases; i++)
+        {
+            var bytes = SerializeCanonical(GenerateEvent(random), random);
+
+            // Act
+            var tookFastPath = CanonicalEventParser.TryParse(
+                bytes, s_limits.MinTimestamp.UtcTicks, s_limits.MaxTimestamp.UtcTicks, new Utf8StringCache(), out _);
+
+            // Assert
+            Assert.True(tookFastPath == !bytes.Contains((byte)'\\'), $"{Where(i, bytes)}: fast path {(tookFastPath ? "taken" : "declined")}");
+            AssertSameAsGeneralPath(bytes, i);
+        }
+    }
+
+    [Fact]
+    public void Decode_MutatedCanonicalEvents_GiveTheGeneralResult()
+    {
+        // Arrange: canonical events with one to three mutations: whatever the fast path accepts must be exactly
+        // what the general path decodes, and whatever it declines goes to the general path's reasons.
+        var random = new Random(_seed);
+        Report("mutated canonical");
+
+        for (var i = 0; i < Cases; i++)
+        {
+            var bytes = SerializeCanonical(GenerateEvent(random), random);
+            for (var n = random.Next(1, 4); n > 0; n--)
+            {
+                bytes = Mutate(bytes, random);
+            }
+
+            // Act + Assert
+            AssertSameAsGeneralPath(bytes, i);
+        }
+    }
+
+    [Theory]
+    [InlineData("{\"id\":7,\"ts\":\"2026-01-01T00:00:00Z\",\"value\":66.81,\"source\":\"sim-producer\"}", true)]
+    [InlineData("{\"id\":0,\"ts\":\"2026-02-28T23:59:59.1234567Z\",\"value\":-1.5e-3,\"source\":null}", true)]
+    [InlineData("{\"id\":2147483647,\"ts\":\"2028-02-29T00:00:00.1Z\",\"value\":0,\"source\":\"\"}", true)]
+    [InlineData("{\"id\":2147483648,\"ts\":\"2026-01-01T00:00:00Z\",\"value\":1,\"source\":null}", false)]
+    [InlineData("{\"id\":01,\"ts\":\"2026-01-01T00:00:00Z\",\"value\":1,\"source\":null}", false)]
+    [InlineData("{\"id\":1,\"ts\":\"2026-02-29T00:00:00Z\",\"value\":1,\"source\":null}", false)]
+    [InlineData("{\"id\":1,\"ts\":\"2026-01-01T00:00:00.12345678Z\",\"value\":1,\"source\":null}", false)]
+    [InlineData("{\"id\":1,\"ts\":\"2026-01-01T00:00:00+00:00\",\"value\":1,\"source\":null}", false)]
+    [InlineData("{\"id\":1,\"ts\":\"1999-12-31T23:59:59Z\",\"value\":1,\"source\":null}", false)]
+    [InlineData("{\"id\":1,\"ts\":\"2026-01-01T00:00:00Z\",\"value\":1e400,\"source\":null}", false)]
+    [InlineData("{\"id\":1,\"ts\":\"2026-01-01T00:00:00Z\",\"value\":01,\"source\":null}", false)]
+    [InlineData("{\"id\":1,\"ts\":\"2026-01-01T00:00:00Z\",\"value\":1.,\"source\":null}", false)]
+    [InlineData("{\"id\":1,\"ts\":\"2026-01-01T00:00:00Z\",\"value\":1,\"source\":\"a\\\"b\"}", false)]
+    [InlineData("{\"id\":1,\"ts\":\"2026-01-01T00:00:00Z\",\"value\":1,\"source\":\"tab\tin\"}", false)]
+    [InlineData("{\"id\":1,\"ts\":\"2026-01-01T00:00:00Z\",\"value\":1,\"source\":null} ", false)]
+    [InlineData("{\"id\":1,\"ts\":\"2026-01-01T00:00:00Z\",\"value\":1,\"source\":null,\"x\":1}", false)]
+    public void TryParse_AcceptsOnlyTheCanonicalForm(string json, bool expected)
+    {
+        // Arrange
+        var bytes = Encoding.UTF8.GetBytes(json);
+
+        // Act
+        var accepted = CanonicalEventParser.TryParse(
+            bytes, s_limits.MinTimestamp.UtcTicks, s_limits.MaxTimestamp.UtcTicks, new Utf8StringCache(), out _);
+
+        // Assert
+        Assert.Equal(expected, accepted);
+        AssertSameAsGeneralPath(bytes, 0);
+    }
+
+    private void AssertSameAsGeneralPath(byte[] bytes, int i)
+    {
+        var general = new EventDecoder(Options.Create(new IngestOptions())).DecodeGeneral(bytes);
+        var result = _sut.Decode(bytes);
+
+        var where = Where(i, bytes);
+        Assert.True(general.Reason == result.Reason, $"{where}: reason '{result.Reason}', the general path says '{general.Reason}'");
+        Assert.True(general.Detail == result.Detail, $"{where}: detail '{result.Detail}', the general path says '{general.Detail}'");
+        Assert.True(general.Event.Id == result.Event.Id, $"{where}: id {result.Event.Id}, the general path says {general.Event.Id}");
+        Assert.True(general.Event.Timestamp.Ticks == result.Event.Timestamp.Ticks && general.Event.Timestamp.Kind == result.Event.Timestamp.Kind,
+            $"{where}: ts {result.Event.Timestamp:o}, the general path says {general.Event.Timestamp:o}");
+        Assert.True(BitConverter.DoubleToInt64Bits(general.Event.Value) == BitConverter.DoubleToInt64Bits(result.Event.Value),
+            $"{where}: value {result.Event.Value:R}, the general path says {general.Event.Value:R}");
+        Assert.True(general.Event.Source == result.Event.Source, $"{where}: source '{result.Event.Source}', the general path says '{general.Event.Source}'");
+    }
+
+    /// <summary>The Producer's form: fields in order, compact, the timestamp in UTC with a 'Z' and up to 7 fraction digits.</summary>
+    private static byte[] SerializeCanonical(GeneratedEvent e, Random random)
+    {
+        var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions
+        {
+            Encoder = random.Next(2) == 0 ? JavaScriptEncoder.Default : JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("id", e.Id);
+            writer.WriteString("ts", e.Timestamp.UtcDateTime);
+            writer.WriteNumber("value", e.Value);
+            if (e.Source is null)
+            {
+                writer.WriteNull("source");
+            }
+            else
+            {
+                writer.WriteString("source", e.Source);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
     private void AssertClassified(byte[] bytes, int i)
     {
         DecodeResult result;
