@@ -9,14 +9,17 @@ using Pipeline.StreamProcessor.Windowing;
 namespace Pipeline.StreamProcessor.Processing;
 
 /// <summary>
-/// Commits one lane's open batch, in the order that makes output exactly once:
-/// 1. close the windows the watermark has passed;
-/// 2. write the batch's Parquet files (temporary names, flushed, renamed to deterministic names);
-/// 3. publish closed windows and wait for every dead-letter and window message to be acknowledged;
-/// 4. replace the partition checkpoint (next offset + open windows) atomically;
-/// 5. hand the offset to the source (Kafka's commit), for lag and tooling only: the checkpoint is the truth.
-/// A crash before 4 leaves files at or beyond the checkpoint's offset: they are orphans, deleted
-/// when the partition is next assigned, and the batch is replayed to the same names.
+/// Commits a lane's batches, in the order that makes output exactly once:
+/// 1. seal the batch (<see cref="Seal"/>): close the windows the watermark has passed and fix the batch's rows, closed
+///    windows and next checkpoint; the lane goes on with the next batch while
+/// 2. the batch's Parquet files are written in the background (temporary names, flushed, renamed to deterministic names);
+/// 3. then, on the lane's thread (<see cref="CompleteAsync"/>), closed windows are published and every dead-letter and
+///    window message is acknowledged;
+/// 4. the partition checkpoint (next offset + open windows) is replaced atomically;
+/// 5. the offset goes to the source (Kafka's commit), for lag and tooling only: the checkpoint is the truth.
+/// At most one batch per lane is in flight, so checkpoints replace each other in offset order. A crash before 4 leaves
+/// files at or beyond the checkpoint's offset: they are orphans, deleted when the partition is next assigned, and the
+/// batch is replayed to the same names.
 /// </summary>
 internal sealed class BatchCommitter(
     ParquetBatchWriter writer,
@@ -27,27 +30,77 @@ internal sealed class BatchCommitter(
     TimeProvider timeProvider,
     ILogger<BatchCommitter> logger)
 {
-    private readonly List<WindowAggregate> _open = [];
-
-    /// <summary>Commits the lane's batch if it holds messages or closed windows; returns whether it did.</summary>
-    /// <remarks>The offset hint goes to <paramref name="source"/>, which also says whether the lane has read all there is (idle windows).</remarks>
+    /// <summary>
+    /// Commits the lane completely, here and now: the batch in flight, then the open batch, if it holds messages or
+    /// closed windows; returns whether there was anything to commit (for revoke, stop, and a failing sink's retry).
+    /// </summary>
     public async Task<bool> CommitAsync(PartitionLane lane, IMessageSource source, CancellationToken cancellationToken)
     {
-        var started = timeProvider.GetTimestamp();
+        var committed = false;
+        if (lane.InFlight is not null)
+        {
+            await CompleteAsync(lane, source, cancellationToken);
+            committed = true;
+        }
+
+        if (Seal(lane, source))
+        {
+            await CompleteAsync(lane, source, cancellationToken);
+            committed = true;
+        }
+
+        return committed;
+    }
+
+    /// <summary>
+    /// Seals the lane's open batch and starts writing its files in the background; false when it holds neither
+    /// messages nor closed windows. The lane must have no batch in flight.
+    /// </summary>
+    /// <remarks><paramref name="source"/> says whether the lane has read all there is (idle windows).</remarks>
+    public bool Seal(PartitionLane lane, IMessageSource source)
+    {
+        if (lane.InFlight is not null)
+        {
+            throw new InvalidOperationException($"Partition {lane.Partition} already has a batch in flight.");
+        }
+
         lane.Windows.AdvanceIdle(source.IsCaughtUp(lane.Partition, lane.NextOffset));
-        // Closed windows stay pending in the lane until a commit succeeds, so a failed write
-        // (disk full) loses none of them: the retry writes them again.
-        lane.Windows.DrainClosed(lane.PendingClosed);
-        var closed = lane.PendingClosed;
+        var closed = new List<WindowAggregate>();
+        lane.Windows.DrainClosed(closed);
         if (lane.BatchMessages == 0 && closed.Count == 0)
         {
             return false;
         }
 
+        var open = new List<WindowAggregate>();
+        lane.Windows.SnapshotOpen(open);
+        var checkpoint = new PartitionCheckpoint(
+            lane.Topic, lane.Partition, lane.NextOffset, lane.Windows.MaxEventTime, lane.Windows.Watermark, open, lane.Windows.LateEvents);
+        var now = timeProvider.GetTimestamp();
+        var firstOffset = lane.BatchFirstOffset;
+        var messages = lane.BatchMessages;
+        var oldest = lane.OldestKafkaTimestamp;
+        var batch = new SealedBatch(lane.TakeBatch(now), closed, checkpoint, firstOffset, messages, oldest, now);
+        lane.InFlight = batch;
+        StartWrite(lane, batch);
+        return true;
+    }
+
+    /// <summary>
+    /// Finishes the lane's batch in flight: waits for its files (writing them again if a previous attempt failed),
+    /// then publishes its windows, saves its checkpoint and hands its offset to the source. On a failure the batch stays
+    /// in flight, unchanged, for the retry.
+    /// </summary>
+    public async Task CompleteAsync(PartitionLane lane, IMessageSource source, CancellationToken cancellationToken)
+    {
+        var batch = lane.InFlight ?? throw new InvalidOperationException($"Partition {lane.Partition} has no batch in flight.");
+        var write = batch.Write ?? StartWrite(lane, batch);
+
         // A settle span in the conventions' shape (commit {topic}, kind Client): it makes the batch durable and
-        // commits its offset. Built once per batch, so its name is not cached.
+        // commits its offset, from the moment it was sealed. Built once per batch, so its name is not cached.
         using var activity = ProcessorTelemetry.ActivitySource.StartActivity(
-            ProcessorTelemetry.Spans.Commit(lane.Topic), ActivityKind.Client);
+            ProcessorTelemetry.Spans.Commit(lane.Topic), ActivityKind.Client, parentContext: default,
+            startTime: timeProvider.GetUtcNow() - timeProvider.GetElapsedTime(batch.SealedAt));
         if (activity is not null)
         {
             activity.SetTag(PipelineTelemetry.MessagingAttributes.System, PipelineTelemetry.MessagingValues.Kafka);
@@ -56,41 +109,30 @@ internal sealed class BatchCommitter(
             activity.SetTag(PipelineTelemetry.MessagingAttributes.ConsumerGroup, options.Value.GroupId);
             activity.SetTag(PipelineTelemetry.MessagingAttributes.OperationName, ProcessorTelemetry.Operations.Commit);
             activity.SetTag(PipelineTelemetry.MessagingAttributes.OperationType, PipelineTelemetry.MessagingValues.OperationTypes.Settle);
-            activity.SetTag(PipelineTelemetry.MessagingAttributes.BatchMessageCount, lane.BatchMessages);
+            activity.SetTag(PipelineTelemetry.MessagingAttributes.BatchMessageCount, batch.Messages);
         }
+
         try
         {
-            // A batch without messages only carries windows the clock closed (idle partition): its
-            // file is named by the next offset and the watermark it is checkpointed with.
-            var files = lane.BatchMessages > 0
-                ? await writer.WriteAsync(lane.Topic, lane.Partition, lane.BatchFirstOffset, lane.Raw, closed, cancellationToken)
-                : await writer.WriteIdleWindowsAsync(lane.Topic, lane.Partition, Math.Max(lane.NextOffset, 0),
-                    lane.Windows.Watermark ?? DateTime.MinValue, closed, cancellationToken);
-            publisher.PublishWindows(closed);
+            var files = await write.WaitAsync(cancellationToken);
+            publisher.PublishWindows(batch.Closed);
             publisher.Flush(options.Value.ProducerFlushTimeout);
-
-            _open.Clear();
-            lane.Windows.SnapshotOpen(_open);
-            await checkpoints.SaveAsync(new PartitionCheckpoint(
-                lane.Topic,
-                lane.Partition,
-                lane.NextOffset,
-                lane.Windows.MaxEventTime,
-                lane.Windows.Watermark,
-                [.. _open],
-                lane.Windows.LateEvents), cancellationToken);
-
-            if (lane.NextOffset >= 0)
+            await checkpoints.SaveAsync(batch.Checkpoint, cancellationToken);
+            if (batch.NextOffset >= 0)
             {
-                source.Commit(lane.Partition, lane.NextOffset);
+                source.Commit(lane.Partition, batch.NextOffset);
             }
 
-            Record(lane, files, closed.Count, started);
-            lane.CompleteBatch(timeProvider.GetTimestamp());
-            return true;
+            Record(lane, batch, files);
+            lane.InFlight = null;
+            lane.Recycle(batch.Raw);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // The retry writes the files again: a failed step may have left them in any state. (The write has
+            // finished: only a cancellation, not caught here, leaves it running, to be awaited by the stop.)
+            batch.Write = null;
+
             activity?.SetTag(PipelineTelemetry.MessagingAttributes.ErrorType, ex.GetType().FullName);
             activity?.SetStatus(ActivityStatusCode.Error);
             activity?.AddException(ex);
@@ -98,20 +140,35 @@ internal sealed class BatchCommitter(
         }
     }
 
-    private void Record(PartitionLane lane, BatchFiles files, int closedWindows, long started)
+    private Task<BatchFiles> StartWrite(PartitionLane lane, SealedBatch batch)
+    {
+        // A batch without messages only carries windows the clock closed (idle partition): its file is named by the
+        // next offset and the watermark it is checkpointed with. The write runs off the lane's thread, which goes on
+        // decoding and aggregating the next batch meanwhile; the batch's buffers are not touched until it completes.
+        var topic = lane.Topic;
+        var partition = lane.Partition;
+        var write = batch.Messages > 0
+            ? Task.Run(() => writer.WriteAsync(topic, partition, batch.FirstOffset, batch.Raw, batch.Closed, CancellationToken.None))
+            : Task.Run(() => writer.WriteIdleWindowsAsync(topic, partition, Math.Max(batch.NextOffset, 0),
+                batch.Checkpoint.Watermark ?? DateTime.MinValue, batch.Closed, CancellationToken.None));
+        batch.Write = write;
+        return write;
+    }
+
+    private void Record(PartitionLane lane, SealedBatch batch, BatchFiles files)
     {
         var topic = new KeyValuePair<string, object?>(ProcessorTelemetryNames.Tags.Topic, lane.Topic);
         telemetry.RowsCommitted.Add(files.RawRows, topic);
         telemetry.FilesCommitted.Add(files.FileCount, topic);
         telemetry.BytesWritten.Add(files.Bytes, topic);
-        telemetry.WindowsEmitted.Add(closedWindows, topic);
-        telemetry.BatchDuration.Record(timeProvider.GetElapsedTime(started).TotalMilliseconds, topic);
-        if (lane.OldestKafkaTimestamp != DateTime.MaxValue)
+        telemetry.WindowsEmitted.Add(batch.Closed.Count, topic);
+        telemetry.BatchDuration.Record(timeProvider.GetElapsedTime(batch.SealedAt).TotalMilliseconds, topic);
+        if (batch.OldestKafkaTimestamp != DateTime.MaxValue)
         {
-            telemetry.CommitLatency.Record((timeProvider.GetUtcNow().UtcDateTime - lane.OldestKafkaTimestamp).TotalMilliseconds, topic);
+            telemetry.CommitLatency.Record((timeProvider.GetUtcNow().UtcDateTime - batch.OldestKafkaTimestamp).TotalMilliseconds, topic);
         }
 
-        Log.BatchCommitted(logger, lane.Topic, lane.Partition, lane.BatchFirstOffset, lane.NextOffset,
-            files.RawRows, files.FileCount, closedWindows);
+        Log.BatchCommitted(logger, lane.Topic, lane.Partition, batch.Messages > 0 ? batch.FirstOffset : -1, batch.NextOffset,
+            files.RawRows, files.FileCount, batch.Closed.Count);
     }
 }

@@ -6,11 +6,14 @@ using Pipeline.StreamProcessor.Windowing;
 namespace Pipeline.StreamProcessor.Processing;
 
 /// <summary>
-/// The state of one assigned partition: its window engine and the open batch, a contiguous offset
-/// range <c>[BatchFirstOffset, NextOffset)</c> not yet in the output. Owned by the consumer thread.
+/// The state of one assigned partition: its window engine, the open batch (a contiguous offset range
+/// <c>[BatchFirstOffset, NextOffset)</c> not yet in the output) and at most one sealed batch whose commit is under
+/// way (<see cref="InFlight"/>). Owned by the consumer thread; only the sealed batch's file write runs elsewhere.
 /// </summary>
 internal sealed class PartitionLane : IDisposable, IReportedPartition
 {
+    private RawEventBatch? _spare;
+
     public PartitionLane(string topic, int partition, PartitionWindows windows, long nextOffset, long batchStartedAt)
     {
         Topic = topic;
@@ -30,10 +33,11 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
 
     public PartitionWindows Windows { get; }
 
-    public RawEventBatch Raw { get; } = new();
+    /// <summary>The open batch's raw rows.</summary>
+    public RawEventBatch Raw { get; private set; } = new();
 
-    /// <summary>Windows closed but not yet committed (kept across a failed commit).</summary>
-    public List<WindowAggregate> PendingClosed { get; } = [];
+    /// <summary>The sealed batch being committed (kept across a failed commit until it lands), or null.</summary>
+    public SealedBatch? InFlight { get; set; }
 
     /// <summary>The first offset not yet processed; -1 before the first message of a fresh run.</summary>
     public long NextOffset { get; private set; }
@@ -84,21 +88,53 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
         return Windows.Add(value.Event) ? LaneResult.Aggregated : LaneResult.Late;
     }
 
-    /// <summary>Starts a new batch after a commit of the previous one.</summary>
-    public void CompleteBatch(long now)
+    /// <summary>
+    /// Hands the open batch's rows over to be sealed and starts a new batch, on the buffers of the last committed
+    /// batch when they are back (<see cref="Recycle"/>), so the steady state allocates no new buffers.
+    /// </summary>
+    public RawEventBatch TakeBatch(long now)
     {
-        Raw.Clear();
-        PendingClosed.Clear();
+        var raw = Raw;
+        Raw = _spare ?? new RawEventBatch();
+        _spare = null;
         BatchMessages = 0;
         BatchFirstOffset = -1;
         BatchStartedAt = now;
         OldestKafkaTimestamp = DateTime.MaxValue;
+        return raw;
+    }
+
+    /// <summary>Takes back the rows of a committed batch as the buffers of a later one.</summary>
+    public void Recycle(RawEventBatch raw)
+    {
+        raw.Clear();
+        if (_spare is null)
+        {
+            _spare = raw;
+        }
+        else
+        {
+            raw.Dispose();
+        }
     }
 
     /// <summary>Restarts the trigger clock of an empty batch (nothing was due to commit).</summary>
     public void RestartTrigger(long now) => BatchStartedAt = now;
 
-    public void Dispose() => Raw.Dispose();
+    /// <summary>Gives the buffers back, once a background write of the batch in flight has stopped reading them.</summary>
+    public void Dispose()
+    {
+        if (InFlight?.Write is { } write)
+        {
+            // Its outcome no longer matters (revoked, lost or stopped): only that it is done with the buffers.
+            ((Task)write).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
+        }
+
+        Raw.Dispose();
+        _spare?.Dispose();
+        InFlight?.Raw.Dispose();
+        InFlight = null;
+    }
 }
 
 internal enum LaneResult

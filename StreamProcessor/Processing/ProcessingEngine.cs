@@ -13,8 +13,9 @@ namespace Pipeline.StreamProcessor.Processing;
 /// <summary>
 /// The processor without its transport: one lane per assigned partition, all driven from the thread of
 /// <see cref="RunAsync"/> (so assignment changes, lanes and commits never race). Each message is aggregated
-/// and buffered; a lane's batch is committed (<see cref="BatchCommitter"/>: files, then checkpoint, then the
-/// offset hint) when it is full or the trigger interval has passed. A failing sink pauses the source and is
+/// and buffered; a lane's batch is sealed when it is full or the trigger interval has passed, and committed
+/// (<see cref="BatchCommitter"/>: files, then checkpoint, then the offset hint), its files written in the background
+/// while the lane consumes the next batch (under load; an idle source waits for them). A failing sink pauses the source and is
 /// retried with a doubling backoff (or stops the run with <see cref="SinkFailedException"/> under
 /// <see cref="ProcessorOptions.ExitOnSinkFailure"/>). On revoke a lane commits before it is dropped; on lost it
 /// is dropped; on stop every lane commits, then the source closes.
@@ -97,7 +98,7 @@ internal sealed class ProcessingEngine(
                 {
                     sinceTriggerCheck = 0;
                     lastTriggerCheck = timeProvider.GetTimestamp();
-                    await RunTriggersAsync(source, stoppingToken);
+                    await RunTriggersAsync(source, idle: !received, stoppingToken);
                 }
             }
         }
@@ -284,7 +285,7 @@ internal sealed class ProcessingEngine(
         return activity;
     }
 
-    private async Task RunTriggersAsync(IMessageSource source, CancellationToken cancellationToken)
+    private async Task RunTriggersAsync(IMessageSource source, bool idle, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetTimestamp();
         if (_consumedSinceReport > 0)
@@ -304,7 +305,7 @@ internal sealed class ProcessingEngine(
             var due = lane.BatchMessages >= sink.MaxBatchRows
                 || timeProvider.GetElapsedTime(lane.BatchStartedAt, now) >= sink.TriggerInterval
                 || sinkHealth.IsFailing;
-            if (due && !await TryCommitAsync(lane, source, cancellationToken))
+            if (!await TryCommitAsync(lane, source, due, idle, cancellationToken))
             {
                 return;
             }
@@ -317,14 +318,32 @@ internal sealed class ProcessingEngine(
         }
     }
 
-    /// <summary>Commits one lane; on a sink failure pauses the source and schedules a retry.</summary>
-    private async Task<bool> TryCommitAsync(PartitionLane lane, IMessageSource source, CancellationToken cancellationToken)
+    /// <summary>
+    /// Moves one lane's commits on: completes its batch in flight once the files are written (waiting for them when
+    /// the next batch is due, or when the source is idle and there is nothing to overlap them with), and seals the
+    /// open batch when it is due, its files then written while the lane consumes on. On a sink failure pauses the
+    /// source and schedules a retry.
+    /// </summary>
+    private async Task<bool> TryCommitAsync(PartitionLane lane, IMessageSource source, bool due, bool idle, CancellationToken cancellationToken)
     {
+        var waitForFiles = due || idle || sinkHealth.IsFailing;
         try
         {
-            if (!await committer.CommitAsync(lane, source, cancellationToken))
+            if (lane.InFlight is { } inFlight && (waitForFiles || inFlight.Write is not { IsCompleted: false }))
             {
-                lane.RestartTrigger(timeProvider.GetTimestamp());
+                await committer.CompleteAsync(lane, source, cancellationToken);
+            }
+
+            if (due && lane.InFlight is null)
+            {
+                if (!committer.Seal(lane, source))
+                {
+                    lane.RestartTrigger(timeProvider.GetTimestamp());
+                }
+                else if (idle || sinkHealth.IsFailing)
+                {
+                    await committer.CompleteAsync(lane, source, cancellationToken);
+                }
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -152,6 +152,17 @@ internal sealed class ScriptedSource(EngineHarness harness) : IMessageSource
         return this;
     }
 
+    /// <summary>Runs <paramref name="action"/>, then delivers the message in the same poll: the flow never goes idle.</summary>
+    public ScriptedSource DeliverAfter(Action action, SourceMessage message)
+    {
+        _steps.Enqueue(() =>
+        {
+            action();
+            return message;
+        });
+        return this;
+    }
+
     public ScriptedSource Then(Action action)
     {
         _steps.Enqueue(() =>

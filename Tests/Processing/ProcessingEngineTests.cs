@@ -2,6 +2,8 @@ using Pipeline.StreamProcessor;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Sinks;
 
+using Pipeline.Tests.Parquet;
+
 namespace Pipeline.Tests.Processing;
 
 /// <summary>
@@ -56,6 +58,38 @@ public sealed class ProcessingEngineTests : IDisposable
 
         // Assert: the clock never moved; the check after TriggerCheckEvery messages committed them, the stop the rest.
         Assert.Equal([$"commit 0@{ProcessingEngine.TriggerCheckEvery}", $"commit 0@{messages.Length}", "close"], harness.Source.Calls);
+    }
+
+    [Fact]
+    public async Task Commit_UnderLoad_TheNextBatchIsConsumedWhileTheSealedOneIsWritten_EachWithItsOwnRows()
+    {
+        // Arrange: MaxBatchRows of 5 and a flow that never goes idle: the batch sealed at the first trigger check
+        // is written in the background while the engine consumes the next one.
+        using var harness = new EngineHarness(new Dictionary<string, string?> { ["Pipeline:Output:MaxBatchRows"] = "5" });
+        var sealedAt = ProcessingEngine.TriggerCheckEvery;
+        var messages = Enumerable.Range(0, sealedAt + 10).Select(i => EngineHarness.Event(0, i, id: i % 7)).ToArray();
+        int? hintsWhileConsuming = null;
+        harness.Source.Assign(0)
+            .Deliver(messages[..^1])
+            .DeliverAfter(() => hintsWhileConsuming = harness.Source.Commits.Count, messages[^1]);
+
+        // Act
+        await harness.RunAsync();
+
+        // Assert: no offset hint while the flow went on (the engine did not stop to write); then both batches in order,
+        // each hint after its checkpoint, and each batch's files hold exactly its own offsets.
+        Assert.Equal(0, hintsWhileConsuming);
+        Assert.Equal([$"commit 0@{sealedAt}", $"commit 0@{messages.Length}", "close"], harness.Source.Calls);
+        Assert.Equal([(long?)sealedAt, messages.Length], harness.Source.Commits.Select(static c => c.CheckpointNextOffset));
+        var ct = TestContext.Current.CancellationToken;
+        List<long> offsetsOf(long firstOffset) => [.. Directory
+            .EnumerateFiles(harness.Layout.RunDirectory, OutputLayout.BatchFileName(EngineHarness.Topic, 0, firstOffset), SearchOption.AllDirectories)
+            .Where(static path => Path.GetFileName(Path.GetDirectoryName(path))!.StartsWith("id=", StringComparison.Ordinal))
+            .SelectMany(path => SinkTestData.ReadRawFileAsync(path, ct).GetAwaiter().GetResult())
+            .Select(static row => row.Offset)
+            .Order()];
+        Assert.Equal(Enumerable.Range(0, sealedAt).Select(static i => (long)i), offsetsOf(0));
+        Assert.Equal(Enumerable.Range(sealedAt, 10).Select(static i => (long)i), offsetsOf(sealedAt));
     }
 
     [Fact]
