@@ -145,7 +145,7 @@ internal static class PipelineBenchmarkCommand
 
         BareConsumerRun.Result? bare = null; // bare consumer: reads the same filled topic once the processor has drained it
         long barePeak = 0;
-        long bareStart = 0;
+        var bareStart = default(PeakMemory.Start);
         var drainStart = PeakMemory.Reset();
         var drain = await EndToEndRun.RunAsync(corpus, partitions, drainBacklog: true, Path.Combine(output, "backlog"), cancellationToken,
             afterRun: async (config, topic, ct) =>
@@ -196,7 +196,7 @@ internal static class PipelineBenchmarkCommand
         var latency = await SteadyRateRun.RunAsync(corpus, partitions, settings.LatencyRate, settings.LatencyDuration, Path.Combine(output, "latency"), cancellationToken);
         var target = PipelineFigures.LatencyTarget(latency.TriggerInterval);
         Print($"latency: {latency.Events} events produced at a steady {latency.EventsPerSecond:N0} events/s for {latency.Measured.TotalSeconds:F0} s " +
-            $"(after {latency.WarmUpEvents} until the processor's first commit) and consumed live through the broker; {PeakMemory.Describe(latency.PeakWorkingSet, latencyStart)}; " +
+            $"(after a warm-up of {latency.WarmUpEvents} events until the processor's first commit) and consumed live through the broker; {PeakMemory.Describe(latency.PeakWorkingSet, latencyStart)}; " +
             $"p50 event-to-commit {latency.P50.TotalMilliseconds:F0} ms; p99 event-to-commit {latency.P99.TotalMilliseconds:F0} ms at {settings.LatencyRate:N0} events/s; " +
             $"target {target.Text}: {(target.IsMetBy(latency.P99.TotalMilliseconds) ? "met" : "not met")}");
         var (p50, p99, peak) = figures.Latency(latency.TriggerInterval, settings.LatencyRate);
