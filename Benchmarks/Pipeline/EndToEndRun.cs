@@ -1,16 +1,10 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Confluent.Kafka;
-using Confluent.Kafka.Admin;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Pipeline.KafkaBroker;
 using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.StreamProcessor.Checkpointing;
-using Pipeline.StreamProcessor.Extensions;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Telemetry;
 
@@ -26,6 +20,8 @@ namespace Pipeline.Benchmarks.Pipeline;
 /// </summary>
 internal static class EndToEndRun
 {
+    private const string RunId = "end-to-end";
+
     public sealed record Result(long Events, TimeSpan Elapsed, TimeSpan ProduceElapsed, double P99LatencyMs, long PeakWorkingSet)
     {
         public double EventsPerSecond => Events / Elapsed.TotalSeconds;
@@ -33,19 +29,14 @@ internal static class EndToEndRun
 
     /// <remarks>
     /// <c>configureHost</c> runs on the processor's builder before <c>AddStreamProcessor</c> (e.g. the service defaults'
-    /// telemetry). <c>afterRun</c> runs once the processor has stopped, while the broker and the filled topic still exist,
-    /// with the processor's own consumer configuration (as its composition resolved it) and the topic.
+    /// telemetry). <c>afterRun</c> runs once the processor has stopped (and the run's peak working set has been read),
+    /// while the broker and the filled topic still exist, with the processor's own consumer configuration (as its
+    /// composition resolved it) and the topic.
     /// </remarks>
     public static async Task<Result> RunAsync(EventCorpus corpus, int partitions, bool drainBacklog, string outputPath, CancellationToken cancellationToken,
         Action<WebApplicationBuilder>? configureHost = null, Func<ConsumerConfig, string, CancellationToken, Task>? afterRun = null)
     {
-        await using var broker = await KafkaBrokerServer.StartAsync(new KafkaBrokerOptions { Port = 0, DefaultPartitions = partitions },
-            cancellationToken: cancellationToken);
-        const string Topic = "bench-events";
-        using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build())
-        {
-            await admin.CreateTopicsAsync([new TopicSpecification { Name = Topic, NumPartitions = partitions, ReplicationFactor = 1 }]);
-        }
+        await using var broker = await ThroughBroker.StartBrokerAsync(partitions, cancellationToken);
 
         var latencies = new List<double>();
         using var listener = new MeterListener();
@@ -65,36 +56,24 @@ internal static class EndToEndRun
         });
         listener.Start();
 
-        Directory.CreateDirectory(outputPath);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = outputPath });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:kafka"] = broker.BootstrapServers,
-            ["Pipeline:Processor:Topic"] = Topic,
-            ["Pipeline:Output:OutputPath"] = outputPath,
-            ["Pipeline:Output:RunId"] = "end-to-end",
-            ["Pipeline:Output:TriggerInterval"] = "00:00:01",
-        });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        configureHost?.Invoke(builder);
-        builder.AddStreamProcessor();
-        await using var processor = builder.Build();
+        await using var processor = ThroughBroker.BuildProcessor(broker.BootstrapServers, outputPath, RunId,
+            new Dictionary<string, string?> { [$"{SinkOptions.SectionName}:{nameof(SinkOptions.TriggerInterval)}"] = "00:00:01" }, configureHost);
 
-        var produceElapsed = drainBacklog ? Produce(corpus, broker.BootstrapServers, Topic) : TimeSpan.Zero;
+        var produceElapsed = drainBacklog ? Produce(corpus, broker.BootstrapServers, ThroughBroker.Topic) : TimeSpan.Zero;
         var stopwatch = Stopwatch.StartNew();
         await processor.StartAsync(cancellationToken);
         if (!drainBacklog)
         {
-            produceElapsed = Produce(corpus, broker.BootstrapServers, Topic);
+            produceElapsed = Produce(corpus, broker.BootstrapServers, ThroughBroker.Topic);
         }
 
-        await WaitForCheckpointsAsync(outputPath, Topic, partitions, corpus.Count, cancellationToken);
+        await WaitForCheckpointsAsync(outputPath, partitions, corpus.Count, cancellationToken);
         stopwatch.Stop();
         await processor.StopAsync(cancellationToken);
+        var peakWorkingSet = PeakMemory.Read();
         if (afterRun is not null)
         {
-            await afterRun(processor.Services.GetRequiredService<ConsumerConfig>(), Topic, cancellationToken);
+            await afterRun(processor.Services.GetRequiredService<ConsumerConfig>(), ThroughBroker.Topic, cancellationToken);
         }
 
         double p99;
@@ -104,18 +83,13 @@ internal static class EndToEndRun
             p99 = latencies.Count == 0 ? 0 : latencies[(int)Math.Min(latencies.Count - 1, Math.Ceiling(latencies.Count * 0.99) - 1)];
         }
 
-        return new Result(corpus.Count, stopwatch.Elapsed, produceElapsed, p99, Process.GetCurrentProcess().PeakWorkingSet64);
+        return new Result(corpus.Count, stopwatch.Elapsed, produceElapsed, p99, peakWorkingSet);
     }
 
     internal static TimeSpan Produce(EventCorpus corpus, string bootstrapServers, string topic)
     {
         var stopwatch = Stopwatch.StartNew();
-        var config = KafkaProducing.IdempotentConfig(bootstrapServers);
-        config.BatchSize = 1_000_000;
-        config.BatchNumMessages = 100_000;
-        config.QueueBufferingMaxMessages = 1_000_000;
-        config.CompressionType = CompressionType.Lz4;
-        using var producer = new ProducerBuilder<string, byte[]>(config).Build();
+        using var producer = new ProducerBuilder<string, byte[]>(ThroughBroker.ProducerConfig(bootstrapServers)).Build();
         for (var i = 0; i < corpus.Count; i++)
         {
             var message = new Message<string, byte[]>
@@ -135,19 +109,15 @@ internal static class EndToEndRun
         return stopwatch.Elapsed;
     }
 
-    private static async Task WaitForCheckpointsAsync(string outputPath, string topic, int partitions, long expected, CancellationToken cancellationToken)
+    private static async Task WaitForCheckpointsAsync(string outputPath, int partitions, long expected, CancellationToken cancellationToken)
     {
-        var store = new CheckpointStore(new OutputLayout(outputPath, "end-to-end"));
+        var store = new CheckpointStore(new OutputLayout(outputPath, RunId));
+        var nextOffsets = new long[partitions];
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
         while (DateTime.UtcNow < deadline)
         {
-            long covered = 0;
-            for (var p = 0; p < partitions; p++)
-            {
-                covered += Math.Max(0, (await store.LoadAsync(topic, p, cancellationToken))?.NextOffset ?? 0);
-            }
-
-            if (covered >= expected)
+            await ThroughBroker.CommittedAsync(store, nextOffsets, cancellationToken);
+            if (nextOffsets.Sum() >= expected)
             {
                 return;
             }

@@ -32,7 +32,11 @@ internal static class InProcessRun
         public double EventsPerSecond => Events / Elapsed.TotalSeconds;
     }
 
-    public static async Task<Result> RunAsync(long totalEvents, int chunkSize, string outputPath, CancellationToken cancellationToken)
+    /// <remarks>
+    /// <paramref name="firstChunk"/>: the first chunk's events if the caller holds them already (events 0 .. chunkSize − 1),
+    /// so the run's input is not generated, and held, twice.
+    /// </remarks>
+    public static async Task<Result> RunAsync(long totalEvents, int chunkSize, string outputPath, EventCorpus? firstChunk, CancellationToken cancellationToken)
     {
         using var host = BuildHost(outputPath, "in-process");
         var services = host.Services;
@@ -60,7 +64,8 @@ internal static class InProcessRun
         await engine.PrepareAsync(cancellationToken);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var source = new InMemorySource(engine, services.GetRequiredService<EventValueDeserializer>(), totalEvents, chunkSize,
-            services.GetRequiredService<IOptions<SinkOptions>>().Value.MaxBatchRows, stop);
+            services.GetRequiredService<IOptions<SinkOptions>>().Value.MaxBatchRows, stop,
+            firstChunk is { FirstIndex: 0 } && firstChunk.Count == Math.Min(chunkSize, totalEvents) ? firstChunk : null);
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var pauseBefore = GC.GetTotalPauseDuration();
         var gen2Before = GC.CollectionCount(2);
@@ -70,7 +75,7 @@ internal static class InProcessRun
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore - source.CorpusBytesAllocated;
         cancellationToken.ThrowIfCancellationRequested();
         return new Result(totalEvents, source.Measured.Elapsed, TimeSpan.FromMilliseconds(commitMilliseconds), source.Latency.Percentile(0.99),
-            Process.GetCurrentProcess().PeakWorkingSet64, source.HeapAfterChunk, batches,
+            PeakMemory.Read(), source.HeapAfterChunk, batches,
             allocated, GC.GetTotalPauseDuration() - pauseBefore, GC.CollectionCount(2) - gen2Before);
     }
 
@@ -98,11 +103,12 @@ internal static class InProcessRun
     /// all delivered (the engine then commits the last batch, as on a shutdown).
     /// </summary>
     private sealed class InMemorySource(
-        ProcessingEngine engine, EventValueDeserializer deserializer, long totalEvents, int chunkSize, int maxBatchRows, CancellationTokenSource stop)
+        ProcessingEngine engine, EventValueDeserializer deserializer, long totalEvents, int chunkSize, int maxBatchRows, CancellationTokenSource stop,
+        EventCorpus? firstChunk)
         : IMessageSource
     {
         private readonly long[] _arrivals = new long[(int)BitOperations.RoundUpToPowerOf2((uint)(maxBatchRows + 4 * ProcessingEngine.TriggerCheckEvery))];
-        private EventCorpus? _corpus;
+        private EventCorpus? _corpus = firstChunk;
         private bool _assigned;
         private long _next;
         private long _committed;

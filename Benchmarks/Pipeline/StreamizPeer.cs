@@ -37,10 +37,17 @@ internal static class StreamizPeer
     private const string SinkTopic = "streamiz-windows";
     private const string ApplicationId = "streamiz-bench";
 
+    /// <summary>
+    /// The broker's and Streamiz's warnings (an unsupported API version, a malformed request) reach the console. One for
+    /// the process: Streamiz keeps the first configuration's logger factory in a static, so a factory disposed after one
+    /// run would fail the next.
+    /// </summary>
+    private static readonly ILoggerFactory s_loggerFactory =
+        LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
+
     public static async Task<Result> RunAsync(EventCorpus corpus, int partitions, TimeSpan windowSize, TimeSpan grace, string stateDirectory, CancellationToken cancellationToken)
     {
-        // The broker's warnings (an unsupported API version, a malformed request) reach the console.
-        using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
+        var loggerFactory = s_loggerFactory;
         await using var broker = await KafkaBrokerServer.StartAsync(new KafkaBrokerOptions { Port = 0, DefaultPartitions = partitions },
             loggerFactory, cancellationToken: cancellationToken);
         using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build())
