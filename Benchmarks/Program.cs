@@ -6,5 +6,6 @@ var root = new RootCommand("Pipeline benchmarks (run with -c Release).")
 {
     BrokerBenchmarkCommand.Create(),
     PipelineBenchmarkCommand.Create(),
+    FreshProcessRun.Create(),
 };
 return await root.Parse(args).InvokeAsync();

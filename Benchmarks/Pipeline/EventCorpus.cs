@@ -30,7 +30,7 @@ internal sealed class EventCorpus
 
     public string[] Keys { get; }
 
-    public long TotalBytes => _bytes.Length;
+    public long TotalBytes => _offsets[^1];
 
     public ReadOnlySpan<byte> Event(int i) => _bytes.AsSpan(_offsets[i], _offsets[i + 1] - _offsets[i]);
 
@@ -43,18 +43,27 @@ internal sealed class EventCorpus
     {
         var generator = new EventGenerator(seed + (int)(firstIndex % int.MaxValue), idCount: 10, source: "sim-producer");
         var offsets = new int[count + 1];
-        using var buffer = new MemoryStream(count * 96);
+        // One buffer, grown rarely and never copied at the end: the corpus is the runs' input, and a transient second
+        // copy would sit in every fresh process's peak working set.
+        var bytes = GC.AllocateUninitializedArray<byte>(count * 80);
         var keys = new string[count];
+        var length = 0;
         for (var i = 0; i < count; i++)
         {
             var generated = generator.Next(EventTime(firstIndex + i));
-            offsets[i] = (int)buffer.Position;
-            buffer.Write(generated.Json);
+            if (length + generated.Json.Length > bytes.Length)
+            {
+                Array.Resize(ref bytes, Math.Max(bytes.Length + bytes.Length / 8, length + generated.Json.Length));
+            }
+
+            offsets[i] = length;
+            generated.Json.CopyTo(bytes, length);
+            length += generated.Json.Length;
             keys[i] = generated.Key;
         }
 
-        offsets[count] = (int)buffer.Position;
-        return new EventCorpus(buffer.ToArray(), offsets, keys, firstIndex);
+        offsets[count] = length;
+        return new EventCorpus(bytes, offsets, keys, firstIndex);
     }
 
     /// <summary>Writes the events as NDJSON (one per line) for the batch peer.</summary>

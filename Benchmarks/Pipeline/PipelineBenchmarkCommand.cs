@@ -61,7 +61,8 @@ internal static class PipelineBenchmarkCommand
             await StageCosts.MeasureAsync(corpus, Path.Combine(root, "stages-warm-up"), cancellationToken);
             var stages = await StageCosts.MeasureAsync(corpus, Path.Combine(root, "stages"), cancellationToken);
             Print($"stages alone: decode {stages.DecodePerSecond:N0} events/s; windows {stages.WindowsPerSecond:N0} events/s; " +
-                $"raw buffer {stages.BufferPerSecond:N0} events/s; Parquet {stages.ParquetRowsPerSecond:N0} rows/s ({stages.Files} files, {Environment.ProcessorCount} cores)");
+                $"raw buffer {stages.BufferPerSecond:N0} events/s; Parquet {stages.ParquetRowsPerSecond:N0} rows/s ({stages.Files} files, {Environment.ProcessorCount} cores); " +
+                $"allocated: decode {stages.DecodeBytesPerEvent:F0} bytes/event, Parquet {stages.ParquetBytesPerRow:F0} bytes/row");
 
             // Warm-up (JIT of the decoder, windows and Parquet encoders), not reported.
             await InProcessRun.RunAsync(Math.Min(events, 600_000), chunkSize: Math.Min(events, 600_000), Path.Combine(root, "warm-up"), firstChunk: null, cancellationToken);
@@ -119,6 +120,10 @@ internal static class PipelineBenchmarkCommand
         figures.InProcess.Record(inProcess.EventsPerSecond);
         figures.InProcessP99.Record(inProcess.P99Latency.TotalMilliseconds);
         figures.InProcessPeak.Record(Megabytes(inProcess.PeakWorkingSet));
+        var fresh = await FreshProcessRun.RunAsync(FreshProcessRun.Kind.InProcess, corpus.Count, partitions: 1, cancellationToken);
+        Print($"in-process in a fresh process: {fresh.EventsPerSecond:N0} events/s (cold: its JIT included); peak working set {PeakMemory.Mb(fresh.PeakWorkingSet)} MB " +
+            "(the process's whole life: the runtime, the corpus and the run)");
+        figures.InProcessFreshPeak.Record(Megabytes(fresh.PeakWorkingSet));
 
         var duckStart = PeakMemory.Reset();
         var duck = DuckDbPeer.Run(ndjson, Path.Combine(output, "duckdb"), TimeSpan.FromSeconds(10));
@@ -142,6 +147,10 @@ internal static class PipelineBenchmarkCommand
         figures.EndToEnd.Record(endToEnd.EventsPerSecond);
         figures.EndToEndP99.Record(endToEnd.P99LatencyMs);
         figures.EndToEndPeak.Record(Megabytes(endToEnd.PeakWorkingSet));
+        var fresh = await FreshProcessRun.RunAsync(FreshProcessRun.Kind.EndToEnd, corpus.Count, partitions, cancellationToken);
+        Print($"end-to-end in a fresh process: {fresh.EventsPerSecond:N0} events/s (cold); peak working set {PeakMemory.Mb(fresh.PeakWorkingSet)} MB " +
+            "(the process's whole life: broker, producer and processor, the corpus)");
+        figures.EndToEndFreshPeak.Record(Megabytes(fresh.PeakWorkingSet));
 
         BareConsumerRun.Result? bare = null; // bare consumer: reads the same filled topic once the processor has drained it
         long barePeak = 0;

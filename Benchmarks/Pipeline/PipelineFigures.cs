@@ -19,14 +19,18 @@ internal sealed class PipelineFigures
         InProcess = _summary.Add("in-process", Rate, "N0", Target.AtLeast(PipelineTargets.InProcessEventsPerSecond, Rate));
         InProcessP99 = _summary.Add("in-process p99 event-to-commit", Milliseconds, "N0");
         // The memory target is stated for a run of that many events.
-        InProcessPeak = _summary.Add("in-process peak working set", Megabytes, "F0",
+        InProcessPeak = _summary.Add("in-process peak working set", Megabytes, "F0");
+        // The memory targets are judged on runs in a fresh process (FreshProcessRun), the in-process one for a run of that many events.
+        InProcessFreshPeak = _summary.Add("in-process peak working set in a fresh process", Megabytes, "F0",
             events == PipelineTargets.InProcessMemoryEvents ? Target.AtMost(PipelineTargets.InProcessPeakWorkingSetMb, Megabytes) : null);
         DuckDb = _summary.Add("duckdb batch", Rate, "N0");
         DuckDbPeak = _summary.Add("duckdb batch peak working set", Megabytes, "F0");
         InProcessOverDuckDb = _summary.Add("ratio in-process/duckdb", "", "F2", Target.AtLeast(PipelineTargets.InProcessOverDuckDb));
         EndToEnd = _summary.Add("end-to-end", Rate, "N0", Target.AtLeast(PipelineTargets.EndToEndEventsPerSecond, Rate));
         EndToEndP99 = _summary.Add("end-to-end p99 event-to-commit", Milliseconds, "N0");
-        EndToEndPeak = _summary.Add("end-to-end peak working set", Megabytes, "F0", Target.AtMost(PipelineTargets.EndToEndPeakWorkingSetMb, Megabytes));
+        EndToEndPeak = _summary.Add("end-to-end peak working set", Megabytes, "F0");
+        EndToEndFreshPeak = _summary.Add("end-to-end peak working set in a fresh process", Megabytes, "F0",
+            Target.AtMost(PipelineTargets.EndToEndPeakWorkingSetMb, Megabytes));
         Drain = _summary.Add("end-to-end backlog", Rate, "N0");
         DrainPeak = _summary.Add("end-to-end backlog peak working set", Megabytes, "F0");
         BareConsumer = _summary.Add("bare consumer", Rate, "N0");
@@ -46,6 +50,8 @@ internal sealed class PipelineFigures
 
     public BenchmarkSummary.Figure InProcessPeak { get; }
 
+    public BenchmarkSummary.Figure InProcessFreshPeak { get; }
+
     public BenchmarkSummary.Figure DuckDb { get; }
 
     public BenchmarkSummary.Figure DuckDbPeak { get; }
@@ -57,6 +63,8 @@ internal sealed class PipelineFigures
     public BenchmarkSummary.Figure EndToEndP99 { get; }
 
     public BenchmarkSummary.Figure EndToEndPeak { get; }
+
+    public BenchmarkSummary.Figure EndToEndFreshPeak { get; }
 
     public BenchmarkSummary.Figure Drain { get; }
 

@@ -15,7 +15,8 @@ namespace Pipeline.Benchmarks.Pipeline;
 /// </summary>
 internal static class StageCosts
 {
-    public sealed record Result(double DecodePerSecond, double WindowsPerSecond, double BufferPerSecond, double ParquetRowsPerSecond, int Files);
+    public sealed record Result(double DecodePerSecond, double WindowsPerSecond, double BufferPerSecond, double ParquetRowsPerSecond, int Files,
+        double DecodeBytesPerEvent, double ParquetBytesPerRow);
 
     public static async Task<Result> MeasureAsync(EventCorpus corpus, string outputPath, CancellationToken cancellationToken)
     {
@@ -26,6 +27,7 @@ internal static class StageCosts
         var writer = services.GetRequiredService<ParquetBatchWriter>();
 
         var events = new SensorEvent[corpus.Count];
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var stopwatch = Stopwatch.StartNew();
         for (var i = 0; i < corpus.Count; i++)
         {
@@ -33,6 +35,7 @@ internal static class StageCosts
         }
 
         var decode = corpus.Count / stopwatch.Elapsed.TotalSeconds;
+        var decodeBytes = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)corpus.Count;
 
         var windows = new PartitionWindows(windowing, TimeProvider.System);
         stopwatch.Restart();
@@ -53,9 +56,11 @@ internal static class StageCosts
 
         var buffer = corpus.Count / stopwatch.Elapsed.TotalSeconds;
 
+        allocated = GC.GetTotalAllocatedBytes(precise: true);
         stopwatch.Restart();
         var files = await writer.WriteAsync("bench", 0, 0, raw, [], cancellationToken);
         var parquet = files.RawRows / stopwatch.Elapsed.TotalSeconds;
-        return new Result(decode, aggregate, buffer, parquet, files.FileCount);
+        var parquetBytes = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)files.RawRows;
+        return new Result(decode, aggregate, buffer, parquet, files.FileCount, decodeBytes, parquetBytes);
     }
 }

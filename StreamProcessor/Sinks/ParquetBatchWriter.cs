@@ -146,10 +146,9 @@ internal sealed class ParquetBatchWriter(OutputLayout layout, IOptions<SinkOptio
                 ParquetSchemas.Raw.Timestamp, columns.Timestamps.Slice(start, length), cancellationToken: cancellationToken);
             await rowGroup.WriteAsync<double>(
                 ParquetSchemas.Raw.Value, columns.Values.Slice(start, length), cancellationToken: cancellationToken);
-            await rowGroup.WriteAsync<ReadOnlyMemory<char>>(
-                ParquetSchemas.Raw.Source, columns.Sources.Slice(start, length), cancellationToken: cancellationToken);
-            await rowGroup.WriteAsync<ReadOnlyMemory<char>>(
-                ParquetSchemas.Raw.Key, columns.Keys.Slice(start, length), cancellationToken: cancellationToken);
+            // Parquet.Net's string overload (it writes the nulls as nulls).
+            await rowGroup.WriteAsync(ParquetSchemas.Raw.Source, (IReadOnlyCollection<string>)columns.Sources.Slice(start, length)!);
+            await rowGroup.WriteAsync(ParquetSchemas.Raw.Key, (IReadOnlyCollection<string>)columns.Keys.Slice(start, length)!);
             await rowGroup.WriteAsync<int>(
                 ParquetSchemas.Raw.KafkaPartition, partitionColumn.AsMemory(0, length), cancellationToken: cancellationToken);
             await rowGroup.WriteAsync<long>(

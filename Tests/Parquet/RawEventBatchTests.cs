@@ -75,7 +75,7 @@ public sealed class RawEventBatchTests : IDisposable
         RawEventColumns columns = Assert.Single(_sut.Columns);
         Assert.Equal(5, columns.Id);
         Assert.Equal([100L], columns.Offsets.ToArray());
-        Assert.Equal("s", columns.Sources.Span[0].ToString());
+        Assert.Equal("s", columns.Sources[0]);
     }
 
     [Fact]
