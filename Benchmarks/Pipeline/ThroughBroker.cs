@@ -66,7 +66,7 @@ internal static class ThroughBroker
         var config = KafkaProducing.IdempotentConfig(bootstrapServers);
         config.BatchSize = 1_000_000;
         config.BatchNumMessages = 100_000;
-        config.QueueBufferingMaxMessages = 1_000_000;
+        config.QueueBufferingMaxMessages = 100_000;
         config.CompressionType = CompressionType.Lz4;
         return config;
     }

@@ -100,10 +100,10 @@ public static class StreamProcessorExtensions
         PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
         FetchMaxBytes = 64 * 1024 * 1024,
         MaxPartitionFetchBytes = 8 * 1024 * 1024,
-        QueuedMaxMessagesKbytes = 256 * 1024,
+        QueuedMaxMessagesKbytes = 32 * 1024,
         // Keep a large backlog queued ahead of the loop, so the next fetch overlaps with processing
         // (the default 100,000 left the consumer waiting on fetches at a few hundred thousand events/s).
-        QueuedMinMessages = 500_000,
+        QueuedMinMessages = 200_000,
         // The .NET client would copy the topic name of every message into a new string: the processor
         // reads one topic and knows its name, and only needs timestamps and headers (trace context).
         ConsumeResultFields = "timestamp,headers",
