@@ -45,9 +45,12 @@ internal sealed class BatchCommitter(
         }
 
         // A settle span in the conventions' shape (commit {topic}, kind Client): it makes the batch durable and
-        // commits its offset. Built once per batch, so its name is not cached.
+        // commits its offset. As the conventions do for a batch, it links the producers' spans (creation contexts)
+        // of the batch's messages, the first PartitionLane.MaxTraceLinks that had one, so every batch is reachable
+        // from the traces of its messages when most have no process span of their own. Built once per batch, so its
+        // name is not cached.
         using var activity = ProcessorTelemetry.ActivitySource.StartActivity(
-            ProcessorTelemetry.Spans.Commit(lane.Topic), ActivityKind.Client);
+            ProcessorTelemetry.Spans.Commit(lane.Topic), ActivityKind.Client, parentContext: default, links: lane.TraceLinks);
         if (activity is not null)
         {
             activity.SetTag(PipelineTelemetry.MessagingAttributes.System, PipelineTelemetry.MessagingValues.Kafka);
