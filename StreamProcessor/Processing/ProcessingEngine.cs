@@ -264,7 +264,7 @@ internal sealed class ProcessingEngine(
     /// While tracing listens: keeps the message's producer context for its batch's commit span (the first
     /// <see cref="PartitionLane.MaxTraceLinks"/> of the batch), and starts its own process span if the per-second
     /// budget (<see cref="ProcessorOptions.MaxMessageSpansPerSecond"/>) allows. The producer's context is parsed only
-    /// for one of the two.
+    /// when one of the two needs it, and then once.
     /// </summary>
     private Activity? StartProcessActivity(PartitionLane lane, in SourceMessage message, long now)
     {
