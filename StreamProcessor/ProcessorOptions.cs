@@ -50,6 +50,15 @@ public sealed class ProcessorOptions
     /// <summary>First wait between attempts to reach the broker at start; doubles up to 30 s.</summary>
     public TimeSpan StartupBackoff { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The most messages per second that get their own <c>process {topic}</c> span (a child of the producer's span),
+    /// while tracing listens; 0 for none. Beyond it a message is traced only through its batch's
+    /// <c>commit {topic}</c> span, which links the producers' spans of up to the first 32 messages of the batch.
+    /// The default keeps every message of the demo's rate (5/s) traced from send to process, and the cost of
+    /// tracing flat at hundreds of thousands of messages per second.
+    /// </summary>
+    public int MaxMessageSpansPerSecond { get; set; } = 100;
+
     /// <summary>The suffix of the default <see cref="ResolvedDeadLetterTopic"/>.</summary>
     public const string DeadLetterSuffix = ".dlq";
 

@@ -23,6 +23,11 @@ internal sealed class ProcessorOptionsValidator : IValidateOptions<ProcessorOpti
         Positive(options.MaxSinkRetryBackoff, nameof(options.MaxSinkRetryBackoff));
         Positive(options.ProducerFlushTimeout, nameof(options.ProducerFlushTimeout));
         Positive(options.StartupBackoff, nameof(options.StartupBackoff));
+        if (options.MaxMessageSpansPerSecond < 0)
+        {
+            failures.Add($"{Section}:{nameof(options.MaxMessageSpansPerSecond)} must be 0 (no per-message spans) or more (was {options.MaxMessageSpansPerSecond}).");
+        }
+
         if (options.ResolvedDeadLetterTopic == options.Topic || options.ResolvedWindowsTopic == options.Topic)
         {
             failures.Add($"{Section}:DeadLetterTopic and {Section}:WindowsTopic must differ from {Section}:Topic ('{options.Topic}').");

@@ -14,8 +14,11 @@ namespace Pipeline.Benchmarks.Pipeline;
 /// <c>Pipeline.*</c> ActivitySources registered; the SDK's default sampler, ParentBased(AlwaysOn): the benchmark's
 /// producer sends no trace context, so every span is a root and is sampled and recorded). OTLP is off
 /// (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c> forced empty), so no exporter; in its place a processor that counts the ended spans.
-/// So every span (one per message, one per batch commit) is created, tagged, recorded and handed to a processor, but
-/// not serialized or sent: exporting (OTLP's batch processor, protobuf, the network) would cost more on top.
+/// So every span the processor makes is created, tagged, recorded and handed to a processor, but not serialized or
+/// sent: exporting (OTLP's batch processor, protobuf, the network) would cost more on top. Which spans those are is the
+/// service's own setting, left at its default: a <c>process</c> span for at most
+/// <c>Pipeline:Processor:MaxMessageSpansPerSecond</c> (100) messages a second, and a <c>commit</c> span per batch
+/// (whose links to the producers' spans stay empty here, since no message carries a context).
 /// "Off" is the same run without this: no ActivityListener, so the processor's <c>HasListeners()</c> checks skip the spans.
 /// </summary>
 internal sealed class TracingOn : BaseProcessor<Activity>

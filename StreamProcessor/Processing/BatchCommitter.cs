@@ -80,7 +80,8 @@ internal sealed class BatchCommitter(
         var firstOffset = lane.BatchFirstOffset;
         var messages = lane.BatchMessages;
         var oldest = lane.OldestKafkaTimestamp;
-        var batch = new SealedBatch(lane.TakeBatch(now), closed, checkpoint, firstOffset, messages, oldest, now);
+        var links = lane.TakeTraceLinks();
+        var batch = new SealedBatch(lane.TakeBatch(now), closed, checkpoint, firstOffset, messages, oldest, now) { TraceLinks = links };
         lane.InFlight = batch;
         StartWrite(lane, batch);
         return true;
@@ -97,9 +98,12 @@ internal sealed class BatchCommitter(
         var write = batch.Write ?? StartWrite(lane, batch);
 
         // A settle span in the conventions' shape (commit {topic}, kind Client): it makes the batch durable and
-        // commits its offset, from the moment it was sealed. Built once per batch, so its name is not cached.
+        // commits its offset, from the moment it was sealed. As the conventions do for a batch, it links the producers'
+        // spans (creation contexts) of the batch's messages, the first PartitionLane.MaxTraceLinks that had one, so every
+        // batch is reachable from the traces of its messages when most have no process span of their own. Built once per
+        // batch, so its name is not cached.
         using var activity = ProcessorTelemetry.ActivitySource.StartActivity(
-            ProcessorTelemetry.Spans.Commit(lane.Topic), ActivityKind.Client, parentContext: default,
+            ProcessorTelemetry.Spans.Commit(lane.Topic), ActivityKind.Client, parentContext: default, links: batch.TraceLinks,
             startTime: timeProvider.GetUtcNow() - timeProvider.GetElapsedTime(batch.SealedAt));
         if (activity is not null)
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Pipeline.StreamProcessor.Ingest;
 
 namespace Pipeline.StreamProcessor.Processing;
@@ -40,7 +39,10 @@ internal interface IMessageSource
 /// <param name="Timestamp">The record's timestamp (the producer sets event time), UTC.</param>
 /// <param name="Key">The record's key (the producer keys by id).</param>
 /// <param name="Value">The decoded value, or the reason it was rejected.</param>
-/// <param name="TraceParent">The producer's span, when tracing listens (the parent of the process span).</param>
+/// <param name="TraceParent">
+/// The producer's span (the parent of the message's process span, a link of its batch's commit span), parsed only
+/// when one of them uses it.
+/// </param>
 /// <param name="Headers">The record's headers, carried only for a rejected value (the dead letter copies them).</param>
 internal readonly record struct SourceMessage(
     int Partition,
@@ -48,5 +50,5 @@ internal readonly record struct SourceMessage(
     DateTime Timestamp,
     string? Key,
     DecodedValue Value,
-    ActivityContext TraceParent = default,
+    MessageTraceContext TraceParent = default,
     IReadOnlyList<KeyValuePair<string, byte[]>>? Headers = null);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Pipeline.ServiceDefaults.Telemetry;
 using Pipeline.StreamProcessor.Reporting;
 using Pipeline.StreamProcessor.Sinks;
@@ -12,7 +13,11 @@ namespace Pipeline.StreamProcessor.Processing;
 /// </summary>
 internal sealed class PartitionLane : IDisposable, IReportedPartition
 {
+    /// <summary>The most producers' contexts a batch's commit span links (the first messages of the batch that had one).</summary>
+    public const int MaxTraceLinks = 32;
+
     private RawEventBatch? _spare;
+    private List<ActivityLink>? _traceLinks;
 
     public PartitionLane(string topic, int partition, PartitionWindows windows, long nextOffset, long batchStartedAt)
     {
@@ -54,11 +59,26 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
     /// <summary>The oldest Kafka timestamp in the open batch (for event-to-commit latency).</summary>
     public DateTime OldestKafkaTimestamp { get; private set; } = DateTime.MaxValue;
 
+    /// <summary>Whether a message at <paramref name="offset"/> is a replay below <see cref="NextOffset"/>, which <see cref="Add"/> ignores.</summary>
+    public bool IsReplay(long offset) => NextOffset >= 0 && offset < NextOffset;
+
+    /// <summary>Whether the message at <paramref name="offset"/> would be linked: the batch has room for links and it is no replay.</summary>
+    public bool WantsTraceLink(long offset) => (_traceLinks is null || _traceLinks.Count < MaxTraceLinks) && !IsReplay(offset);
+
+    /// <summary>Keeps a message's producer context as a link of the batch's commit span (call when <see cref="WantsTraceLink"/>); none is ignored.</summary>
+    public void AddTraceLink(ActivityContext producer)
+    {
+        if (producer != default)
+        {
+            (_traceLinks ??= new List<ActivityLink>(MaxTraceLinks)).Add(new ActivityLink(producer));
+        }
+    }
+
     /// <summary>Adds one consumed message to the open batch. Replays below <see cref="NextOffset"/> are ignored.</summary>
     public LaneResult Add(in SourceMessage message, long now)
     {
         var offset = message.Offset;
-        if (NextOffset >= 0 && offset < NextOffset)
+        if (IsReplay(offset))
         {
             return LaneResult.Replayed;
         }
@@ -116,6 +136,18 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
         {
             raw.Dispose();
         }
+    }
+
+    /// <summary>Hands the open batch's trace links over to its commit span (null when none) and starts the next batch's.</summary>
+    public IReadOnlyList<ActivityLink>? TakeTraceLinks()
+    {
+        var links = _traceLinks is { Count: > 0 } ? _traceLinks : null;
+        if (links is not null)
+        {
+            _traceLinks = null;
+        }
+
+        return links;
     }
 
     /// <summary>Restarts the trigger clock of an empty batch (nothing was due to commit).</summary>

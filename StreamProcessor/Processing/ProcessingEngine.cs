@@ -40,6 +40,7 @@ internal sealed class ProcessingEngine(
     private readonly string _processSpanName = ProcessorTelemetry.Spans.Process(processorOptions.Value.Topic);
     private readonly KeyValuePair<string, object?>[] _processTags =
         ProcessorTelemetry.ProcessTags(processorOptions.Value.Topic, processorOptions.Value.GroupId);
+    private readonly SpanBudget _spanBudget = new(processorOptions.Value.MaxMessageSpansPerSecond, timeProvider.TimestampFrequency);
     private readonly Dictionary<int, PartitionLane> _lanes = [];
     private readonly KeyOwnership _keys = new();
     private volatile PartitionLane[] _laneSnapshot = [];
@@ -199,7 +200,7 @@ internal sealed class ProcessingEngine(
 
         var started = timeProvider.GetTimestamp();
         string? rejectReason;
-        using (var activity = StartProcessActivity(in message))
+        using (var activity = StartProcessActivity(lane, in message, started))
         {
             _consumedSinceReport++;
             rejectReason = AddToLane(lane, in message, started, activity);
@@ -260,16 +261,40 @@ internal sealed class ProcessingEngine(
         telemetry.ProcessDuration.Record(seconds, tags);
     }
 
-    private Activity? StartProcessActivity(in SourceMessage message)
+    /// <summary>
+    /// While tracing listens: keeps the message's producer context for its batch's commit span (the first
+    /// <see cref="PartitionLane.MaxTraceLinks"/> of the batch), and starts its own process span if the per-second
+    /// budget (<see cref="ProcessorOptions.MaxMessageSpansPerSecond"/>) allows. The producer's context is parsed only
+    /// when one of the two needs it, and then once.
+    /// </summary>
+    private Activity? StartProcessActivity(PartitionLane lane, in SourceMessage message, long now)
     {
         if (!ProcessorTelemetry.ActivitySource.HasListeners())
         {
             return null;
         }
 
+        var link = lane.WantsTraceLink(message.Offset);
+        var span = _spanBudget.TryTake(now);
+        if (!link && !span)
+        {
+            return null;
+        }
+
+        var producer = message.TraceParent.Resolve();
+        if (link)
+        {
+            lane.AddTraceLink(producer);
+        }
+
+        if (!span)
+        {
+            return null;
+        }
+
         // A child of the producer's span (the conventions allow the creation context as parent for
         // single-message processing): one trace from send to process.
-        var activity = ProcessorTelemetry.ActivitySource.StartActivity(_processSpanName, ActivityKind.Consumer, message.TraceParent);
+        var activity = ProcessorTelemetry.ActivitySource.StartActivity(_processSpanName, ActivityKind.Consumer, producer);
         if (activity is not null)
         {
             activity.SetTag(PipelineTelemetry.MessagingAttributes.System, PipelineTelemetry.MessagingValues.Kafka);

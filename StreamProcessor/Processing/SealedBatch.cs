@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Windowing;
@@ -40,6 +41,9 @@ internal sealed class SealedBatch(
 
     /// <summary><see cref="TimeProvider.GetTimestamp"/> when the batch was sealed: the commit's start.</summary>
     public long SealedAt { get; } = sealedAt;
+
+    /// <summary>The producers' contexts its commit span links (<see cref="PartitionLane.TakeTraceLinks"/>), or null.</summary>
+    public IReadOnlyList<ActivityLink>? TraceLinks { get; init; }
 
     /// <summary>The files' write, running in the background; null before it starts and after a failed commit.</summary>
     public Task<BatchFiles>? Write { get; set; }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
@@ -112,6 +113,9 @@ internal sealed class StreamProcessorWorker(
         string topic,
         ILogger logger) : IMessageSource
     {
+        private static readonly Func<object, ActivityContext> s_extractTraceContext =
+            static headers => TraceContextHeaders.Extract((Headers)headers);
+
         public bool TryReceive(TimeSpan timeout, out SourceMessage message)
         {
             ConsumeResult<string?, DecodedValue>? result;
@@ -139,7 +143,8 @@ internal sealed class StreamProcessorWorker(
                 kafkaMessage.Timestamp.UtcDateTime,
                 kafkaMessage.Key,
                 value,
-                ProcessorTelemetry.ActivitySource.HasListeners() ? TraceContextHeaders.Extract(kafkaMessage.Headers) : default,
+                // The headers are parsed only if the engine traces this message or links it to its batch.
+                kafkaMessage.Headers is { Count: > 0 } headers ? new MessageTraceContext(headers, s_extractTraceContext) : default,
                 value.IsValid ? null : CopyHeaders(kafkaMessage.Headers));
             return true;
         }

@@ -100,6 +100,15 @@ public sealed class TelemetryTests() : BrokerRunTest("telemetry")
         var linked = processes.Count(process => sends.Any(send =>
             send.TraceId == process.TraceId && send.SpanId == process.ParentSpanId));
         Assert.Equal(Events, linked);
+        // Each batch's commit span counts its messages and links the producers' spans of the first 32.
+        var sendSpans = sends.Select(static send => (send.TraceId, send.SpanId)).ToHashSet();
+        Assert.All(commits, commit =>
+        {
+            var count = Assert.IsType<int>(commit.GetTagItem("messaging.batch.message_count"));
+            Assert.Equal(Math.Min(count, 32), commit.Links.Count());
+            Assert.All(commit.Links, link => Assert.Contains((link.Context.TraceId, link.Context.SpanId), sendSpans));
+        });
+        Assert.Equal(Events, commits.Sum(static commit => (int)commit.GetTagItem("messaging.batch.message_count")!));
 
         // Assert: metrics, only measurements tagged with this test's topic
         List<MetricSnapshot> exported;
