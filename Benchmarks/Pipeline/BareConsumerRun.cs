@@ -13,7 +13,7 @@ namespace Pipeline.Benchmarks.Pipeline;
 /// </summary>
 internal static class BareConsumerRun
 {
-    public sealed record Result(long Events, TimeSpan Elapsed, TimeSpan FirstMessage, long Checksum)
+    public sealed record Result(long Events, TimeSpan Elapsed, TimeSpan FirstMessage, long Checksum, double CoresBusy)
     {
         public double EventsPerSecond => Events / Elapsed.TotalSeconds;
     }
@@ -37,6 +37,7 @@ internal static class BareConsumerRun
         long read = 0;
         long checksum = 0;
         var firstMessage = TimeSpan.Zero;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
         consumer.Subscribe(topic);
         while (read < expected)
@@ -60,8 +61,9 @@ internal static class BareConsumerRun
         }
 
         stopwatch.Stop();
+        var coresBusy = (Process.GetCurrentProcess().TotalProcessorTime - cpu) / stopwatch.Elapsed;
         consumer.Close();
-        return new Result(read, stopwatch.Elapsed, firstMessage, checksum);
+        return new Result(read, stopwatch.Elapsed, firstMessage, checksum, coresBusy);
     }
 
     /// <summary>The value's first byte, read from the client's buffer: touches every value, copies none.</summary>

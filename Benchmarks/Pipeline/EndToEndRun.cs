@@ -22,7 +22,7 @@ internal static class EndToEndRun
 {
     private const string RunId = "end-to-end";
 
-    public sealed record Result(long Events, TimeSpan Elapsed, TimeSpan ProduceElapsed, double P99LatencyMs, long PeakWorkingSet)
+    public sealed record Result(long Events, TimeSpan Elapsed, TimeSpan ProduceElapsed, double P99LatencyMs, long PeakWorkingSet, double CoresBusy, TimeSpan GcPause)
     {
         public double EventsPerSecond => Events / Elapsed.TotalSeconds;
     }
@@ -60,6 +60,8 @@ internal static class EndToEndRun
             new Dictionary<string, string?> { [$"{SinkOptions.SectionName}:{nameof(SinkOptions.TriggerInterval)}"] = "00:00:01" }, configureHost);
 
         var produceElapsed = drainBacklog ? Produce(corpus, broker.BootstrapServers, ThroughBroker.Topic) : TimeSpan.Zero;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var pause = GC.GetTotalPauseDuration();
         var stopwatch = Stopwatch.StartNew();
         await processor.StartAsync(cancellationToken);
         if (!drainBacklog)
@@ -69,6 +71,8 @@ internal static class EndToEndRun
 
         await WaitForCheckpointsAsync(outputPath, partitions, corpus.Count, cancellationToken);
         stopwatch.Stop();
+        var coresBusy = (Process.GetCurrentProcess().TotalProcessorTime - cpu) / stopwatch.Elapsed;
+        pause = GC.GetTotalPauseDuration() - pause;
         await processor.StopAsync(cancellationToken);
         var peakWorkingSet = PeakMemory.Read();
         if (afterRun is not null)
@@ -83,7 +87,7 @@ internal static class EndToEndRun
             p99 = latencies.Count == 0 ? 0 : latencies[(int)Math.Min(latencies.Count - 1, Math.Ceiling(latencies.Count * 0.99) - 1)];
         }
 
-        return new Result(corpus.Count, stopwatch.Elapsed, produceElapsed, p99, peakWorkingSet);
+        return new Result(corpus.Count, stopwatch.Elapsed, produceElapsed, p99, peakWorkingSet, coresBusy, pause);
     }
 
     internal static TimeSpan Produce(EventCorpus corpus, string bootstrapServers, string topic)

@@ -20,13 +20,14 @@ internal static class FreshProcessRun
     {
         InProcess,
         EndToEnd,
+        Drain,
     }
 
     public sealed record Result(long PeakWorkingSet, double EventsPerSecond);
 
     public static Command Create()
     {
-        var kind = new Argument<Kind>("kind") { Description = "InProcess or EndToEnd." };
+        var kind = new Argument<Kind>("kind") { Description = "InProcess, EndToEnd or Drain (also for profiling one run alone)." };
         var events = new Option<int>("--events") { DefaultValueFactory = _ => 1_000_000 };
         var partitions = new Option<int>("--partitions") { DefaultValueFactory = _ => 4 };
         var command = new Command(CommandName, "One run in this process, for its peak working set (used by 'pipeline').")
@@ -75,7 +76,7 @@ internal static class FreshProcessRun
             var corpus = EventCorpus.Generate(0, events);
             var result = kind == Kind.InProcess
                 ? ToResult(await InProcessRun.RunAsync(events, chunkSize: events, root, corpus, cancellationToken))
-                : ToResult(await EndToEndRun.RunAsync(corpus, partitions, drainBacklog: false, root, cancellationToken));
+                : ToResult(await EndToEndRun.RunAsync(corpus, partitions, drainBacklog: kind == Kind.Drain, root, cancellationToken));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{ResultPrefix}{result.PeakWorkingSet} {result.EventsPerSecond:R}"));
             return 0;
         }
