@@ -22,7 +22,7 @@ internal static class EndToEndRun
 {
     private const string RunId = "end-to-end";
 
-    public sealed record Result(long Events, TimeSpan Elapsed, TimeSpan ProduceElapsed, double P99LatencyMs, long PeakWorkingSet, double CoresBusy, TimeSpan GcPause)
+    public sealed record Result(long Events, TimeSpan Elapsed, TimeSpan ProduceElapsed, double P99LatencyMs, long PeakWorkingSet, double CoresBusy, TimeSpan GcPause, int Gen2Collections)
     {
         public double EventsPerSecond => Events / Elapsed.TotalSeconds;
     }
@@ -62,6 +62,7 @@ internal static class EndToEndRun
         var produceElapsed = drainBacklog ? Produce(corpus, broker.BootstrapServers, ThroughBroker.Topic) : TimeSpan.Zero;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var pause = GC.GetTotalPauseDuration();
+        var gen2 = GC.CollectionCount(2);
         var stopwatch = Stopwatch.StartNew();
         await processor.StartAsync(cancellationToken);
         if (!drainBacklog)
@@ -73,6 +74,7 @@ internal static class EndToEndRun
         stopwatch.Stop();
         var coresBusy = (Process.GetCurrentProcess().TotalProcessorTime - cpu) / stopwatch.Elapsed;
         pause = GC.GetTotalPauseDuration() - pause;
+        gen2 = GC.CollectionCount(2) - gen2;
         await processor.StopAsync(cancellationToken);
         var peakWorkingSet = PeakMemory.Read();
         if (afterRun is not null)
@@ -87,7 +89,7 @@ internal static class EndToEndRun
             p99 = latencies.Count == 0 ? 0 : latencies[(int)Math.Min(latencies.Count - 1, Math.Ceiling(latencies.Count * 0.99) - 1)];
         }
 
-        return new Result(corpus.Count, stopwatch.Elapsed, produceElapsed, p99, peakWorkingSet, coresBusy, pause);
+        return new Result(corpus.Count, stopwatch.Elapsed, produceElapsed, p99, peakWorkingSet, coresBusy, pause, gen2);
     }
 
     internal static TimeSpan Produce(EventCorpus corpus, string bootstrapServers, string topic)

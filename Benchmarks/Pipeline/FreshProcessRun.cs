@@ -88,7 +88,11 @@ internal static class FreshProcessRun
 
     private static Result ToResult(InProcessRun.Result run) => new(PeakMemory.Read(), run.EventsPerSecond);
 
-    private static Result ToResult(EndToEndRun.Result run) => new(PeakMemory.Read(), run.EventsPerSecond);
+    private static Result ToResult(EndToEndRun.Result run)
+    {
+        Console.Error.WriteLine($"{run.CoresBusy:F2} cores busy, GC pauses {run.GcPause.TotalMilliseconds:F0} ms ({run.Gen2Collections} gen2)");
+        return new(PeakMemory.Read(), run.EventsPerSecond);
+    }
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

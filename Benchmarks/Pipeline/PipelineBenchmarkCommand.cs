@@ -181,7 +181,7 @@ internal static class PipelineBenchmarkCommand
                 barePeak = PeakMemory.Read();
             });
         Print($"end-to-end backlog: {drain.Events} events already in the topic (produced in {drain.ProduceElapsed.TotalSeconds:F2} s) consumed, " +
-            $"processed and committed in {drain.Elapsed.TotalSeconds:F2} s = {drain.EventsPerSecond:N0} events/s; {drain.CoresBusy:F2} cores busy, GC pauses {drain.GcPause.TotalMilliseconds:F0} ms; " +
+            $"processed and committed in {drain.Elapsed.TotalSeconds:F2} s = {drain.EventsPerSecond:N0} events/s; {drain.CoresBusy:F2} cores busy, GC pauses {drain.GcPause.TotalMilliseconds:F0} ms ({drain.Gen2Collections} gen2); " +
             PeakMemory.Describe(drain.PeakWorkingSet, drainStart));
         figures.Drain.Record(drain.EventsPerSecond);
         figures.DrainPeak.Record(Megabytes(drain.PeakWorkingSet));
