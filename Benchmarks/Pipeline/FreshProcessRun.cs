@@ -23,7 +23,8 @@ internal static class FreshProcessRun
         Drain,
     }
 
-    public sealed record Result(long PeakWorkingSet, double EventsPerSecond);
+    /// <summary>The run's peak and rate, and for a run through the broker how busy the cores were (0 in process).</summary>
+    public sealed record Result(long PeakWorkingSet, double EventsPerSecond, double CoresBusy = 0);
 
     public static Command Create()
     {
@@ -65,7 +66,8 @@ internal static class FreshProcessRun
         }
 
         var fields = line[ResultPrefix.Length..].Split(' ');
-        return new Result(long.Parse(fields[0], CultureInfo.InvariantCulture), double.Parse(fields[1], CultureInfo.InvariantCulture));
+        return new Result(long.Parse(fields[0], CultureInfo.InvariantCulture), double.Parse(fields[1], CultureInfo.InvariantCulture),
+            double.Parse(fields[2], CultureInfo.InvariantCulture));
     }
 
     private static async Task<int> ChildAsync(Kind kind, int events, int partitions, CancellationToken cancellationToken)
@@ -77,7 +79,7 @@ internal static class FreshProcessRun
             var result = kind == Kind.InProcess
                 ? ToResult(await InProcessRun.RunAsync(events, chunkSize: events, root, corpus, cancellationToken))
                 : ToResult(await EndToEndRun.RunAsync(corpus, partitions, drainBacklog: kind == Kind.Drain, root, cancellationToken));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{ResultPrefix}{result.PeakWorkingSet} {result.EventsPerSecond:R}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{ResultPrefix}{result.PeakWorkingSet} {result.EventsPerSecond:R} {result.CoresBusy:R}"));
             return 0;
         }
         finally
@@ -88,11 +90,7 @@ internal static class FreshProcessRun
 
     private static Result ToResult(InProcessRun.Result run) => new(PeakMemory.Read(), run.EventsPerSecond);
 
-    private static Result ToResult(EndToEndRun.Result run)
-    {
-        Console.Error.WriteLine($"{run.CoresBusy:F2} cores busy, GC pauses {run.GcPause.TotalMilliseconds:F0} ms ({run.Gen2Collections} gen2)");
-        return new(PeakMemory.Read(), run.EventsPerSecond);
-    }
+    private static Result ToResult(EndToEndRun.Result run) => new(PeakMemory.Read(), run.EventsPerSecond, run.CoresBusy);
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -165,7 +165,7 @@ internal static class PipelineBenchmarkCommand
         figures.EndToEndP99.Record(endToEnd.P99LatencyMs);
         figures.EndToEndPeak.Record(Megabytes(endToEnd.PeakWorkingSet));
         var fresh = await FreshProcessRun.RunAsync(FreshProcessRun.Kind.EndToEnd, corpus.Count, partitions, cancellationToken);
-        Print($"end-to-end in a fresh process: {fresh.EventsPerSecond:N0} events/s (cold); peak working set {PeakMemory.Mb(fresh.PeakWorkingSet)} MB " +
+        Print($"end-to-end in a fresh process: {fresh.EventsPerSecond:N0} events/s (cold; {fresh.CoresBusy:F2} cores busy); peak working set {PeakMemory.Mb(fresh.PeakWorkingSet)} MB " +
             "(the process's whole life: broker, producer and processor, the corpus)");
         figures.EndToEndFreshPeak.Record(Megabytes(fresh.PeakWorkingSet));
 
