@@ -46,7 +46,7 @@ internal static class StageCosts
 
         var aggregate = corpus.Count / stopwatch.Elapsed.TotalSeconds;
 
-        using var raw = new RawEventBatch();
+        var raw = new RawEventBatch();
         var kafkaTimestamp = EventCorpus.Start.UtcDateTime;
         stopwatch.Restart();
         for (var i = 0; i < events.Length; i++)

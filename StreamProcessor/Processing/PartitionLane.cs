@@ -128,14 +128,7 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
     public void Recycle(RawEventBatch raw)
     {
         raw.Clear();
-        if (_spare is null)
-        {
-            _spare = raw;
-        }
-        else
-        {
-            raw.Dispose();
-        }
+        _spare ??= raw;
     }
 
     /// <summary>Hands the open batch's trace links over to its commit span (null when none) and starts the next batch's.</summary>
@@ -153,18 +146,18 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
     /// <summary>Restarts the trigger clock of an empty batch (nothing was due to commit).</summary>
     public void RestartTrigger(long now) => BatchStartedAt = now;
 
-    /// <summary>Gives the buffers back, once a background write of the batch in flight has stopped reading them.</summary>
+    /// <summary>
+    /// Drops the lane once a background write of its batch in flight has finished, so nothing of a revoked, lost or
+    /// stopped lane is still writing after it is gone.
+    /// </summary>
     public void Dispose()
     {
         if (InFlight?.Write is { } write)
         {
-            // Its outcome no longer matters (revoked, lost or stopped): only that it is done with the buffers.
+            // Its outcome no longer matters: only that it is done.
             ((Task)write).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
         }
 
-        Raw.Dispose();
-        _spare?.Dispose();
-        InFlight?.Raw.Dispose();
         InFlight = null;
     }
 }

@@ -4,11 +4,11 @@ namespace Pipeline.StreamProcessor.Sinks;
 
 /// <summary>
 /// The raw events of one batch of one partition, buffered column by column per id (one output file per id).
-/// Reusable: <see cref="Clear"/> keeps the per-id column objects and their pooled arrays for the next batch,
-/// so steady-state buffering allocates nothing per event; <see cref="Dispose"/> returns the arrays to the pool.
+/// Reusable: <see cref="Clear"/> keeps the per-id column objects and their arrays for the next batch,
+/// so steady-state buffering allocates nothing per event.
 /// Not thread-safe: one lane owns it.
 /// </summary>
-internal sealed class RawEventBatch : IDisposable
+internal sealed class RawEventBatch
 {
     private readonly Dictionary<int, RawEventColumns> _byId = [];
     private readonly Stack<RawEventColumns> _spare = new();
@@ -53,14 +53,5 @@ internal sealed class RawEventBatch : IDisposable
         _byId.Clear();
         Count = 0;
         MinOffset = null;
-    }
-
-    public void Dispose()
-    {
-        Clear();
-        while (_spare.TryPop(out RawEventColumns? columns))
-        {
-            columns.ReturnArrays();
-        }
     }
 }

@@ -71,19 +71,6 @@ internal sealed class RawEventColumns
         Count = i + 1;
     }
 
-    /// <summary>Drops every array (when the owning batch is disposed).</summary>
-    public void ReturnArrays()
-    {
-        _timestamps = [];
-        _values = [];
-        _sources = [];
-        _keys = [];
-        _offsets = [];
-        _kafkaTimestamps = [];
-        _capacity = 0;
-        Count = 0;
-    }
-
     private void Grow()
     {
         int capacity = Math.Max(InitialCapacity, _capacity * 2);

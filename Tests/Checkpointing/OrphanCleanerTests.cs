@@ -137,11 +137,11 @@ public sealed class OrphanCleanerTests : IDisposable
         CancellationToken ct = TestContext.Current.CancellationToken;
         var writer = new ParquetBatchWriter(SinkTestData.Layout(_output.Path), SinkTestData.Options(_output.Path));
         WindowAggregate[] windows = [new(SinkTestData.BaseTime, SinkTestData.BaseTime.AddSeconds(10), 0, 1, 1.0, 1.0, 1.0)];
-        using RawEventBatch committed = SinkTestData.ToBatch(SinkTestData.Rows(4, 0, 10));
+        RawEventBatch committed = SinkTestData.ToBatch(SinkTestData.Rows(4, 0, 10));
         BatchFiles kept = await writer.WriteAsync("events", 4, 0, committed, windows, ct).WaitAsync(s_timeout, ct);
-        using RawEventBatch unfinished = SinkTestData.ToBatch(SinkTestData.Rows(4, 10, 10));
+        RawEventBatch unfinished = SinkTestData.ToBatch(SinkTestData.Rows(4, 10, 10));
         BatchFiles orphaned = await writer.WriteAsync("events", 4, 10, unfinished, windows, ct).WaitAsync(s_timeout, ct);
-        using RawEventBatch otherPartition = SinkTestData.ToBatch(SinkTestData.Rows(5, 10, 10));
+        RawEventBatch otherPartition = SinkTestData.ToBatch(SinkTestData.Rows(5, 10, 10));
         BatchFiles otherFiles = await writer.WriteAsync("events", 5, 10, otherPartition, windows, ct).WaitAsync(s_timeout, ct);
 
         // Act

@@ -31,7 +31,7 @@ public sealed class ParquetBatchWriterTests : IDisposable
         // Arrange
         CancellationToken ct = TestContext.Current.CancellationToken;
         List<RawRow> rows = SinkTestData.Rows(Partition, FirstOffset, 30);
-        using RawEventBatch batch = SinkTestData.ToBatch(rows);
+        RawEventBatch batch = SinkTestData.ToBatch(rows);
 
         // Act
         BatchFiles files = await _sut.WriteAsync(Topic, Partition, FirstOffset, batch, [], ct).WaitAsync(s_timeout, ct);
@@ -58,7 +58,7 @@ public sealed class ParquetBatchWriterTests : IDisposable
     {
         // Arrange
         CancellationToken ct = TestContext.Current.CancellationToken;
-        using RawEventBatch batch = SinkTestData.ToBatch(SinkTestData.Rows(Partition, FirstOffset, 5));
+        RawEventBatch batch = SinkTestData.ToBatch(SinkTestData.Rows(Partition, FirstOffset, 5));
 
         // Act
         BatchFiles files = await _sut.WriteAsync(Topic, Partition, FirstOffset, batch, [], ct).WaitAsync(s_timeout, ct);
@@ -86,7 +86,7 @@ public sealed class ParquetBatchWriterTests : IDisposable
         // Arrange
         CancellationToken ct = TestContext.Current.CancellationToken;
         List<RawRow> rows = SinkTestData.Rows(Partition, FirstOffset, 40, ids: 4);
-        using RawEventBatch batch = SinkTestData.ToBatch(rows);
+        RawEventBatch batch = SinkTestData.ToBatch(rows);
 
         // Act
         await _sut.WriteAsync(Topic, Partition, FirstOffset, batch, [], ct).WaitAsync(s_timeout, ct);
@@ -137,7 +137,7 @@ public sealed class ParquetBatchWriterTests : IDisposable
     {
         // Arrange
         CancellationToken ct = TestContext.Current.CancellationToken;
-        using RawEventBatch batch = SinkTestData.ToBatch(SinkTestData.Rows(Partition, FirstOffset, 6, ids: 2));
+        RawEventBatch batch = SinkTestData.ToBatch(SinkTestData.Rows(Partition, FirstOffset, 6, ids: 2));
         WindowAggregate[] windows = [Window(0, id: 1)];
 
         // Act
@@ -164,7 +164,7 @@ public sealed class ParquetBatchWriterTests : IDisposable
     {
         // Arrange
         CancellationToken ct = TestContext.Current.CancellationToken;
-        using RawEventBatch batch = SinkTestData.ToBatch(SinkTestData.Rows(0, 0, 1));
+        RawEventBatch batch = SinkTestData.ToBatch(SinkTestData.Rows(0, 0, 1));
 
         // Act
         await _sut.WriteAsync("../we ird/topic", 0, 0, batch, [Window(0, id: 0)], ct).WaitAsync(s_timeout, ct);
@@ -185,10 +185,10 @@ public sealed class ParquetBatchWriterTests : IDisposable
         CancellationToken ct = TestContext.Current.CancellationToken;
         List<RawRow> rows = SinkTestData.Rows(Partition, FirstOffset, 25);
         WindowAggregate[] windows = [Window(0, id: 2), Window(0, id: 1), Window(10, id: 0)];
-        using RawEventBatch first = SinkTestData.ToBatch(rows);
+        RawEventBatch first = SinkTestData.ToBatch(rows);
         await _sut.WriteAsync(Topic, Partition, FirstOffset, first, windows, ct).WaitAsync(s_timeout, ct);
         Dictionary<string, byte[]> before = ReadAllFiles();
-        using RawEventBatch replay = SinkTestData.ToBatch(rows);
+        RawEventBatch replay = SinkTestData.ToBatch(rows);
 
         // Act
         await _sut.WriteAsync(Topic, Partition, FirstOffset, replay, [.. windows.Reverse()], ct).WaitAsync(s_timeout, ct);
@@ -205,7 +205,7 @@ public sealed class ParquetBatchWriterTests : IDisposable
     {
         // Arrange
         CancellationToken ct = TestContext.Current.CancellationToken;
-        using RawEventBatch batch = SinkTestData.ToBatch(SinkTestData.Rows(Partition, FirstOffset, 20, ids: 5));
+        RawEventBatch batch = SinkTestData.ToBatch(SinkTestData.Rows(Partition, FirstOffset, 20, ids: 5));
 
         // Act
         await _sut.WriteAsync(Topic, Partition, FirstOffset, batch, [Window(0, id: 1)], ct).WaitAsync(s_timeout, ct);
@@ -225,7 +225,7 @@ public sealed class ParquetBatchWriterTests : IDisposable
         CancellationToken ct = TestContext.Current.CancellationToken;
         var sut = new ParquetBatchWriter(SinkTestData.Layout(_output.Path), SinkTestData.Options(_output.Path, rowGroupSize: 4));
         List<RawRow> rows = SinkTestData.Rows(Partition, FirstOffset, 10, ids: 1);
-        using RawEventBatch batch = SinkTestData.ToBatch(rows);
+        RawEventBatch batch = SinkTestData.ToBatch(rows);
         WindowAggregate[] windows = [.. Enumerable.Range(0, 9).Select(i => Window(10 * i, id: 0))];
 
         // Act
@@ -257,7 +257,7 @@ public sealed class ParquetBatchWriterTests : IDisposable
             new(SinkTestData.BaseTime, SinkTestData.BaseTime.AddSeconds(10), 9, 1, -2.5, -2.5, -2.5),
             new(SinkTestData.BaseTime, SinkTestData.BaseTime.AddSeconds(10), 2, 4, 10.0, 0.5, 4.5),
         ];
-        using var batch = new RawEventBatch();
+        var batch = new RawEventBatch();
 
         // Act
         BatchFiles files = await _sut.WriteAsync(Topic, Partition, FirstOffset, batch, windows, ct).WaitAsync(s_timeout, ct);
@@ -279,7 +279,7 @@ public sealed class ParquetBatchWriterTests : IDisposable
             new(SinkTestData.BaseTime, SinkTestData.BaseTime.AddSeconds(10), 2, 4, 10.0, 0.5, 4.5),
             new(SinkTestData.BaseTime, SinkTestData.BaseTime.AddSeconds(10), 9, 3, 1.0, -2.5, 2.0),
         ];
-        using var batch = new RawEventBatch();
+        var batch = new RawEventBatch();
 
         // Act
         await _sut.WriteAsync(Topic, Partition, FirstOffset, batch, windows, ct).WaitAsync(s_timeout, ct);
@@ -331,7 +331,7 @@ public sealed class ParquetBatchWriterTests : IDisposable
         DateTime watermark = SinkTestData.BaseTime.AddSeconds(40);
         WindowAggregate idleWindow = Window(0, id: 1);
         WindowAggregate laterWindow = Window(10, id: 1);
-        using RawEventBatch batch = SinkTestData.ToBatch(SinkTestData.Rows(Partition, FirstOffset, 2, ids: 1));
+        RawEventBatch batch = SinkTestData.ToBatch(SinkTestData.Rows(Partition, FirstOffset, 2, ids: 1));
 
         // Act
         BatchFiles idle = await _sut.WriteIdleWindowsAsync(Topic, Partition, FirstOffset, watermark, [idleWindow], ct).WaitAsync(s_timeout, ct);
@@ -369,7 +369,7 @@ public sealed class ParquetBatchWriterTests : IDisposable
     {
         // Arrange
         CancellationToken ct = TestContext.Current.CancellationToken;
-        using RawEventBatch batch = SinkTestData.ToBatch(SinkTestData.Rows(Partition, FirstOffset, 3));
+        RawEventBatch batch = SinkTestData.ToBatch(SinkTestData.Rows(Partition, FirstOffset, 3));
 
         // Act
         BatchFiles files = await _sut.WriteAsync(Topic, Partition, FirstOffset, batch, [], ct).WaitAsync(s_timeout, ct);
@@ -384,7 +384,7 @@ public sealed class ParquetBatchWriterTests : IDisposable
     {
         // Arrange
         CancellationToken ct = TestContext.Current.CancellationToken;
-        using var batch = new RawEventBatch();
+        var batch = new RawEventBatch();
 
         // Act
         BatchFiles files = await _sut.WriteAsync(Topic, Partition, FirstOffset, batch, [], ct).WaitAsync(s_timeout, ct);
@@ -399,7 +399,7 @@ public sealed class ParquetBatchWriterTests : IDisposable
     {
         // Arrange
         CancellationToken ct = TestContext.Current.CancellationToken;
-        using RawEventBatch batch = SinkTestData.ToBatch(SinkTestData.Rows(Partition, FirstOffset - 1, 3));
+        RawEventBatch batch = SinkTestData.ToBatch(SinkTestData.Rows(Partition, FirstOffset - 1, 3));
 
         // Act
         Task write = _sut.WriteAsync(Topic, Partition, FirstOffset, batch, [], ct);

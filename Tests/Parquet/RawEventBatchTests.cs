@@ -3,11 +3,9 @@ using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.Tests.Parquet;
 
-public sealed class RawEventBatchTests : IDisposable
+public sealed class RawEventBatchTests
 {
     private readonly RawEventBatch _sut = new();
-
-    public void Dispose() => _sut.Dispose();
 
     [Fact]
     public void Add_EventsOfSeveralIds_KeepsEachIdsRowsInArrivalOrder()
