@@ -115,7 +115,7 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
     public RawEventBatch TakeBatch(long now)
     {
         var raw = Raw;
-        Raw = _spare ?? new RawEventBatch();
+        Raw = _spare ?? RawEventBatch.SizedLike(raw);
         _spare = null;
         BatchMessages = 0;
         BatchFirstOffset = -1;

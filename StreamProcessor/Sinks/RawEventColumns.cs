@@ -24,6 +24,9 @@ internal sealed class RawEventColumns
 
     public int Id { get; private set; }
 
+    /// <summary>Rows the arrays hold before they grow.</summary>
+    public int Capacity => _capacity;
+
     public int Count { get; private set; }
 
     public ReadOnlyMemory<DateTime> Timestamps => _timestamps.AsMemory(0, Count);
@@ -37,6 +40,18 @@ internal sealed class RawEventColumns
     public ReadOnlyMemory<long> Offsets => _offsets.AsMemory(0, Count);
 
     public ReadOnlyMemory<DateTime> KafkaTimestamps => _kafkaTimestamps.AsMemory(0, Count);
+
+    /// <summary>Empty columns whose arrays already hold <paramref name="capacity"/> rows.</summary>
+    public static RawEventColumns WithCapacity(int capacity)
+    {
+        var columns = new RawEventColumns();
+        if (capacity > 0)
+        {
+            columns.Resize(capacity);
+        }
+
+        return columns;
+    }
 
     /// <summary>Assigns empty columns to an id for the current batch.</summary>
     public void Start(int id)
@@ -71,9 +86,10 @@ internal sealed class RawEventColumns
         Count = i + 1;
     }
 
-    private void Grow()
+    private void Grow() => Resize(Math.Max(InitialCapacity, _capacity * 2));
+
+    private void Resize(int capacity)
     {
-        int capacity = Math.Max(InitialCapacity, _capacity * 2);
         Resize(ref _timestamps, capacity, Count);
         Resize(ref _values, capacity, Count);
         Resize(ref _sources, capacity, Count);

@@ -36,6 +36,41 @@ public sealed class RawEventBatchTests
     }
 
     [Fact]
+    public void SizedLike_TheNextBatchTakesAsManyRowsPerIdWithoutGrowing()
+    {
+        // Arrange: a sealed batch of 1,000 rows of one id and 300 of another, and the batch that follows it.
+        var model = new RawEventBatch();
+        AddRows(model, id: 1, count: 1000);
+        AddRows(model, id: 2, count: 300);
+        var next = RawEventBatch.SizedLike(model);
+
+        // Act: the first row of each id, then the rest.
+        AddRows(next, id: 1, count: 1);
+        AddRows(next, id: 2, count: 1);
+        var arraysAfterFirstRow = next.Columns.ToDictionary(static c => c.Id, static c => ArrayOf(c.Offsets));
+        AddRows(next, id: 1, count: 999);
+        AddRows(next, id: 2, count: 299);
+
+        // Assert: every id's rows went into the arrays it started with (a fresh batch regrows from 256 rows).
+        Assert.Equal(1300, next.Count);
+        foreach (RawEventColumns columns in next.Columns)
+        {
+            Assert.Same(arraysAfterFirstRow[columns.Id], ArrayOf(columns.Offsets));
+        }
+    }
+
+    private static void AddRows(RawEventBatch batch, int id, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            batch.Add(new SensorEvent(id, SinkTestData.BaseTime, i, "s"), "k", batch.Count, SinkTestData.BaseTime);
+        }
+    }
+
+    private static long[] ArrayOf(ReadOnlyMemory<long> column) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(column, out var segment) ? segment.Array! : throw new InvalidOperationException("not an array");
+
+    [Fact]
     public void Add_BeyondInitialCapacity_KeepsEveryRow()
     {
         // Arrange
