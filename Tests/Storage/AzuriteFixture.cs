@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Azure.Storage.Blobs;
 
+using Pipeline.Tests.Kafka.Clients;
+
 namespace Pipeline.Tests.Storage;
 
 /// <summary>
@@ -10,13 +12,12 @@ namespace Pipeline.Tests.Storage;
 /// the port it bound), with a temporary <c>--location</c> removed afterwards.
 /// </summary>
 /// <remarks>
-/// When Azurite is not installed, every blob test fails saying how to install it; with
-/// <c>PIPELINE_SKIP_BLOB_TESTS=1</c> they are skipped instead, unless <c>PIPELINE_REQUIRE_CLIENTS=1</c> (CI)
-/// demands every external tool. A failure to start an installed Azurite always fails.
+/// When Azurite is not installed, every blob test is skipped saying how to install it, as the third-party client
+/// tests are, unless <see cref="ExternalClient.RequireVariable"/> is set (CI, which installs it): then they fail.
+/// A failure to start an installed Azurite always fails.
 /// </remarks>
 public sealed partial class AzuriteFixture : IAsyncLifetime
 {
-    public const string SkipVariable = "PIPELINE_SKIP_BLOB_TESTS";
     public const string AccountName = "devstoreaccount1";
 
     // Azurite's well-known development account key: public, documented by Microsoft for the emulator only.
@@ -116,13 +117,12 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
             return;
         }
 
-        bool required = System.Environment.GetEnvironmentVariable("PIPELINE_REQUIRE_CLIENTS") == "1";
-        if (_skippable && !required && System.Environment.GetEnvironmentVariable(SkipVariable) == "1")
+        if (_skippable && System.Environment.GetEnvironmentVariable(ExternalClient.RequireVariable) != "1")
         {
             Assert.Skip(_unavailable);
         }
 
-        Assert.Fail(_skippable ? _unavailable + $" Or set {SkipVariable}=1 to skip the blob storage tests." : _unavailable);
+        Assert.Fail(_skippable ? _unavailable + $" {ExternalClient.RequireVariable}=1 demands it." : _unavailable);
     }
 
     /// <summary>A new, empty container for one test.</summary>
