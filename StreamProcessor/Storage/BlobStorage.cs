@@ -1,0 +1,288 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+
+namespace Pipeline.StreamProcessor.Storage;
+
+/// <summary>
+/// A run under a prefix of an Azure Blob Storage container. There is no rename, so:
+/// <list type="bullet">
+/// <item>data objects are uploaded whole (one request, or a block list committed at once: readers never see a
+/// partial blob) and only if absent (<c>If-None-Match: *</c>); an existing blob with identical bytes is a
+/// replay and succeeds, one with other bytes is a <see cref="StorageConflict.DifferentContent"/> conflict;</item>
+/// <item>the version is the blob's ETag; <see cref="ReplaceIfMatchAsync"/> sends <c>If-Match</c> and
+/// <see cref="CreateIfAbsentAsync"/> <c>If-None-Match: *</c>, and the service's 412/409 become a
+/// <see cref="StorageConflictException"/>;</item>
+/// <item>a 403 (wrong account key, missing role) becomes a <see cref="StorageAccessException"/> naming the
+/// account and container, never the credentials.</item>
+/// </list>
+/// </summary>
+public sealed class BlobStorage : IRunStorage
+{
+    private readonly BlobContainerClient _container;
+    private readonly string _prefix;
+
+    /// <param name="container">The container (its client carries the credentials).</param>
+    /// <param name="prefix">The run's folder in the container, e.g. <c>run_default</c>; empty for the container's root.</param>
+    public BlobStorage(BlobContainerClient container, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        ArgumentNullException.ThrowIfNull(prefix);
+        prefix = prefix.Trim(ObjectNames.Separator);
+        if (prefix.Length > 0)
+        {
+            ObjectNames.Validate(prefix, nameof(prefix));
+        }
+
+        _container = container;
+        _prefix = prefix.Length == 0 ? "" : prefix + ObjectNames.Separator;
+    }
+
+    /// <summary>
+    /// A storage from an Azure Storage connection string, as Aspire passes it in <c>ConnectionStrings:&lt;name&gt;</c>
+    /// (<c>DefaultEndpointsProtocol=…;AccountName=…;AccountKey=…;BlobEndpoint=…</c> or <c>UseDevelopmentStorage=true</c>).
+    /// A <c>ContainerName=…</c> entry, which Aspire adds for a blob container resource, names the container unless
+    /// <paramref name="containerName"/> is given.
+    /// </summary>
+    public static BlobStorage FromConnectionString(
+        string connectionString, string? containerName, string prefix, BlobClientOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var (serviceConnectionString, containerFromString) = SplitContainerName(connectionString);
+        string container = containerName ?? containerFromString
+            ?? throw new ArgumentException("No container: pass one or add ContainerName=… to the connection string.", nameof(containerName));
+        return new BlobStorage(new BlobContainerClient(serviceConnectionString, container, options), prefix);
+    }
+
+    public BlobContainerClient Container => _container;
+
+    /// <summary>The blob URI of <paramref name="name"/> (no SAS or key).</summary>
+    public string Locate(string name) => new UriBuilder(_container.GetBlobClient(BlobName(name)).Uri) { Query = "" }.Uri.ToString();
+
+    /// <summary>Creates the container if it does not exist yet (a start-up step).</summary>
+    public async Task EnsureContainerAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        }
+        catch (RequestFailedException e) when (IsAccessFailure(e))
+        {
+            throw AccessFailure(e);
+        }
+    }
+
+    public async Task<long> WriteAsync<TState>(
+        string name, TState state, Func<Stream, TState, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var blob = _container.GetBlobClient(BlobName(name));
+
+        // Buffered whole: the hash must be known before the upload, so a replay can be recognised by it.
+        using var buffer = new MemoryStream();
+        await write(buffer, state, cancellationToken);
+        var content = new ReadOnlyMemory<byte>(buffer.GetBuffer(), 0, checked((int)buffer.Length));
+        byte[] hash = ContentHash(content.Span);
+        try
+        {
+            await blob.UploadAsync(
+                BinaryData.FromBytes(content),
+                new BlobUploadOptions
+                {
+                    HttpHeaders = new BlobHttpHeaders { ContentHash = hash },
+                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                },
+                cancellationToken);
+        }
+        catch (RequestFailedException e) when (IsExistsConflict(e))
+        {
+            if (!await HasContentAsync(blob, content, hash, cancellationToken))
+            {
+                throw new StorageConflictException(name, Locate(name), StorageConflict.DifferentContent, e);
+            }
+        }
+        catch (RequestFailedException e) when (IsAccessFailure(e))
+        {
+            throw AccessFailure(e);
+        }
+
+        return content.Length;
+    }
+
+    public async Task<StoredObject?> ReadAsync(string name, CancellationToken cancellationToken)
+    {
+        var blob = _container.GetBlobClient(BlobName(name));
+        try
+        {
+            var result = (await blob.DownloadContentAsync(cancellationToken)).Value;
+            return new StoredObject(result.Content.ToMemory(), new ObjectVersion(result.Details.ETag.ToString()));
+        }
+        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
+        {
+            return null; // BlobNotFound, or ContainerNotFound: nothing of the run exists yet
+        }
+        catch (RequestFailedException e) when (IsAccessFailure(e))
+        {
+            throw AccessFailure(e);
+        }
+    }
+
+    public IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken cancellationToken)
+    {
+        ObjectNames.ValidatePrefix(prefix);
+        return ListCore(prefix, cancellationToken);
+    }
+
+    public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken)
+    {
+        var blob = _container.GetBlobClient(BlobName(name));
+        try
+        {
+            return (await blob.DeleteIfExistsAsync(cancellationToken: cancellationToken)).Value;
+        }
+        catch (RequestFailedException e) when (IsAccessFailure(e))
+        {
+            throw AccessFailure(e);
+        }
+    }
+
+    public Task<ObjectVersion> CreateIfAbsentAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) =>
+        UploadConditionallyAsync(name, content, new BlobRequestConditions { IfNoneMatch = ETag.All }, StorageConflict.AlreadyExists, cancellationToken);
+
+    public Task<ObjectVersion> ReplaceIfMatchAsync(
+        string name, ReadOnlyMemory<byte> content, ObjectVersion expected, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(expected.Value, nameof(expected));
+        return UploadConditionallyAsync(
+            name, content, new BlobRequestConditions { IfMatch = new ETag(expected.Value) }, StorageConflict.VersionMismatch, cancellationToken);
+    }
+
+    private async Task<ObjectVersion> UploadConditionallyAsync(
+        string name, ReadOnlyMemory<byte> content, BlobRequestConditions conditions, StorageConflict conflict, CancellationToken cancellationToken)
+    {
+        var blob = _container.GetBlobClient(BlobName(name));
+        try
+        {
+            var info = await blob.UploadAsync(
+                BinaryData.FromBytes(content),
+                new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentHash = ContentHash(content.Span) }, Conditions = conditions },
+                cancellationToken);
+            return new ObjectVersion(info.Value.ETag.ToString());
+        }
+        // 412 ConditionNotMet: If-Match failed, or If-None-Match: * on an existing blob (the service answers 409
+        // BlobAlreadyExists to the latter on a plain upload); 404 BlobNotFound: If-Match on a deleted blob.
+        catch (RequestFailedException e) when (IsExistsConflict(e) || (conflict == StorageConflict.VersionMismatch && e.Status == (int)HttpStatusCode.NotFound))
+        {
+            throw new StorageConflictException(name, Locate(name), conflict, e);
+        }
+        catch (RequestFailedException e) when (IsAccessFailure(e))
+        {
+            throw AccessFailure(e);
+        }
+    }
+
+    private async IAsyncEnumerable<string> ListCore(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var pages = _container.GetBlobsAsync(new GetBlobsOptions { Prefix = _prefix + prefix }, cancellationToken);
+        var items = pages.GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await items.MoveNextAsync())
+                    {
+                        yield break;
+                    }
+                }
+                catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
+                {
+                    yield break; // ContainerNotFound: nothing to list
+                }
+                catch (RequestFailedException e) when (IsAccessFailure(e))
+                {
+                    throw AccessFailure(e);
+                }
+
+                yield return items.Current.Name[_prefix.Length..];
+            }
+        }
+        finally
+        {
+            await items.DisposeAsync();
+        }
+    }
+
+    /// <summary>Whether the existing blob holds exactly <paramref name="content"/>: by its stored MD5 if it has one, else by its bytes.</summary>
+    private static async Task<bool> HasContentAsync(BlobClient blob, ReadOnlyMemory<byte> content, byte[] hash, CancellationToken cancellationToken)
+    {
+        BlobProperties properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+        if (properties.ContentLength != content.Length)
+        {
+            return false;
+        }
+
+        if (properties.ContentHash is { Length: > 0 } stored)
+        {
+            return stored.AsSpan().SequenceEqual(hash);
+        }
+
+        var existing = (await blob.DownloadContentAsync(cancellationToken)).Value.Content;
+        return existing.ToMemory().Span.SequenceEqual(content.Span);
+    }
+
+    /// <summary>The connection string without its <c>ContainerName</c> entry (the SDK rejects unknown keys), and that entry's value.</summary>
+    private static (string ConnectionString, string? ContainerName) SplitContainerName(string connectionString)
+    {
+        const string ContainerKey = "ContainerName";
+        string? container = null;
+        var kept = new List<string>();
+        foreach (string entry in connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int equals = entry.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0 && entry.AsSpan(0, equals).Trim().Equals(ContainerKey, StringComparison.OrdinalIgnoreCase))
+            {
+                container = entry[(equals + 1)..].Trim();
+            }
+            else
+            {
+                kept.Add(entry);
+            }
+        }
+
+        return (string.Join(';', kept), string.IsNullOrEmpty(container) ? null : container);
+    }
+
+    private string BlobName(string name)
+    {
+        ObjectNames.Validate(name);
+        return _prefix + name;
+    }
+
+    /// <summary>The blob's Content-MD5, which the service stores and reports back: an integrity and replay check, not security.</summary>
+#pragma warning disable CA5351 // MD5 is what Blob Storage stores as Content-MD5; it identifies content, it protects nothing.
+    private static byte[] ContentHash(ReadOnlySpan<byte> content) => MD5.HashData(content);
+#pragma warning restore CA5351
+
+    private static bool IsExistsConflict(RequestFailedException e) =>
+        e.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.Conflict;
+
+    private static bool IsAccessFailure(RequestFailedException e) =>
+        e.Status is (int)HttpStatusCode.Forbidden or (int)HttpStatusCode.Unauthorized or 0;
+
+    private StorageAccessException AccessFailure(RequestFailedException e)
+    {
+        string where = $"container '{_container.Name}' of account '{_container.AccountName}' ({_container.Uri.GetLeftPart(UriPartial.Authority)})";
+        string message = e.Status switch
+        {
+            0 => $"Azure Blob Storage could not be reached for {where}: {e.Message.Split('\n')[0]}",
+            _ => $"Azure Blob Storage refused access to {where} ({e.Status} {e.ErrorCode}): check the account name and key " +
+                 "(or the identity's role) in the output connection string.",
+        };
+        return new StorageAccessException(message, e);
+    }
+}

@@ -1,0 +1,57 @@
+namespace Pipeline.StreamProcessor.Storage;
+
+/// <summary>
+/// What the sinks and checkpoints need from the place a run's output lives, in the run's own relative names
+/// (<c>aggregates/part-….parquet</c>, <c>_checkpoints/events-p0.json</c>; see <see cref="ObjectNames"/>), never
+/// OS paths. Two implementations: <see cref="LocalFileStorage"/> (a folder, write-temp-then-rename) and
+/// <see cref="BlobStorage"/> (a prefix in an Azure Blob Storage container, no rename).
+/// </summary>
+/// <remarks>
+/// Exactly once rests on three guarantees every implementation gives:
+/// <list type="bullet">
+/// <item>a reader sees a whole object or none (<see cref="WriteAsync{TState}"/>);</item>
+/// <item>writing the same bytes under the same name again (a replay) succeeds and changes nothing;</item>
+/// <item>a checkpoint is replaced only if it is still the version its writer read
+/// (<see cref="ReplaceIfMatchAsync"/>), so a processor that lost its partition without noticing cannot
+/// overwrite the checkpoint of the one that took it over.</item>
+/// </list>
+/// </remarks>
+public interface IRunStorage
+{
+    /// <summary>Where <paramref name="name"/> lives, for messages and logs: a full path or a blob URI (never a secret).</summary>
+    string Locate(string name);
+
+    /// <summary>
+    /// Writes a data object atomically from <paramref name="write"/> and returns its length in bytes. A local folder
+    /// replaces any previous file (rename); object storage creates the object only if it is absent, and accepts an
+    /// existing one with identical bytes (a replay).
+    /// </summary>
+    /// <exception cref="StorageConflictException">Object storage only: the object exists with other bytes.</exception>
+    Task<long> WriteAsync<TState>(
+        string name, TState state, Func<Stream, TState, CancellationToken, Task> write, CancellationToken cancellationToken);
+
+    /// <summary>The object's bytes and version, or <c>null</c> when it does not exist.</summary>
+    Task<StoredObject?> ReadAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The names of the objects whose name starts with <paramref name="prefix"/> (a plain string prefix, so
+    /// <c>events/</c> lists every id folder below it), in no particular order. Temporary files and locks of a
+    /// local folder are not objects and are never listed.
+    /// </summary>
+    IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the object; <c>false</c> when it did not exist.</summary>
+    Task<bool> DeleteAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Creates the object with <paramref name="content"/> only if none exists, and returns its version.</summary>
+    /// <exception cref="StorageConflictException">The object already exists (<see cref="StorageConflict.AlreadyExists"/>).</exception>
+    Task<ObjectVersion> CreateIfAbsentAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Replaces the object with <paramref name="content"/> only if it is still at <paramref name="expected"/> (the
+    /// version read or last written by this caller), and returns the new version.
+    /// </summary>
+    /// <exception cref="StorageConflictException">Someone else wrote or deleted it since (<see cref="StorageConflict.VersionMismatch"/>).</exception>
+    Task<ObjectVersion> ReplaceIfMatchAsync(
+        string name, ReadOnlyMemory<byte> content, ObjectVersion expected, CancellationToken cancellationToken);
+}

@@ -1,0 +1,162 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using Pipeline.StreamProcessor.Sinks;
+
+namespace Pipeline.StreamProcessor.Storage;
+
+/// <summary>
+/// A run in a local folder, with today's semantics: data objects are written to a hidden temporary file, flushed
+/// and renamed over the target (<see cref="AtomicFile"/>), so a replay simply replaces the file. Conditional writes
+/// serialize on an exclusive lock of a hidden <c>.&lt;name&gt;.lock</c> beside the object (an advisory lock on
+/// Unix, released by the OS when a process dies); the version is the SHA-256 of the content, so a read needs no
+/// extra metadata and a rewrite with identical bytes keeps the version.
+/// </summary>
+public sealed class LocalFileStorage : IRunStorage
+{
+    private const string LockSuffix = ".lock";
+    private static readonly TimeSpan s_lockTimeout = TimeSpan.FromSeconds(30);
+
+    /// <param name="rootDirectory">The run's folder (<see cref="OutputLayout.RunDirectory"/>); created on the first write.</param>
+    public LocalFileStorage(string rootDirectory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(rootDirectory);
+        RootDirectory = Path.GetFullPath(rootDirectory);
+    }
+
+    public string RootDirectory { get; }
+
+    public string Locate(string name) => PathOf(name);
+
+    public async Task<long> WriteAsync<TState>(
+        string name, TState state, Func<Stream, TState, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        string path = PathOf(name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        return await AtomicFile.WriteAsync(path, state, write, cancellationToken);
+    }
+
+    public async Task<StoredObject?> ReadAsync(string name, CancellationToken cancellationToken)
+    {
+        byte[]? content = await TryReadAsync(PathOf(name), cancellationToken);
+        return content is null ? null : new StoredObject(content, VersionOf(content));
+    }
+
+    public IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken cancellationToken)
+    {
+        ObjectNames.ValidatePrefix(prefix);
+        return ListCore(prefix, cancellationToken);
+    }
+
+    public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string path = PathOf(name);
+        if (!File.Exists(path))
+        {
+            return Task.FromResult(false);
+        }
+
+        File.Delete(path);
+        return Task.FromResult(true);
+    }
+
+    public async Task<ObjectVersion> CreateIfAbsentAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        string path = PathOf(name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await using var objectLock = await LockAsync(path, cancellationToken);
+        if (File.Exists(path))
+        {
+            throw new StorageConflictException(name, path, StorageConflict.AlreadyExists);
+        }
+
+        await AtomicFile.WriteAsync(path, content, WriteBytesAsync, cancellationToken);
+        return VersionOf(content.Span);
+    }
+
+    public async Task<ObjectVersion> ReplaceIfMatchAsync(
+        string name, ReadOnlyMemory<byte> content, ObjectVersion expected, CancellationToken cancellationToken)
+    {
+        string path = PathOf(name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await using var objectLock = await LockAsync(path, cancellationToken);
+        byte[]? current = await TryReadAsync(path, cancellationToken);
+        if (current is null || VersionOf(current) != expected)
+        {
+            throw new StorageConflictException(name, path, StorageConflict.VersionMismatch);
+        }
+
+        await AtomicFile.WriteAsync(path, content, WriteBytesAsync, cancellationToken);
+        return VersionOf(content.Span);
+    }
+
+    private string PathOf(string name)
+    {
+        ObjectNames.Validate(name);
+        return Path.Combine(RootDirectory, name.Replace(ObjectNames.Separator, Path.DirectorySeparatorChar));
+    }
+
+    private async IAsyncEnumerable<string> ListCore(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // The folder the prefix's complete segments name; its partial last segment only filters.
+        int lastSeparator = prefix.LastIndexOf(ObjectNames.Separator);
+        string directory = lastSeparator < 0
+            ? RootDirectory
+            : Path.Combine(RootDirectory, prefix[..lastSeparator].Replace(ObjectNames.Separator, Path.DirectorySeparatorChar));
+        if (!Directory.Exists(directory))
+        {
+            yield break;
+        }
+
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = 0 };
+        foreach (string path in Directory.EnumerateFiles(directory, "*", options))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            string name = Path.GetRelativePath(RootDirectory, path).Replace(Path.DirectorySeparatorChar, ObjectNames.Separator);
+            if (name.StartsWith(prefix, StringComparison.Ordinal) && !IsHidden(name))
+            {
+                yield return name;
+            }
+        }
+    }
+
+    /// <summary>Temporary files (<c>.x.tmp</c>), locks (<c>.x.lock</c>) and anything under a dot folder are not objects.</summary>
+    private static bool IsHidden(string name) =>
+        name.StartsWith('.') || name.Contains(ObjectNames.Separator + ".", StringComparison.Ordinal);
+
+    private static async Task<byte[]?> TryReadAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await File.ReadAllBytesAsync(path, cancellationToken);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private static Task WriteBytesAsync(Stream stream, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) =>
+        stream.WriteAsync(content, cancellationToken).AsTask();
+
+    private static ObjectVersion VersionOf(ReadOnlySpan<byte> content) =>
+        new("sha256:" + Convert.ToHexStringLower(SHA256.HashData(content)));
+
+    private static async Task<FileStream> LockAsync(string path, CancellationToken cancellationToken)
+    {
+        string lockPath = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + LockSuffix);
+        var deadline = DateTime.UtcNow + s_lockTimeout;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20, cancellationToken); // another writer of this object holds it for a moment
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+namespace Pipeline.StreamProcessor.Storage;
+
+/// <summary>
+/// An opaque version of an object, to hand back to <see cref="IRunStorage.ReplaceIfMatchAsync"/>: the ETag in
+/// object storage, a hash of the content in a local folder. Compare only for equality.
+/// </summary>
+public readonly record struct ObjectVersion(string Value)
+{
+    public override string ToString() => Value;
+}
+
+/// <summary>An object read whole, with the version it was read at.</summary>
+public sealed record StoredObject(ReadOnlyMemory<byte> Content, ObjectVersion Version);
