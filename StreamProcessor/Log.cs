@@ -63,6 +63,10 @@ internal static partial class Log
         Message = "Consume failed: {Reason}")]
     public static partial void ConsumeFailed(ILogger logger, string reason);
 
+    [LoggerMessage(EventId = 16, EventName = "CheckpointConflict", Level = LogLevel.Warning,
+        Message = "Partition {Topic}/{Partition}: its checkpoint was written by another owner, so this batch was not committed; the lane is dropped as if the partition were lost")]
+    public static partial void CheckpointConflict(ILogger logger, Exception exception, string topic, int partition);
+
     [LoggerMessage(EventId = ProcessorLogEvents.WindowUpdateId, EventName = ProcessorLogEvents.WindowUpdateName, Level = LogLevel.Information,
         Message = "{Table}")]
     public static partial void WindowUpdate(ILogger logger, string table);

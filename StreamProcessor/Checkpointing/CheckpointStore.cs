@@ -1,33 +1,60 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 
 namespace Pipeline.StreamProcessor.Checkpointing;
 
 /// <summary>
-/// Reads and replaces <c>&lt;run&gt;/_checkpoints/&lt;topic&gt;-p&lt;partition&gt;.json</c>. A save writes a
-/// hidden temporary file, flushes it to disk and renames it over the old checkpoint (<see cref="AtomicFile"/>),
-/// so the file on disk is always either the previous checkpoint or the new one.
+/// Reads and saves <c>_checkpoints/&lt;topic&gt;-p&lt;partition&gt;.json</c> through the run's
+/// <see cref="IRunStorage"/>, so a reader sees either the previous checkpoint or the new one. A lane saves with the
+/// version it loaded or last saved (<see cref="SaveAsync(PartitionCheckpoint, ObjectVersion?, CancellationToken)"/>):
+/// the checkpoint is created only if absent and replaced only if still at that version, so a processor that lost
+/// its partition without noticing cannot overwrite the new owner's checkpoint. The run manifest still lives in the
+/// local run folder (<see cref="OutputLayout.RunManifestFilePath"/>).
 /// </summary>
-internal sealed class CheckpointStore(OutputLayout layout)
+internal sealed class CheckpointStore(OutputLayout layout, IRunStorage storage)
 {
+    private const string CheckpointsFolder = "_checkpoints";
     private readonly OutputLayout _layout = layout;
+    private readonly IRunStorage _storage = storage;
+
+    /// <summary>A store over the local run folder (<see cref="OutputLayout.RunDirectory"/>), as the service registers it.</summary>
+    public CheckpointStore(OutputLayout layout)
+        : this(layout, new LocalFileStorage(layout?.RunDirectory!))
+    {
+    }
 
     public OutputLayout Layout => _layout;
+
+    /// <summary>The checkpoint's name in the run (<c>_checkpoints/events-p0.json</c>).</summary>
+    public static string CheckpointName(string topic, int partition) =>
+        $"{CheckpointsFolder}{ObjectNames.Separator}{OutputLayout.SanitizeTopic(topic)}-p{partition.ToString(CultureInfo.InvariantCulture)}.json";
 
     /// <summary>
     /// The partition's checkpoint, or <c>null</c> when none was ever saved in this run.
     /// </summary>
     /// <exception cref="CorruptCheckpointException">The file exists but is not a valid checkpoint of this partition.</exception>
-    public async Task<PartitionCheckpoint?> LoadAsync(string topic, int partition, CancellationToken cancellationToken)
+    public async Task<PartitionCheckpoint?> LoadAsync(string topic, int partition, CancellationToken cancellationToken) =>
+        (await LoadVersionedAsync(topic, partition, cancellationToken))?.Checkpoint;
+
+    /// <summary>
+    /// The partition's checkpoint with the version it was read at (to save the next one with), or <c>null</c>
+    /// when none was ever saved in this run.
+    /// </summary>
+    /// <exception cref="CorruptCheckpointException">The object exists but is not a valid checkpoint of this partition.</exception>
+    public async Task<VersionedCheckpoint?> LoadVersionedAsync(string topic, int partition, CancellationToken cancellationToken)
     {
-        string path = _layout.CheckpointFilePath(topic, partition);
-        var checkpoint = await ReadStrictAsync(path, CheckpointJsonContext.Strict, cancellationToken);
-        if (checkpoint is null)
+        string name = CheckpointName(topic, partition);
+        var stored = await _storage.ReadAsync(name, cancellationToken);
+        if (stored is null)
         {
             return null;
         }
 
+        string path = _storage.Locate(name);
+        var checkpoint = ParseStrict(path, stored.Content, CheckpointJsonContext.Strict);
         if (checkpoint.Version != PartitionCheckpoint.CurrentVersion)
         {
             throw new CorruptCheckpointException(
@@ -46,20 +73,75 @@ internal sealed class CheckpointStore(OutputLayout layout)
                 path, $"negative next offset ({checkpoint.NextOffset}) or late count ({checkpoint.LateEvents}).");
         }
 
-        return checkpoint;
+        return new VersionedCheckpoint(checkpoint, stored.Version);
     }
 
-    /// <summary>Atomically replaces the partition's checkpoint.</summary>
-    public async Task SaveAsync(PartitionCheckpoint checkpoint, CancellationToken cancellationToken)
+    /// <summary>
+    /// Saves the partition's checkpoint if it is still the one this caller knows: creates it when
+    /// <paramref name="expected"/> is <c>null</c> (the lane found none), otherwise replaces it only if it is still
+    /// at <paramref name="expected"/>. Returns the new version, to pass to the next save. A conflict whose current
+    /// checkpoint holds exactly these bytes is this caller's own earlier attempt (a retry after a lost reply) and
+    /// counts as saved.
+    /// </summary>
+    /// <exception cref="CheckpointConflictException">Another writer created or replaced the checkpoint since.</exception>
+    public async Task<ObjectVersion> SaveAsync(PartitionCheckpoint checkpoint, ObjectVersion? expected, CancellationToken cancellationToken)
+    {
+        byte[] content = Serialize(checkpoint);
+        string name = CheckpointName(checkpoint.Topic, checkpoint.Partition);
+        try
+        {
+            return expected is { } version
+                ? await _storage.ReplaceIfMatchAsync(name, content, version, cancellationToken)
+                : await _storage.CreateIfAbsentAsync(name, content, cancellationToken);
+        }
+        catch (StorageConflictException conflict)
+        {
+            var current = await _storage.ReadAsync(name, cancellationToken);
+            if (current is not null && current.Content.Span.SequenceEqual(content))
+            {
+                return current.Version;
+            }
+
+            throw new CheckpointConflictException(checkpoint.Topic, checkpoint.Partition, conflict);
+        }
+    }
+
+    /// <summary>
+    /// Replaces the partition's checkpoint whatever is there (tests, tools, an operator's restore; a lane saves
+    /// with its version). Returns the new version.
+    /// </summary>
+    public async Task<ObjectVersion> SaveAsync(PartitionCheckpoint checkpoint, CancellationToken cancellationToken)
+    {
+        byte[] content = Serialize(checkpoint);
+        string name = CheckpointName(checkpoint.Topic, checkpoint.Partition);
+        try
+        {
+            // A local folder replaces by rename; object storage creates only if absent (or the same bytes).
+            await _storage.WriteAsync(name, content, WriteBytesAsync, cancellationToken);
+        }
+        catch (StorageConflictException)
+        {
+            var current = await _storage.ReadAsync(name, cancellationToken);
+            return current is null
+                ? await _storage.CreateIfAbsentAsync(name, content, cancellationToken)
+                : await _storage.ReplaceIfMatchAsync(name, content, current.Version, cancellationToken);
+        }
+
+        var stored = await _storage.ReadAsync(name, cancellationToken)
+            ?? throw new InvalidOperationException($"'{_storage.Locate(name)}' vanished right after it was written.");
+        return stored.Version;
+    }
+
+    private static byte[] Serialize(PartitionCheckpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentOutOfRangeException.ThrowIfNegative(checkpoint.NextOffset);
         ArgumentNullException.ThrowIfNull(checkpoint.OpenWindows);
-
-        string path = _layout.CheckpointFilePath(checkpoint.Topic, checkpoint.Partition);
-        Directory.CreateDirectory(_layout.CheckpointsDirectory);
-        await AtomicFile.WriteAsync(path, checkpoint, WriteAsync, cancellationToken);
+        return JsonSerializer.SerializeToUtf8Bytes(checkpoint, CheckpointJsonContext.Strict);
     }
+
+    private static Task WriteBytesAsync(Stream stream, byte[] content, CancellationToken cancellationToken) =>
+        stream.WriteAsync(content, cancellationToken).AsTask();
 
     /// <summary>The run's manifest (<see cref="OutputLayout.RunManifestFilePath"/>), or <c>null</c> when none was written.</summary>
     /// <exception cref="CorruptCheckpointException">The file exists but is not a valid manifest.</exception>
@@ -129,8 +211,33 @@ internal sealed class CheckpointStore(OutputLayout layout)
         && Directory.EnumerateFiles(_layout.CheckpointsDirectory, "*.json")
             .Any(p => !string.Equals(Path.GetFileName(p), OutputLayout.RunManifestFileName, StringComparison.Ordinal));
 
-    private static Task WriteAsync(Stream stream, PartitionCheckpoint checkpoint, CancellationToken cancellationToken) =>
-        JsonSerializer.SerializeAsync(stream, checkpoint, CheckpointJsonContext.Strict, cancellationToken);
+    /// <summary>
+    /// The object's bytes read with its strict contract; malformed JSON, a missing member or JSON <c>null</c> is a
+    /// <see cref="CorruptCheckpointException"/> naming <paramref name="location"/>.
+    /// </summary>
+    private static T ParseStrict<T>(string location, ReadOnlyMemory<byte> content, JsonTypeInfo<T> contract)
+        where T : class
+    {
+        var json = content.Span;
+        if (json.StartsWith(Utf8Bom))
+        {
+            json = json[Utf8Bom.Length..]; // as a stream read skips it
+        }
+
+        T? value;
+        try
+        {
+            value = JsonSerializer.Deserialize(json, contract);
+        }
+        catch (JsonException e)
+        {
+            throw new CorruptCheckpointException(location, e.Message, e);
+        }
+
+        return value ?? throw new CorruptCheckpointException(location, "the file holds JSON null.");
+    }
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
     /// <summary>
     /// The file read with its strict contract, or <c>null</c> when it does not exist; malformed JSON, a missing
@@ -157,3 +264,6 @@ internal sealed class CheckpointStore(OutputLayout layout)
         return value ?? throw new CorruptCheckpointException(path, "the file holds JSON null.");
     }
 }
+
+/// <summary>A checkpoint and the version of the object it was read from.</summary>
+internal sealed record VersionedCheckpoint(PartitionCheckpoint Checkpoint, ObjectVersion Version);

@@ -7,6 +7,7 @@ using Pipeline.StreamProcessor.Ingest;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Reporting;
 using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 using Pipeline.StreamProcessor.Telemetry;
 using Pipeline.StreamProcessor.Windowing;
 
@@ -48,7 +49,9 @@ public static class StreamProcessorExtensions
         // The one on-disk contract of the run (run_<RunId>/...), shared by the sinks, checkpoints and tools.
         services.AddSingleton(sp => new OutputLayout(sp.GetRequiredService<IOptions<SinkOptions>>().Value));
         services.AddSingleton<ParquetBatchWriter>();
-        services.AddSingleton<CheckpointStore>();
+        // Where the run's output lives, in run-relative names: for now the local run folder.
+        services.AddSingleton<IRunStorage>(sp => new LocalFileStorage(sp.GetRequiredService<OutputLayout>().RunDirectory));
+        services.AddSingleton(sp => new CheckpointStore(sp.GetRequiredService<OutputLayout>(), sp.GetRequiredService<IRunStorage>()));
         services.AddSingleton<OrphanCleaner>();
         services.AddSingleton<RunSettingsGuard>();
         services.AddSingleton<LaneFactory>();

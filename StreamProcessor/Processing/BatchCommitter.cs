@@ -15,7 +15,8 @@ namespace Pipeline.StreamProcessor.Processing;
 /// 2. the batch's Parquet files are written in the background (temporary names, flushed, renamed to deterministic names);
 /// 3. then, on the lane's thread (<see cref="CompleteAsync"/>), closed windows are published and every dead-letter and
 ///    window message is acknowledged;
-/// 4. the partition checkpoint (next offset + open windows) is replaced atomically;
+/// 4. the partition checkpoint (next offset + open windows) is replaced atomically, only if it is still the version the
+///    lane read or last wrote (otherwise another owner has the partition: <see cref="CheckpointConflictException"/>);
 /// 5. the offset goes to the source (Kafka's commit), for lag and tooling only: the checkpoint is the truth.
 /// At most one batch per lane is in flight, so checkpoints replace each other in offset order. A crash before 4 leaves
 /// files at or beyond the checkpoint's offset: they are orphans, deleted when the partition is next assigned, and the
@@ -92,6 +93,7 @@ internal sealed class BatchCommitter(
     /// then publishes its windows, saves its checkpoint and hands its offset to the source. On a failure the batch stays
     /// in flight, unchanged, for the retry.
     /// </summary>
+    /// <exception cref="CheckpointConflictException">Another owner wrote the checkpoint: no offset hint, the lane must stop.</exception>
     public async Task CompleteAsync(PartitionLane lane, IMessageSource source, CancellationToken cancellationToken)
     {
         var batch = lane.InFlight ?? throw new InvalidOperationException($"Partition {lane.Partition} has no batch in flight.");
@@ -121,7 +123,7 @@ internal sealed class BatchCommitter(
             var files = await write.WaitAsync(cancellationToken);
             publisher.PublishWindows(batch.Closed);
             publisher.Flush(options.Value.ProducerFlushTimeout);
-            await checkpoints.SaveAsync(batch.Checkpoint, cancellationToken);
+            lane.CheckpointVersion = await checkpoints.SaveAsync(batch.Checkpoint, lane.CheckpointVersion, cancellationToken);
             if (batch.NextOffset >= 0)
             {
                 source.Commit(lane.Partition, batch.NextOffset);

@@ -20,13 +20,17 @@ internal sealed class LaneFactory(
     /// <summary>Opens the lane; <c>StartAt</c> is the checkpoint's next offset, or null for the earliest offset.</summary>
     public async Task<(PartitionLane Lane, long? StartAt)> OpenAsync(string topic, int partition, CancellationToken cancellationToken)
     {
-        var checkpoint = await checkpoints.LoadAsync(topic, partition, cancellationToken);
+        var loaded = await checkpoints.LoadVersionedAsync(topic, partition, cancellationToken);
+        var checkpoint = loaded?.Checkpoint;
         var nextOffset = checkpoint?.NextOffset ?? -1;
         var deleted = orphans.DeleteOrphans(topic, partition, checkpoint);
         var windows = checkpoint is null
             ? new PartitionWindows(windowing.Value, timeProvider)
             : PartitionWindows.Restore(windowing.Value, timeProvider, checkpoint.MaxEventTime, checkpoint.Watermark, checkpoint.OpenWindows, checkpoint.LateEvents);
-        var lane = new PartitionLane(topic, partition, windows, nextOffset, timeProvider.GetTimestamp());
+        var lane = new PartitionLane(topic, partition, windows, nextOffset, timeProvider.GetTimestamp())
+        {
+            CheckpointVersion = loaded?.Version,
+        };
         Log.LaneOpened(logger, topic, partition, nextOffset, checkpoint?.OpenWindows.Count ?? 0, deleted);
         return (lane, nextOffset >= 0 ? nextOffset : null);
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Pipeline.ServiceDefaults.Telemetry;
 using Pipeline.StreamProcessor.Reporting;
 using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 using Pipeline.StreamProcessor.Windowing;
 
 namespace Pipeline.StreamProcessor.Processing;
@@ -43,6 +44,12 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
 
     /// <summary>The sealed batch being committed (kept across a failed commit until it lands), or null.</summary>
     public SealedBatch? InFlight { get; set; }
+
+    /// <summary>
+    /// The version of the partition's checkpoint this lane loaded or last saved (null: none yet), the condition of
+    /// its next save: a checkpoint at another version was written by another owner.
+    /// </summary>
+    public ObjectVersion? CheckpointVersion { get; set; }
 
     /// <summary>The first offset not yet processed; -1 before the first message of a fresh run.</summary>
     public long NextOffset { get; private set; }

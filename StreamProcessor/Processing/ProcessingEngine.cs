@@ -18,7 +18,8 @@ namespace Pipeline.StreamProcessor.Processing;
 /// while the lane consumes the next batch (under load; an idle source waits for them). A failing sink pauses the source and is
 /// retried with a doubling backoff (or stops the run with <see cref="SinkFailedException"/> under
 /// <see cref="ProcessorOptions.ExitOnSinkFailure"/>). On revoke a lane commits before it is dropped; on lost it
-/// is dropped; on stop every lane commits, then the source closes.
+/// is dropped, and so is a lane whose checkpoint another owner wrote (<see cref="CheckpointConflictException"/>);
+/// on stop every lane commits, then the source closes.
 /// </summary>
 internal sealed class ProcessingEngine(
     LaneFactory laneFactory,
@@ -154,6 +155,11 @@ internal sealed class ProcessingEngine(
                 // Flush and checkpoint before the partition moves: the next owner resumes here.
                 committer.CommitAsync(lane, CurrentSource, CancellationToken.None).GetAwaiter().GetResult();
             }
+            catch (CheckpointConflictException ex)
+            {
+                // Another owner already took the partition over: nothing of this lane may land.
+                Log.CheckpointConflict(logger, ex, lane.Topic, lane.Partition);
+            }
             catch (Exception ex) when (IsCommitFailure(ex))
             {
                 // The next owner replays from the last checkpoint; nothing is lost or duplicated.
@@ -182,6 +188,23 @@ internal sealed class ProcessingEngine(
 
         _laneSnapshot = [.. _lanes.Values];
         Log.Lost(logger, string.Join(',', partitions));
+    }
+
+    /// <summary>
+    /// A lane whose checkpoint another owner wrote (<see cref="CheckpointConflictException"/>): its partition is lost
+    /// to it, whatever the source says, so it is dropped like a lost one, without committing or giving an offset hint.
+    /// Its later messages are ignored until the partition is assigned again.
+    /// </summary>
+    private void DropConflicted(PartitionLane lane, CheckpointConflictException conflict)
+    {
+        Log.CheckpointConflict(logger, conflict, lane.Topic, lane.Partition);
+        if (_lanes.TryGetValue(lane.Partition, out var current) && ReferenceEquals(current, lane))
+        {
+            _lanes.Remove(lane.Partition);
+            _keys.Release(lane.Partition);
+            lane.Dispose();
+            _laneSnapshot = [.. _lanes.Values];
+        }
     }
 
     private IMessageSource CurrentSource =>
@@ -371,6 +394,11 @@ internal sealed class ProcessingEngine(
                 }
             }
         }
+        catch (CheckpointConflictException ex)
+        {
+            // Not a sink failure (the output answered, and a retry would be refused again): the lane stops.
+            DropConflicted(lane, ex);
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             telemetry.SinkFailures.Add(1);
@@ -412,6 +440,10 @@ internal sealed class ProcessingEngine(
                 try
                 {
                     await committer.CommitAsync(lane, source, CancellationToken.None);
+                }
+                catch (CheckpointConflictException ex)
+                {
+                    DropConflicted(lane, ex);
                 }
                 catch (Exception ex) when (IsCommitFailure(ex))
                 {

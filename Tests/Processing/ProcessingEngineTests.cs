@@ -1,6 +1,10 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Pipeline.StreamProcessor;
+using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 
 using Pipeline.Tests.Parquet;
 
@@ -176,6 +180,47 @@ public sealed class ProcessingEngineTests : IDisposable
         var commit = Assert.Single(Source.Commits);
         Assert.Equal((long?)2, commit.CheckpointNextOffset);
         Assert.Equal(seen[0].Files, commit.Files);
+    }
+
+    [Fact]
+    public async Task Commit_AnotherOwnerReplacedTheCheckpoint_IsRefusedAndLogged_TheLaneIsDroppedWithoutAnOffsetHint()
+    {
+        // Arrange: after the lane's first commit, the partition's new owner (a processor that took it over while
+        // this one did not notice) writes its own checkpoint through the storage.
+        var storage = _harness.Service<IRunStorage>();
+        var name = CheckpointStore.CheckpointName(EngineHarness.Topic, 0);
+        var theirs = JsonSerializer.SerializeToUtf8Bytes(
+            new PartitionCheckpoint(EngineHarness.Topic, 0, 50, null, null, [], 0), CheckpointJsonContext.Strict);
+        List<int> lanesAfter = [];
+        Source.Assign(0)
+            .Deliver(EngineHarness.Event(0, 0, id: 1))
+            .Advance(s_trigger)
+            .Then(() =>
+            {
+                var ct = TestContext.Current.CancellationToken;
+                var ours = storage.ReadAsync(name, ct).GetAwaiter().GetResult()!;
+                storage.ReplaceIfMatchAsync(name, theirs, ours.Version, ct).GetAwaiter().GetResult();
+            })
+            .Deliver(EngineHarness.Event(0, 1, id: 2))
+            .Advance(s_trigger)
+            .Deliver(EngineHarness.Event(0, 2, id: 3))
+            .Then(() => lanesAfter.Add(_harness.Engine.Lanes.Count));
+
+        // Act
+        await _harness.RunAsync();
+
+        // Assert: only the first batch was hinted; the refused one is neither retried as a sink failure nor
+        // hinted, the lane is gone (its later message ignored), and the new owner's checkpoint is intact.
+        Assert.Equal(["commit 0@1", "close"], Source.Calls);
+        Assert.Equal([0], lanesAfter);
+        Assert.False(_harness.SinkHealth.IsFailing);
+        var stored = await storage.ReadAsync(name, TestContext.Current.CancellationToken);
+        Assert.Equal(theirs, stored?.Content.ToArray());
+        var conflict = Assert.Single(_harness.Logs.Events, static e => e.Name == "CheckpointConflict");
+        Assert.Equal(LogLevel.Warning, conflict.Level);
+        Assert.Equal<object?>(EngineHarness.Topic, conflict.Values["Topic"]);
+        Assert.Equal<object?>(0, conflict.Values["Partition"]);
+        Assert.IsType<CheckpointConflictException>(conflict.Exception);
     }
 
     [Fact]
