@@ -185,22 +185,8 @@ internal sealed class CheckpointStore(OutputLayout layout, IRunStorage storage)
         return true;
     }
 
-    private async Task<FileStream> LockRunAsync(CancellationToken cancellationToken)
-    {
-        string lockPath = Path.Combine(_layout.CheckpointsDirectory, ".run.lock");
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            try
-            {
-                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(20, cancellationToken); // another process of this run holds it for a moment
-            }
-        }
-    }
+    private Task<FileStream> LockRunAsync(CancellationToken cancellationToken) =>
+        ExclusiveFileLock.AcquireAsync(Path.Combine(_layout.CheckpointsDirectory, ".run.lock"), cancellationToken);
 
     private static Task WriteManifestAsync(Stream stream, RunManifest manifest, CancellationToken cancellationToken) =>
         JsonSerializer.SerializeAsync(stream, manifest, CheckpointJsonContext.StrictRunManifest, cancellationToken);

@@ -14,7 +14,6 @@ namespace Pipeline.StreamProcessor.Storage;
 public sealed class LocalFileStorage : IRunStorage
 {
     private const string LockSuffix = ".lock";
-    private static readonly TimeSpan s_lockTimeout = TimeSpan.FromSeconds(30);
 
     /// <param name="rootDirectory">The run's folder (<see cref="OutputLayout.RunDirectory"/>); created on the first write.</param>
     public LocalFileStorage(string rootDirectory)
@@ -143,20 +142,6 @@ public sealed class LocalFileStorage : IRunStorage
     private static ObjectVersion VersionOf(ReadOnlySpan<byte> content) =>
         new("sha256:" + Convert.ToHexStringLower(SHA256.HashData(content)));
 
-    private static async Task<FileStream> LockAsync(string path, CancellationToken cancellationToken)
-    {
-        string lockPath = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + LockSuffix);
-        var deadline = DateTime.UtcNow + s_lockTimeout;
-        while (true)
-        {
-            try
-            {
-                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(20, cancellationToken); // another writer of this object holds it for a moment
-            }
-        }
-    }
+    private static Task<FileStream> LockAsync(string path, CancellationToken cancellationToken) =>
+        ExclusiveFileLock.AcquireAsync(Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + LockSuffix), cancellationToken);
 }
