@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Pipeline.StreamProcessor.Sinks;
@@ -11,26 +10,24 @@ namespace Pipeline.StreamProcessor.Checkpointing;
 /// <see cref="IRunStorage"/>, so a reader sees either the previous checkpoint or the new one. A lane saves with the
 /// version it loaded or last saved (<see cref="SaveAsync(PartitionCheckpoint, ObjectVersion?, CancellationToken)"/>):
 /// the checkpoint is created only if absent and replaced only if still at that version, so a processor that lost
-/// its partition without noticing cannot overwrite the new owner's checkpoint. The run manifest still lives in the
-/// local run folder (<see cref="OutputLayout.RunManifestFilePath"/>).
+/// its partition without noticing cannot overwrite the new owner's checkpoint. The run manifest
+/// (<see cref="OutputLayout.RunManifestName"/>) is created once, if absent, through the same storage.
 /// </summary>
-internal sealed class CheckpointStore(OutputLayout layout, IRunStorage storage)
+internal sealed class CheckpointStore(IRunStorage storage)
 {
-    private const string CheckpointsFolder = "_checkpoints";
-    private readonly OutputLayout _layout = layout;
     private readonly IRunStorage _storage = storage;
 
-    /// <summary>A store over the local run folder (<see cref="OutputLayout.RunDirectory"/>), as the service registers it.</summary>
+    /// <summary>A store over the local run folder of <paramref name="layout"/>.</summary>
     public CheckpointStore(OutputLayout layout)
-        : this(layout, new LocalFileStorage(layout?.RunDirectory!))
+        : this(new LocalFileStorage(layout?.RunDirectory!))
     {
     }
 
-    public OutputLayout Layout => _layout;
+    /// <summary>Where the run's output lives, for messages.</summary>
+    public IRunStorage Storage => _storage;
 
     /// <summary>The checkpoint's name in the run (<c>_checkpoints/events-p0.json</c>).</summary>
-    public static string CheckpointName(string topic, int partition) =>
-        $"{CheckpointsFolder}{ObjectNames.Separator}{OutputLayout.SanitizeTopic(topic)}-p{partition.ToString(CultureInfo.InvariantCulture)}.json";
+    public static string CheckpointName(string topic, int partition) => OutputLayout.CheckpointName(topic, partition);
 
     /// <summary>
     /// The partition's checkpoint, or <c>null</c> when none was ever saved in this run.
@@ -74,6 +71,22 @@ internal sealed class CheckpointStore(OutputLayout layout, IRunStorage storage)
         }
 
         return new VersionedCheckpoint(checkpoint, stored.Version);
+    }
+
+    /// <summary>
+    /// Throws <see cref="CheckpointConflictException"/> unless the partition's checkpoint is still at
+    /// <paramref name="expected"/> (<c>null</c>: still absent), the version this lane read or last saved: the check
+    /// a lane makes before it removes a conflicting object beyond its checkpoint, because a new owner replaces the
+    /// checkpoint on assignment before it touches anything else.
+    /// </summary>
+    public async Task ConfirmOwnedAsync(string topic, int partition, ObjectVersion? expected, CancellationToken cancellationToken)
+    {
+        var current = await _storage.ReadAsync(CheckpointName(topic, partition), cancellationToken);
+        if (current?.Version != expected)
+        {
+            throw new CheckpointConflictException(topic, partition, new StorageConflictException(
+                CheckpointName(topic, partition), _storage.Locate(CheckpointName(topic, partition)), StorageConflict.VersionMismatch));
+        }
     }
 
     /// <summary>
@@ -143,59 +156,64 @@ internal sealed class CheckpointStore(OutputLayout layout, IRunStorage storage)
     private static Task WriteBytesAsync(Stream stream, byte[] content, CancellationToken cancellationToken) =>
         stream.WriteAsync(content, cancellationToken).AsTask();
 
-    /// <summary>The run's manifest (<see cref="OutputLayout.RunManifestFilePath"/>), or <c>null</c> when none was written.</summary>
-    /// <exception cref="CorruptCheckpointException">The file exists but is not a valid manifest.</exception>
+    /// <summary>Where the run's manifest lives (<see cref="OutputLayout.RunManifestName"/>), for messages.</summary>
+    public string RunManifestLocation => _storage.Locate(OutputLayout.RunManifestName);
+
+    /// <summary>The run's manifest (<see cref="OutputLayout.RunManifestName"/>), or <c>null</c> when none was written.</summary>
+    /// <exception cref="CorruptCheckpointException">The object exists but is not a valid manifest.</exception>
     public async Task<RunManifest?> LoadRunManifestAsync(CancellationToken cancellationToken)
     {
-        string path = _layout.RunManifestFilePath;
-        var manifest = await ReadStrictAsync(path, CheckpointJsonContext.StrictRunManifest, cancellationToken);
-        if (manifest is null)
+        var stored = await _storage.ReadAsync(OutputLayout.RunManifestName, cancellationToken);
+        if (stored is null)
         {
             return null;
         }
 
+        string location = RunManifestLocation;
+        var manifest = ParseStrict(location, stored.Content, CheckpointJsonContext.StrictRunManifest);
         if (manifest.Version != RunManifest.CurrentVersion)
         {
             throw new CorruptCheckpointException(
-                path, $"format version {manifest.Version} is not supported (expected {RunManifest.CurrentVersion}).");
+                location, $"format version {manifest.Version} is not supported (expected {RunManifest.CurrentVersion}).");
         }
 
         return manifest;
     }
 
     /// <summary>
-    /// Writes the run's manifest if the run has none yet, atomically and at most once. Processes starting the
-    /// same run at once serialize on an exclusive lock of <c>_checkpoints/.run.lock</c> (an advisory lock on
-    /// Unix, released by the OS when a process dies), because a rename without overwrite is not atomic on every
-    /// platform; the winner writes a temporary file and renames it. Returns <c>false</c> when a manifest already
-    /// existed (the caller then reads and compares it).
+    /// Writes the run's manifest if the run has none yet, atomically and at most once, even when processes on
+    /// several machines start the same run at once (<see cref="IRunStorage.CreateIfAbsentAsync"/>). Returns
+    /// <c>false</c> when a manifest already existed (the caller then reads and compares it).
     /// </summary>
     public async Task<bool> TryCreateRunManifestAsync(RunManifest manifest, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        string path = _layout.RunManifestFilePath;
-        Directory.CreateDirectory(_layout.CheckpointsDirectory);
-        await using var runLock = await LockRunAsync(cancellationToken);
-        if (File.Exists(path))
+        try
+        {
+            await _storage.CreateIfAbsentAsync(
+                OutputLayout.RunManifestName, JsonSerializer.SerializeToUtf8Bytes(manifest, CheckpointJsonContext.StrictRunManifest), cancellationToken);
+            return true;
+        }
+        catch (StorageConflictException e) when (e.Conflict == StorageConflict.AlreadyExists)
         {
             return false;
         }
-
-        await AtomicFile.WriteAsync(path, manifest, WriteManifestAsync, cancellationToken);
-        return true;
     }
 
-    private Task<FileStream> LockRunAsync(CancellationToken cancellationToken) =>
-        ExclusiveFileLock.AcquireAsync(Path.Combine(_layout.CheckpointsDirectory, ".run.lock"), cancellationToken);
-
-    private static Task WriteManifestAsync(Stream stream, RunManifest manifest, CancellationToken cancellationToken) =>
-        JsonSerializer.SerializeAsync(stream, manifest, CheckpointJsonContext.StrictRunManifest, cancellationToken);
-
     /// <summary>Whether any partition of the run has a checkpoint (the run has committed output).</summary>
-    public bool HasPartitionCheckpoints() =>
-        Directory.Exists(_layout.CheckpointsDirectory)
-        && Directory.EnumerateFiles(_layout.CheckpointsDirectory, "*.json")
-            .Any(p => !string.Equals(Path.GetFileName(p), OutputLayout.RunManifestFileName, StringComparison.Ordinal));
+    public async Task<bool> HasPartitionCheckpointsAsync(CancellationToken cancellationToken)
+    {
+        await foreach (string name in _storage.ListAsync(OutputLayout.CheckpointsFolder, cancellationToken))
+        {
+            if (name.EndsWith(".json", StringComparison.Ordinal)
+                && !string.Equals(name, OutputLayout.RunManifestName, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// The object's bytes read with its strict contract; malformed JSON, a missing member or JSON <c>null</c> is a
@@ -224,31 +242,6 @@ internal sealed class CheckpointStore(OutputLayout layout, IRunStorage storage)
     }
 
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
-
-    /// <summary>
-    /// The file read with its strict contract, or <c>null</c> when it does not exist; malformed JSON, a missing
-    /// member or JSON <c>null</c> is a <see cref="CorruptCheckpointException"/> naming the file.
-    /// </summary>
-    private static async Task<T?> ReadStrictAsync<T>(string path, JsonTypeInfo<T> contract, CancellationToken cancellationToken)
-        where T : class
-    {
-        T? value;
-        try
-        {
-            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 12, useAsync: true);
-            value = await JsonSerializer.DeserializeAsync(stream, contract, cancellationToken);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-        catch (JsonException e)
-        {
-            throw new CorruptCheckpointException(path, e.Message, e);
-        }
-
-        return value ?? throw new CorruptCheckpointException(path, "the file holds JSON null.");
-    }
 }
 
 /// <summary>A checkpoint and the version of the object it was read from.</summary>

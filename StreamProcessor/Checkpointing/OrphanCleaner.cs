@@ -1,87 +1,99 @@
 using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 
 namespace Pipeline.StreamProcessor.Checkpointing;
 
 /// <summary>
 /// Removes the traces of a batch whose checkpoint never landed, before a lane resumes a partition:
-/// every raw and aggregates file of that topic and partition whose first offset is at or beyond the
-/// checkpoint's next offset, every idle-batch aggregates file the checkpoint does not cover, and every
-/// leftover temporary file of that partition. The replay rewrites them. Files are recognised only by their
-/// exact deterministic names (<see cref="OutputLayout"/>), so other partitions, other topics and foreign
-/// files are never touched.
+/// every raw and aggregates object of that topic and partition whose first offset is at or beyond the
+/// checkpoint's next offset, every idle-batch aggregates object the checkpoint does not cover, and (in a local
+/// folder) every leftover temporary file of that partition. The replay rewrites them. Objects are recognised only
+/// by their exact deterministic names (<see cref="OutputLayout"/>), so other partitions, other topics and foreign
+/// objects are never touched. Works through the run's <see cref="IRunStorage"/>, so a folder and a container are
+/// cleaned alike: the listing is per id folder and narrowed to the partition's name prefix.
 /// </summary>
-internal sealed class OrphanCleaner(OutputLayout layout)
+internal sealed class OrphanCleaner(IRunStorage storage)
 {
-    private readonly OutputLayout _layout = layout;
+    private readonly IRunStorage _storage = storage;
+
+    /// <summary>A cleaner of the local run folder of <paramref name="layout"/>.</summary>
+    public OrphanCleaner(OutputLayout layout)
+        : this(new LocalFileStorage(layout?.RunDirectory!))
+    {
+    }
 
     /// <summary>Deletes the orphans of one partition given its checkpoint (<c>null</c>: none was ever saved).</summary>
-    public int DeleteOrphans(string topic, int partition, PartitionCheckpoint? checkpoint) =>
-        DeleteOrphans(topic, partition, checkpoint?.NextOffset ?? 0, checkpoint?.Watermark);
+    public Task<int> DeleteOrphansAsync(string topic, int partition, PartitionCheckpoint? checkpoint, CancellationToken cancellationToken) =>
+        DeleteOrphansAsync(topic, partition, checkpoint?.NextOffset ?? 0, checkpoint?.Watermark, cancellationToken);
 
     /// <summary>
-    /// Deletes the orphans of one partition and returns how many files were deleted.
+    /// Deletes the orphans of one partition and returns how many objects (and temporary files) were deleted.
     /// Pass <c>0</c> when the partition has no checkpoint: then nothing of it was ever committed.
     /// An idle-batch file at <paramref name="checkpointNextOffset"/> is kept only when its watermark is not
     /// beyond <paramref name="checkpointWatermark"/> (that checkpoint was saved after it).
     /// </summary>
-    public int DeleteOrphans(string topic, int partition, long checkpointNextOffset, DateTime? checkpointWatermark = null)
+    public async Task<int> DeleteOrphansAsync(
+        string topic, int partition, long checkpointNextOffset, DateTime? checkpointWatermark, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(checkpointNextOffset);
         var rule = new OrphanRule(OutputLayout.BatchFilePrefix(topic, partition), checkpointNextOffset, checkpointWatermark);
         int deleted = 0;
 
-        if (Directory.Exists(_layout.EventsDirectory))
+        var folders = new List<string>();
+        await foreach (string folder in _storage.ListFoldersAsync(OutputLayout.EventsFolder, cancellationToken))
         {
-            foreach (string idDirectory in Directory.EnumerateDirectories(_layout.EventsDirectory, OutputLayout.IdFolderPrefix + "*"))
+            if (OutputLayout.ParseIdFolder(folder) is not null)
             {
-                deleted += DeleteIn(idDirectory, rule);
+                folders.Add(folder);
             }
         }
 
-        deleted += DeleteIn(_layout.AggregatesDirectory, rule);
-
-        // A checkpoint save that died before its rename; the checkpoint itself is kept.
-        string checkpointTemp = OutputLayout.TempPathFor(_layout.CheckpointFilePath(topic, partition));
-        if (File.Exists(checkpointTemp))
+        folders.Add(OutputLayout.AggregatesFolder);
+        foreach (string folder in folders)
         {
-            File.Delete(checkpointTemp);
-            deleted++;
+            deleted += await DeleteInAsync(folder, rule, cancellationToken);
         }
 
+        // A checkpoint save that died before its rename; the checkpoint itself is kept.
+        string checkpoint = OutputLayout.CheckpointName(topic, partition);
+        deleted += await _storage.DeleteIncompleteAsync(
+            OutputLayout.CheckpointsFolder, name => string.Equals(name, checkpoint, StringComparison.Ordinal), cancellationToken);
         return deleted;
     }
 
-    private static int DeleteIn(string directory, OrphanRule rule)
+    private async Task<int> DeleteInAsync(string folder, OrphanRule rule, CancellationToken cancellationToken)
     {
-        if (!Directory.Exists(directory))
+        // The prefix narrows the listing to this partition's names; the exact name is checked by parsing.
+        var orphans = new List<string>();
+        await foreach (string name in _storage.ListAsync(folder + rule.Prefix, cancellationToken))
         {
-            return 0;
+            if (rule.IsOrphan(FileName(name)))
+            {
+                orphans.Add(name);
+            }
         }
 
         int deleted = 0;
-        // The glob only narrows the listing; the exact name is checked by parsing.
-        foreach (string path in Directory.EnumerateFiles(directory, "*" + rule.Prefix + "*"))
+        foreach (string name in orphans)
         {
-            if (rule.IsOrphan(Path.GetFileName(path.AsSpan())))
+            if (await _storage.DeleteAsync(name, cancellationToken))
             {
-                File.Delete(path);
                 deleted++;
             }
         }
 
+        // ".part-….parquet.tmp": a file whose batch never finished, whatever its offset.
+        deleted += await _storage.DeleteIncompleteAsync(
+            folder, name => OutputLayout.TryParseBatchFileName(FileName(name), rule.Prefix, out _, out _), cancellationToken);
         return deleted;
     }
+
+    private static ReadOnlySpan<char> FileName(string name) => name.AsSpan(name.LastIndexOf(ObjectNames.Separator) + 1);
 
     private readonly record struct OrphanRule(string Prefix, long NextOffset, DateTime? Watermark)
     {
         public bool IsOrphan(ReadOnlySpan<char> fileName)
         {
-            // ".part-….parquet.tmp": a file whose batch never finished, whatever its offset.
-            if (fileName.StartsWith('.') && fileName.EndsWith(OutputLayout.TempSuffix, StringComparison.Ordinal))
-            {
-                return OutputLayout.TryParseBatchFileName(fileName[1..^OutputLayout.TempSuffix.Length], Prefix, out _, out _);
-            }
-
             if (!OutputLayout.TryParseBatchFileName(fileName, Prefix, out long offset, out DateTime? fileWatermark))
             {
                 return false;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 using Pipeline.StreamProcessor.Windowing;
 
 namespace Pipeline.StreamProcessor.Checkpointing;
@@ -26,15 +27,29 @@ internal sealed class RunSettingsGuard(
     /// <summary>This start's values, as the manifest stores them.</summary>
     public RunManifest Current => new(windowingOptions.Value.WindowSize, windowingOptions.Value.WatermarkDelay);
 
+    /// <summary>
+    /// First makes sure the run's storage answers and may be written (a blob container is created if absent), so
+    /// wrong credentials fail the start naming <see cref="SinkOptions.OutputConnectionSetting"/>, not the first batch.
+    /// </summary>
+    /// <exception cref="OutputUnavailableException">The storage refused the credentials or could not be reached.</exception>
     /// <exception cref="RunSettingsMismatchException">The run was written with other values, or before they were stored.</exception>
     /// <exception cref="CorruptCheckpointException">The run's manifest cannot be read.</exception>
     public async Task EnsureAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            await checkpoints.Storage.EnsureReadyAsync(cancellationToken);
+        }
+        catch (StorageAccessException e)
+        {
+            throw new OutputUnavailableException($"{SinkOptions.OutputConnectionSetting}: {e.Message}", e);
+        }
+
         var current = Current;
         var stored = await checkpoints.LoadRunManifestAsync(cancellationToken);
         if (stored is null)
         {
-            if (checkpoints.HasPartitionCheckpoints())
+            if (await checkpoints.HasPartitionCheckpointsAsync(cancellationToken))
             {
                 throw new RunSettingsMismatchException(LegacyRunMessage(current));
             }
@@ -45,7 +60,7 @@ internal sealed class RunSettingsGuard(
             }
 
             stored = await checkpoints.LoadRunManifestAsync(cancellationToken)
-                ?? throw new InvalidOperationException($"'{checkpoints.Layout.RunManifestFilePath}' vanished while the run started.");
+                ?? throw new InvalidOperationException($"'{checkpoints.RunManifestLocation}' vanished while the run started.");
         }
 
         var differences = new List<string>(2);
@@ -74,7 +89,7 @@ internal sealed class RunSettingsGuard(
     /// </summary>
     private string LegacyRunMessage(RunManifest current)
     {
-        var path = checkpoints.Layout.RunManifestFilePath;
+        var path = checkpoints.RunManifestLocation;
         var json = JsonSerializer.Serialize(current, CheckpointJsonContext.StrictRunManifest).ReplaceLineEndings(" ");
         return $"Run '{sinkOptions.Value.RunId}' has checkpoints written before its window settings were stored ('{path}' is missing), " +
             $"so this start's {WindowSizeSetting} {Format(current.WindowSize)} and {WatermarkDelaySetting} {Format(current.WatermarkDelay)} " +

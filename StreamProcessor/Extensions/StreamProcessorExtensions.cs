@@ -48,11 +48,11 @@ public static class StreamProcessorExtensions
         services.AddSingleton<EventValueDeserializer>();
         // The one on-disk contract of the run (run_<RunId>/...), shared by the sinks, checkpoints and tools.
         services.AddSingleton(sp => new OutputLayout(sp.GetRequiredService<IOptions<SinkOptions>>().Value));
-        services.AddSingleton<ParquetBatchWriter>();
-        // Where the run's output lives, in run-relative names: for now the local run folder.
-        services.AddSingleton<IRunStorage>(sp => new LocalFileStorage(sp.GetRequiredService<OutputLayout>().RunDirectory));
-        services.AddSingleton(sp => new CheckpointStore(sp.GetRequiredService<OutputLayout>(), sp.GetRequiredService<IRunStorage>()));
-        services.AddSingleton<OrphanCleaner>();
+        // Where the run's output lives, in run-relative names: the local run folder or a blob container.
+        services.AddSingleton(sp => RunStorageFactory.Create(sp.GetRequiredService<IOptions<SinkOptions>>().Value));
+        services.AddSingleton(sp => new ParquetBatchWriter(sp.GetRequiredService<IRunStorage>(), sp.GetRequiredService<IOptions<SinkOptions>>()));
+        services.AddSingleton(sp => new CheckpointStore(sp.GetRequiredService<IRunStorage>()));
+        services.AddSingleton(sp => new OrphanCleaner(sp.GetRequiredService<IRunStorage>()));
         services.AddSingleton<RunSettingsGuard>();
         services.AddSingleton<LaneFactory>();
         builder.AddKafkaConsumer<string?, DecodedValue>(KafkaConnection.ConnectionName, settings =>

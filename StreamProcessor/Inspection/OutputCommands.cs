@@ -4,12 +4,14 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using Pipeline.StreamProcessor.Contracts;
 using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 
 namespace Pipeline.StreamProcessor.Inspection;
 
 /// <summary>
-/// Verbs to look at a run's output without Spark or pandas:
-/// <c>inspect</c> prints row counts per id and the first rows; <c>export</c> writes a run to CSV.
+/// Verbs to look at a run's output without Spark or pandas, from a local folder or from Azure Blob Storage (when
+/// <c>ConnectionStrings:output</c> is set, as for the service): <c>inspect</c> prints row counts per id and the first
+/// rows; <c>export</c> writes a run's events or aggregates to CSV, or copies its files to a local folder.
 /// </summary>
 internal static class OutputCommands
 {
@@ -43,13 +45,18 @@ internal static class OutputCommands
             DefaultValueFactory = _ => sink.RunId,
         };
         var rows = new Option<int>(flagNames[2]) { Description = "How many rows to show.", DefaultValueFactory = _ => 10 };
-        var to = new Option<string>(flagNames[3]) { Description = "CSV file to write.", Required = true };
-        var what = new Option<string>(flagNames[4]) { Description = "events or aggregates.", DefaultValueFactory = _ => "events" };
+        var to = new Option<string>(flagNames[3]) { Description = "CSV file to write (a folder for --what files).", Required = true };
+        var what = new Option<string>(flagNames[4])
+        {
+            Description = "events or aggregates (CSV), or files (a copy of the run's Parquet files and checkpoints, e.g. from blobs for DuckDB).",
+            DefaultValueFactory = _ => "events",
+        };
+        what.AcceptOnlyFromAmong("events", "aggregates", "files");
 
         var inspect = new Command("inspect", "Row counts per id and the first rows of a run.") { output, run, rows };
-        inspect.SetAction((result, ct) => InspectAsync(Reader(result.GetValue(output)!, result.GetValue(run)!), result.GetValue(rows), Console.Out, ct));
+        inspect.SetAction((result, ct) => InspectAsync(Reader(sink, result.GetValue(output)!, result.GetValue(run)!), result.GetValue(rows), Console.Out, ct));
         var export = new Command("export", "Write a run's events or aggregates to CSV.") { output, run, to, what };
-        export.SetAction((result, ct) => ExportAsync(Reader(result.GetValue(output)!, result.GetValue(run)!), result.GetValue(what)!, result.GetValue(to)!, Console.Out, ct));
+        export.SetAction((result, ct) => ExportAsync(Reader(sink, result.GetValue(output)!, result.GetValue(run)!), result.GetValue(what)!, result.GetValue(to)!, Console.Out, ct));
         var root = new RootCommand("Inspect the StreamProcessor's Parquet output.") { inspect, export };
         return root.Parse([.. args.Where(a => !IsConfigurationArgument(a, flagNames))]).InvokeAsync();
     }
@@ -79,18 +86,25 @@ internal static class OutputCommands
         return token.StartsWith("--", StringComparison.Ordinal) && equals > 2 && !flagNames.Contains(token[..equals], StringComparer.Ordinal);
     }
 
-    private static OutputReader Reader(string output, string run) => new(new OutputLayout(output, run));
+    /// <summary>The run the flags name, in the storage the configuration chooses (<see cref="RunStorageFactory"/>).</summary>
+    private static OutputReader Reader(SinkOptions sink, string output, string run) => new(RunStorageFactory.Create(new SinkOptions
+    {
+        OutputPath = output,
+        RunId = run,
+        OutputConnectionString = sink.OutputConnectionString,
+        ContainerName = sink.ContainerName,
+    }));
 
     internal static async Task<int> InspectAsync(OutputReader reader, int rows, TextWriter console, CancellationToken cancellationToken)
     {
-        if (!Directory.Exists(reader.Layout.RunDirectory))
+        if (!await reader.ExistsAsync(cancellationToken))
         {
-            await console.WriteLineAsync($"No run at {reader.Layout.RunDirectory}");
+            await console.WriteLineAsync($"No run at {reader.Storage.Root}");
             return 1;
         }
 
         var counts = await reader.CountRowsByIdAsync(cancellationToken);
-        await console.WriteLineAsync($"Run {reader.Layout.RunDirectory}");
+        await console.WriteLineAsync($"Run {reader.Storage.Root}");
         await console.WriteLineAsync("id | rows");
         long total = 0;
         foreach (var (id, count) in counts)
@@ -129,6 +143,13 @@ internal static class OutputCommands
 
     internal static async Task<int> ExportAsync(OutputReader reader, string what, string to, TextWriter console, CancellationToken cancellationToken)
     {
+        if (what == "files")
+        {
+            int copied = await reader.CopyToAsync(to, cancellationToken);
+            await console.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Copied {copied} file(s) of {reader.Storage.Root} to {Path.GetFullPath(to)}"));
+            return 0;
+        }
+
         await using var file = new StreamWriter(to, append: false, new UTF8Encoding(false));
         long count = 0;
         if (what == "aggregates")

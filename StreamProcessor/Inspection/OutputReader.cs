@@ -1,9 +1,9 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using Parquet;
 using Parquet.Schema;
 using Pipeline.StreamProcessor.Contracts;
 using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 
 namespace Pipeline.StreamProcessor.Inspection;
 
@@ -11,18 +11,63 @@ namespace Pipeline.StreamProcessor.Inspection;
 internal readonly record struct RawEventRow(
     int Id, DateTime Timestamp, double Value, string? Source, string? Key, int KafkaPartition, long KafkaOffset, DateTime KafkaTimestamp);
 
-/// <summary>Reads a run's committed Parquet output (temporary files are never visible to it).</summary>
-internal sealed class OutputReader(OutputLayout layout)
+/// <summary>
+/// Reads a run's committed Parquet output through its <see cref="IRunStorage"/>, from a folder or a container alike
+/// (temporary files are never visible to it). Each file is read whole into memory: a batch's file is bounded by
+/// <see cref="SinkOptions.MaxBatchRows"/>.
+/// </summary>
+internal sealed class OutputReader(IRunStorage storage)
 {
-    public OutputLayout Layout { get; } = layout;
+    /// <summary>A reader of the local run folder of <paramref name="layout"/>.</summary>
+    public OutputReader(OutputLayout layout)
+        : this(new LocalFileStorage(layout?.RunDirectory!))
+    {
+    }
+
+    public IRunStorage Storage { get; } = storage;
+
+    /// <summary>Whether the run has anything at all (a checkpoint, a manifest or a file).</summary>
+    public async Task<bool> ExistsAsync(CancellationToken cancellationToken)
+    {
+        await foreach (string _ in Storage.ListAsync("", cancellationToken))
+        {
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Copies every object of the run (Parquet files, checkpoints, manifest) into <paramref name="directory"/> under
+    /// the same relative names, so a run in a container can be read by tools that want a folder (DuckDB, Spark).
+    /// Returns how many files were copied.
+    /// </summary>
+    public async Task<int> CopyToAsync(string directory, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        var target = new LocalFileStorage(directory);
+        int copied = 0;
+        await foreach (var name in Storage.ListAsync("", cancellationToken))
+        {
+            if (await Storage.ReadAsync(name, cancellationToken) is not { } stored)
+            {
+                continue; // deleted since it was listed (an orphan removed by a processor)
+            }
+
+            await target.WriteAsync(name, stored.Content, static (stream, content, ct) => stream.WriteAsync(content, ct).AsTask(), cancellationToken);
+            copied++;
+        }
+
+        return copied;
+    }
 
     /// <summary>Row counts per id from the files' metadata, without reading any data page.</summary>
     public async Task<SortedDictionary<int, long>> CountRowsByIdAsync(CancellationToken cancellationToken)
     {
         var counts = new SortedDictionary<int, long>();
-        foreach (var (id, path) in RawFiles())
+        foreach (var (id, name) in await RawFilesAsync(cancellationToken))
         {
-            await using var reader = await ParquetReader.CreateAsync(path, cancellationToken: cancellationToken);
+            await using var reader = await OpenAsync(name, cancellationToken);
             long rows = 0;
             for (var g = 0; g < reader.RowGroupCount; g++)
             {
@@ -39,9 +84,9 @@ internal sealed class OutputReader(OutputLayout layout)
     /// <summary>Every raw row, file by file (ids ascending, files in offset order).</summary>
     public async IAsyncEnumerable<RawEventRow> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        foreach (var (id, path) in RawFiles())
+        foreach (var (id, name) in await RawFilesAsync(cancellationToken))
         {
-            await using var reader = await ParquetReader.CreateAsync(path, cancellationToken: cancellationToken);
+            await using var reader = await OpenAsync(name, cancellationToken);
             var fields = reader.Schema.DataFields;
             for (var g = 0; g < reader.RowGroupCount; g++)
             {
@@ -72,16 +117,10 @@ internal sealed class OutputReader(OutputLayout layout)
     /// <summary>Every closed-window row.</summary>
     public async IAsyncEnumerable<Windowing.WindowAggregate> ReadAggregatesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        if (!Directory.Exists(Layout.AggregatesDirectory))
+        var files = await ParquetFilesAsync(OutputLayout.AggregatesFolder, cancellationToken);
+        foreach (var name in files)
         {
-            yield break;
-        }
-
-        var files = Directory.GetFiles(Layout.AggregatesDirectory, "*" + OutputLayout.ParquetExtension);
-        Array.Sort(files, StringComparer.Ordinal);
-        foreach (var path in files)
-        {
-            await using var reader = await ParquetReader.CreateAsync(path, cancellationToken: cancellationToken);
+            await using var reader = await OpenAsync(name, cancellationToken);
             var fields = reader.Schema.DataFields;
             for (var g = 0; g < reader.RowGroupCount; g++)
             {
@@ -109,32 +148,49 @@ internal sealed class OutputReader(OutputLayout layout)
         }
     }
 
-    private List<(int Id, string Path)> RawFiles()
+    private async Task<List<(int Id, string Name)>> RawFilesAsync(CancellationToken cancellationToken)
     {
-        var files = new List<(int, string)>();
-        if (!Directory.Exists(Layout.EventsDirectory))
+        var files = new List<(int Id, string Name)>();
+        await foreach (var folder in Storage.ListFoldersAsync(OutputLayout.EventsFolder, cancellationToken))
         {
-            return files;
-        }
-
-        foreach (var directory in Directory.GetDirectories(Layout.EventsDirectory, OutputLayout.IdFolderPrefix + "*"))
-        {
-            var name = Path.GetFileName(directory);
-            if (!int.TryParse(name.AsSpan(OutputLayout.IdFolderPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+            if (OutputLayout.ParseIdFolder(folder) is not { } id)
             {
                 continue;
             }
 
-            var paths = Directory.GetFiles(directory, "*" + OutputLayout.ParquetExtension);
-            Array.Sort(paths, StringComparer.Ordinal);
-            foreach (var path in paths)
+            foreach (var name in await ParquetFilesAsync(folder, cancellationToken))
             {
-                files.Add((id, path));
+                files.Add((id, name));
             }
         }
 
-        files.Sort((a, b) => a.Item1 != b.Item1 ? a.Item1.CompareTo(b.Item1) : string.CompareOrdinal(a.Item2, b.Item2));
+        files.Sort((a, b) => a.Id != b.Id ? a.Id.CompareTo(b.Id) : string.CompareOrdinal(a.Name, b.Name));
         return files;
+    }
+
+    /// <summary>The Parquet files directly in <paramref name="folder"/>, in name (so offset) order.</summary>
+    private async Task<List<string>> ParquetFilesAsync(string folder, CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        await foreach (var name in Storage.ListAsync(folder, cancellationToken))
+        {
+            if (name.EndsWith(OutputLayout.ParquetExtension, StringComparison.Ordinal)
+                && name.IndexOf(ObjectNames.Separator, folder.Length) < 0)
+            {
+                names.Add(name);
+            }
+        }
+
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    private async Task<ParquetReader> OpenAsync(string name, CancellationToken cancellationToken)
+    {
+        var stored = await Storage.ReadAsync(name, cancellationToken)
+            ?? throw new FileNotFoundException($"'{Storage.Locate(name)}' vanished while the run was read.");
+        var stream = new MemoryStream(stored.Content.ToArray(), writable: false);
+        return await ParquetReader.CreateAsync(stream, leaveStreamOpen: false, cancellationToken: cancellationToken);
     }
 
     private static DataField Field(DataField[] fields, string name) =>

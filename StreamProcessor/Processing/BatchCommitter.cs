@@ -151,12 +151,16 @@ internal sealed class BatchCommitter(
         // A batch without messages only carries windows the clock closed (idle partition): its file is named by the
         // next offset and the watermark it is checkpointed with. The write runs off the lane's thread, which goes on
         // decoding and aggregating the next batch meanwhile; the batch's buffers are not touched until it completes.
+        // The version is fixed while the batch is in flight (its checkpoint is saved only after the write): a
+        // conflicting object beyond the checkpoint may be replaced only while the lane still owns that version.
         var topic = lane.Topic;
         var partition = lane.Partition;
+        var version = lane.CheckpointVersion;
+        Func<CancellationToken, Task> confirmOwnership = ct => checkpoints.ConfirmOwnedAsync(topic, partition, version, ct);
         var write = batch.Messages > 0
-            ? Task.Run(() => writer.WriteAsync(topic, partition, batch.FirstOffset, batch.Raw, batch.Closed, CancellationToken.None))
+            ? Task.Run(() => writer.WriteAsync(topic, partition, batch.FirstOffset, batch.Raw, batch.Closed, CancellationToken.None, confirmOwnership))
             : Task.Run(() => writer.WriteIdleWindowsAsync(topic, partition, Math.Max(batch.NextOffset, 0),
-                batch.Checkpoint.Watermark ?? DateTime.MinValue, batch.Closed, CancellationToken.None));
+                batch.Checkpoint.Watermark ?? DateTime.MinValue, batch.Closed, CancellationToken.None, confirmOwnership));
         batch.Write = write;
         return write;
     }

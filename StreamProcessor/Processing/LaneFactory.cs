@@ -5,11 +5,18 @@ using Pipeline.StreamProcessor.Windowing;
 namespace Pipeline.StreamProcessor.Processing;
 
 /// <summary>
-/// Builds the lane of a newly assigned partition from its checkpoint: deletes the orphans of a batch
-/// whose checkpoint never landed, restores the open windows, and says where to resume. Without a
-/// checkpoint (a new RUN_ID) the partition starts from the earliest offset, whatever the group
-/// committed before.
+/// Builds the lane of a newly assigned partition from its checkpoint: fences the previous owner, deletes the
+/// orphans of a batch whose checkpoint never landed, restores the open windows, and says where to resume. Without
+/// a checkpoint (a new RUN_ID) the partition starts from the earliest offset, whatever the group committed before.
 /// </summary>
+/// <remarks>
+/// The fence: the checkpoint is written again (created at offset 0 when there is none) before anything else, so
+/// its version changes and a processor that lost the partition without noticing (paused, cut off) has its next
+/// checkpoint save refused (<see cref="CheckpointConflictException"/>) and stops its lane, even one that had never
+/// saved. Only then are orphans removed: whatever that processor writes later lies beyond a checkpoint it can no
+/// longer move. In a local folder the version is the content's hash, so rewriting the same bytes fences nothing;
+/// a folder is one machine's, and its processors hand partitions over through Kafka's rebalance.
+/// </remarks>
 internal sealed class LaneFactory(
     CheckpointStore checkpoints,
     OrphanCleaner orphans,
@@ -23,15 +30,20 @@ internal sealed class LaneFactory(
         var loaded = await checkpoints.LoadVersionedAsync(topic, partition, cancellationToken);
         var checkpoint = loaded?.Checkpoint;
         var nextOffset = checkpoint?.NextOffset ?? -1;
-        var deleted = orphans.DeleteOrphans(topic, partition, checkpoint);
+        var fenced = await checkpoints.SaveAsync(checkpoint ?? FreshCheckpoint(topic, partition), loaded?.Version, cancellationToken);
+        var deleted = await orphans.DeleteOrphansAsync(topic, partition, checkpoint, cancellationToken);
         var windows = checkpoint is null
             ? new PartitionWindows(windowing.Value, timeProvider)
             : PartitionWindows.Restore(windowing.Value, timeProvider, checkpoint.MaxEventTime, checkpoint.Watermark, checkpoint.OpenWindows, checkpoint.LateEvents);
         var lane = new PartitionLane(topic, partition, windows, nextOffset, timeProvider.GetTimestamp())
         {
-            CheckpointVersion = loaded?.Version,
+            CheckpointVersion = fenced,
         };
         Log.LaneOpened(logger, topic, partition, nextOffset, checkpoint?.OpenWindows.Count ?? 0, deleted);
         return (lane, nextOffset >= 0 ? nextOffset : null);
     }
+
+    /// <summary>The checkpoint of a partition that has committed nothing: offset 0 (the earliest), no windows.</summary>
+    private static PartitionCheckpoint FreshCheckpoint(string topic, int partition) =>
+        new(topic, partition, NextOffset: 0, MaxEventTime: null, Watermark: null, OpenWindows: [], LateEvents: 0);
 }

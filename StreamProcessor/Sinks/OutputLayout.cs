@@ -3,8 +3,10 @@ using System.Globalization;
 namespace Pipeline.StreamProcessor.Sinks;
 
 /// <summary>
-/// The on-disk contract of one run. Every name is derived from (topic, partition, first offset), so a batch
-/// replayed after a crash lands on exactly the same files:
+/// The contract of one run's output, the same in a local folder and in a blob container. Every name is derived
+/// from (topic, partition, first offset), so a batch replayed after a crash lands on exactly the same objects. The
+/// static members give the run-relative object names (<c>events/id=3/part-….parquet</c>) the storage seam takes
+/// (<see cref="Storage.IRunStorage"/>); the instance members place them in a local folder:
 /// <code>
 /// &lt;OutputPath&gt;/run_&lt;RunId&gt;/events/id=&lt;n&gt;/part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;firstOffset:D20&gt;.parquet
 /// &lt;OutputPath&gt;/run_&lt;RunId&gt;/aggregates/part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;firstOffset:D20&gt;.parquet
@@ -21,6 +23,13 @@ public sealed class OutputLayout
     public const string TempSuffix = ".tmp";
     public const string IdFolderPrefix = "id=";
     public const string RunManifestFileName = "_run.json";
+    public const string RunFolderPrefix = "run_";
+    public const string EventsFolder = "events/";
+    public const string AggregatesFolder = "aggregates/";
+    public const string CheckpointsFolder = "_checkpoints/";
+
+    /// <summary><c>_checkpoints/_run.json</c> (<see cref="RunManifestFilePath"/>).</summary>
+    public const string RunManifestName = CheckpointsFolder + RunManifestFileName;
     private const int OffsetDigits = 20;
     private const string WatermarkMarker = "-w";
     private const string WatermarkFormat = "yyyyMMdd'T'HHmmssfffffff'Z'";
@@ -36,10 +45,10 @@ public sealed class OutputLayout
         }
 
         // Resolved once, so a later change of the working directory cannot move the output.
-        RunDirectory = Path.GetFullPath(Path.Combine(outputPath, "run_" + runId));
-        EventsDirectory = Path.Combine(RunDirectory, "events");
-        AggregatesDirectory = Path.Combine(RunDirectory, "aggregates");
-        CheckpointsDirectory = Path.Combine(RunDirectory, "_checkpoints");
+        RunDirectory = Path.GetFullPath(Path.Combine(outputPath, RunFolderName(runId)));
+        EventsDirectory = PathOf(EventsFolder);
+        AggregatesDirectory = PathOf(AggregatesFolder);
+        CheckpointsDirectory = PathOf(CheckpointsFolder);
     }
 
     public OutputLayout(SinkOptions options)
@@ -55,26 +64,59 @@ public sealed class OutputLayout
 
     public string CheckpointsDirectory { get; }
 
-    public string IdDirectory(int id) =>
-        Path.Combine(EventsDirectory, IdFolderPrefix + id.ToString(CultureInfo.InvariantCulture));
+    /// <summary><c>run_&lt;RunId&gt;</c>: the run's folder under the output path, or its prefix in a container.</summary>
+    public static string RunFolderName(string runId) => RunFolderPrefix + runId;
 
-    public string RawFilePath(string topic, int partition, long firstOffset, int id) =>
-        Path.Combine(IdDirectory(id), BatchFileName(topic, partition, firstOffset));
+    /// <summary>Where the object <paramref name="name"/> (or a folder ending in <c>/</c>) lies in the local run folder.</summary>
+    public string PathOf(string name) =>
+        Path.Combine(RunDirectory, name.TrimEnd('/').Replace('/', Path.DirectorySeparatorChar));
 
-    public string AggregateFilePath(string topic, int partition, long firstOffset) =>
-        Path.Combine(AggregatesDirectory, BatchFileName(topic, partition, firstOffset));
+    /// <summary><c>events/id=&lt;n&gt;/</c>: the folder of one id's raw files.</summary>
+    public static string IdFolder(int id) =>
+        EventsFolder + IdFolderPrefix + id.ToString(CultureInfo.InvariantCulture) + "/";
 
-    public string IdleAggregateFilePath(string topic, int partition, long nextOffset, DateTime watermark) =>
-        Path.Combine(AggregatesDirectory, IdleBatchFileName(topic, partition, nextOffset, watermark));
+    /// <summary>The id of an <see cref="IdFolder"/> (<c>events/id=3/</c>), or <c>null</c> for any other folder.</summary>
+    public static int? ParseIdFolder(string folder)
+    {
+        if (!folder.StartsWith(EventsFolder + IdFolderPrefix, StringComparison.Ordinal) || !folder.EndsWith('/'))
+        {
+            return null;
+        }
+
+        var digits = folder.AsSpan((EventsFolder + IdFolderPrefix).Length..^1);
+        return int.TryParse(digits, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int id)
+            && IdFolder(id).Length == folder.Length ? id : null;
+    }
+
+    public static string RawFileName(string topic, int partition, long firstOffset, int id) =>
+        IdFolder(id) + BatchFileName(topic, partition, firstOffset);
+
+    public static string AggregateFileName(string topic, int partition, long firstOffset) =>
+        AggregatesFolder + BatchFileName(topic, partition, firstOffset);
+
+    public static string IdleAggregateFileName(string topic, int partition, long nextOffset, DateTime watermark) =>
+        AggregatesFolder + IdleBatchFileName(topic, partition, nextOffset, watermark);
 
     /// <summary>
-    /// <c>_checkpoints/_run.json</c>: the settings the run's windows depend on. No partition checkpoint can take
-    /// this name: theirs always end in <c>-p&lt;partition&gt;.json</c>.
+    /// <c>_checkpoints/&lt;topic&gt;-p&lt;partition&gt;.json</c>. The run manifest (<see cref="RunManifestName"/>)
+    /// can never take such a name: a checkpoint's always ends in <c>-p&lt;partition&gt;.json</c>.
     /// </summary>
-    public string RunManifestFilePath => Path.Combine(CheckpointsDirectory, RunManifestFileName);
+    public static string CheckpointName(string topic, int partition) =>
+        $"{CheckpointsFolder}{SanitizeTopic(topic)}-p{partition.ToString(CultureInfo.InvariantCulture)}.json";
 
-    public string CheckpointFilePath(string topic, int partition) =>
-        Path.Combine(CheckpointsDirectory, $"{SanitizeTopic(topic)}-p{partition.ToString(CultureInfo.InvariantCulture)}.json");
+    public string IdDirectory(int id) => PathOf(IdFolder(id));
+
+    public string RawFilePath(string topic, int partition, long firstOffset, int id) => PathOf(RawFileName(topic, partition, firstOffset, id));
+
+    public string AggregateFilePath(string topic, int partition, long firstOffset) => PathOf(AggregateFileName(topic, partition, firstOffset));
+
+    public string IdleAggregateFilePath(string topic, int partition, long nextOffset, DateTime watermark) =>
+        PathOf(IdleAggregateFileName(topic, partition, nextOffset, watermark));
+
+    /// <summary><c>_checkpoints/_run.json</c>: the settings the run's windows depend on.</summary>
+    public string RunManifestFilePath => PathOf(RunManifestName);
+
+    public string CheckpointFilePath(string topic, int partition) => PathOf(CheckpointName(topic, partition));
 
     /// <summary><c>part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;firstOffset:D20&gt;.parquet</c>.</summary>
     public static string BatchFileName(string topic, int partition, long firstOffset)

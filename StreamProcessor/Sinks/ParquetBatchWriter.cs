@@ -1,26 +1,31 @@
 using System.Buffers;
 using Microsoft.Extensions.Options;
 using Parquet;
+using Pipeline.StreamProcessor.Storage;
 using Pipeline.StreamProcessor.Windowing;
 
 namespace Pipeline.StreamProcessor.Sinks;
 
 /// <summary>
 /// Writes one batch (a contiguous offset range <c>[firstOffset, nextOffset)</c> of one partition) as Parquet:
-/// one raw file per id and one file of the windows the batch closed. Every file is written under a hidden
-/// temporary name, flushed to disk and renamed to its deterministic final name (<see cref="OutputLayout"/>),
-/// so readers never see a partial file and a replay of the same batch overwrites the same files with the
-/// same bytes. The caller replaces the partition checkpoint only after this returns.
+/// one raw file per id and one file of the windows the batch closed, each an object of the run's
+/// <see cref="IRunStorage"/> under its deterministic name (<see cref="OutputLayout"/>). Readers never see a partial
+/// file, and a replay of the same batch lands the same bytes under the same names. The caller replaces the
+/// partition checkpoint only after this returns.
 /// Stateless apart from its settings: lanes of different partitions may call it concurrently.
 /// </summary>
-internal sealed class ParquetBatchWriter(OutputLayout layout, IOptions<SinkOptions> options)
+internal sealed class ParquetBatchWriter(IRunStorage storage, IOptions<SinkOptions> options)
 {
     private static readonly ParquetOptions s_parquetOptions = new() { CompressionMethod = CompressionMethod.Snappy };
 
-    private readonly OutputLayout _layout = layout;
+    private readonly IRunStorage _storage = storage;
     private readonly int _rowGroupSize = options.Value.RowGroupSize;
 
-    public OutputLayout Layout => _layout;
+    /// <summary>A writer into the local run folder of <paramref name="layout"/>.</summary>
+    public ParquetBatchWriter(OutputLayout layout, IOptions<SinkOptions> options)
+        : this(new LocalFileStorage(layout?.RunDirectory!), options)
+    {
+    }
 
     /// <summary>
     /// Commits the files of the batch <c>[firstOffset, nextOffset)</c>, which consumed at least one offset
@@ -33,7 +38,8 @@ internal sealed class ParquetBatchWriter(OutputLayout layout, IOptions<SinkOptio
         long firstOffset,
         RawEventBatch raw,
         IReadOnlyList<WindowAggregate> closedWindows,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<CancellationToken, Task>? confirmOwnership = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
@@ -52,10 +58,10 @@ internal sealed class ParquetBatchWriter(OutputLayout layout, IOptions<SinkOptio
             return BatchFiles.Empty;
         }
 
-        WrittenFile[] rawFiles = raw.IdCount == 0 ? [] : await WriteRawFilesAsync(topic, partition, firstOffset, raw, cancellationToken);
+        WrittenFile[] rawFiles = raw.IdCount == 0 ? [] : await WriteRawFilesAsync(topic, partition, firstOffset, raw, confirmOwnership, cancellationToken);
         WrittenFile? aggregateFile = closedWindows.Count == 0
             ? null
-            : await WriteAggregatesAsync(_layout.AggregateFilePath(topic, partition, firstOffset), closedWindows, cancellationToken);
+            : await WriteAggregatesAsync(OutputLayout.AggregateFileName(topic, partition, firstOffset), closedWindows, confirmOwnership, cancellationToken);
         return new BatchFiles(rawFiles, aggregateFile);
     }
 
@@ -72,7 +78,8 @@ internal sealed class ParquetBatchWriter(OutputLayout layout, IOptions<SinkOptio
         long nextOffset,
         DateTime watermark,
         IReadOnlyList<WindowAggregate> closedWindows,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<CancellationToken, Task>? confirmOwnership = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
@@ -83,12 +90,12 @@ internal sealed class ParquetBatchWriter(OutputLayout layout, IOptions<SinkOptio
             return BatchFiles.Empty;
         }
 
-        string path = _layout.IdleAggregateFilePath(topic, partition, nextOffset, watermark);
-        return new BatchFiles([], await WriteAggregatesAsync(path, closedWindows, cancellationToken));
+        string name = OutputLayout.IdleAggregateFileName(topic, partition, nextOffset, watermark);
+        return new BatchFiles([], await WriteAggregatesAsync(name, closedWindows, confirmOwnership, cancellationToken));
     }
 
     private async Task<WrittenFile[]> WriteRawFilesAsync(
-        string topic, int partition, long firstOffset, RawEventBatch raw, CancellationToken cancellationToken)
+        string topic, int partition, long firstOffset, RawEventBatch raw, Func<CancellationToken, Task>? confirmOwnership, CancellationToken cancellationToken)
     {
         var byId = new RawEventColumns[raw.IdCount];
         raw.Columns.CopyTo(byId, 0);
@@ -107,20 +114,19 @@ internal sealed class ParquetBatchWriter(OutputLayout layout, IOptions<SinkOptio
             Array.Fill(partitionColumn, partition);
             var files = new WrittenFile[byId.Length];
 
-            // The files of a batch are independent: encoding them on every core halves the commit
-            // on the 2-core target machine. Each still lands atomically; the checkpoint waits for all.
+            // The files of a batch are independent: encoding them on every core halves the commit on the 2-core
+            // target machine, and uploads overlap their round trips. Each still lands atomically; the checkpoint
+            // waits for all.
             await Parallel.ForAsync(0, byId.Length, new ParallelOptions
             {
                 CancellationToken = cancellationToken,
-                MaxDegreeOfParallelism = Environment.ProcessorCount,
+                MaxDegreeOfParallelism = _storage.MaxConcurrentWrites,
             }, async (i, token) =>
             {
                 RawEventColumns columns = byId[i];
-                string path = _layout.RawFilePath(topic, partition, firstOffset, columns.Id);
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                long bytes = await AtomicFile.WriteAsync(
-                    path, (columns, partitionColumn, _rowGroupSize), WriteRawAsync, token);
-                files[i] = new WrittenFile(path, columns.Count, bytes);
+                string name = OutputLayout.RawFileName(topic, partition, firstOffset, columns.Id);
+                long bytes = await WriteObjectAsync(name, (columns, partitionColumn, _rowGroupSize), WriteRawAsync, confirmOwnership, token);
+                files[i] = new WrittenFile(_storage.Locate(name), columns.Count, bytes);
             });
 
             return files;
@@ -128,6 +134,33 @@ internal sealed class ParquetBatchWriter(OutputLayout layout, IOptions<SinkOptio
         finally
         {
             ArrayPool<int>.Shared.Return(partitionColumn);
+        }
+    }
+
+    /// <summary>
+    /// Writes one object. Object storage never overwrites a blob with other bytes (a processor that lost the
+    /// partition must not clobber the new owner's files); such a blob lies at or beyond this lane's checkpoint, so it
+    /// is an orphan, of a crash or of that other processor. Once <paramref name="confirmOwnership"/> has checked that
+    /// this lane still owns the partition (its checkpoint is still the version it read, which a new owner replaces
+    /// on assignment before removing orphans), exactly that blob is deleted (<c>If-Match</c>) and the write retried.
+    /// </summary>
+    private async Task<long> WriteObjectAsync<TState>(
+        string name,
+        TState state,
+        Func<Stream, TState, CancellationToken, Task> write,
+        Func<CancellationToken, Task>? confirmOwnership,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _storage.WriteAsync(name, state, write, cancellationToken);
+        }
+        catch (StorageConflictException conflict)
+            when (conflict is { Conflict: StorageConflict.DifferentContent, Existing: { } orphan } && confirmOwnership is not null)
+        {
+            await confirmOwnership(cancellationToken);
+            await _storage.DeleteIfMatchAsync(name, orphan, cancellationToken);
+            return await _storage.WriteAsync(name, state, write, cancellationToken);
         }
     }
 
@@ -160,7 +193,7 @@ internal sealed class ParquetBatchWriter(OutputLayout layout, IOptions<SinkOptio
     }
 
     private async Task<WrittenFile> WriteAggregatesAsync(
-        string path, IReadOnlyList<WindowAggregate> closedWindows, CancellationToken cancellationToken)
+        string name, IReadOnlyList<WindowAggregate> closedWindows, Func<CancellationToken, Task>? confirmOwnership, CancellationToken cancellationToken)
     {
         int count = closedWindows.Count;
         WindowAggregate[] sorted = ArrayPool<WindowAggregate>.Shared.Rent(count);
@@ -174,10 +207,8 @@ internal sealed class ParquetBatchWriter(OutputLayout layout, IOptions<SinkOptio
             // Rows inside one aggregates file are ordered by (window start, id): the window engine's emission order
             // may depend on hash-table history, which differs after a restore, and a replay must produce the same bytes.
             Array.Sort(sorted, 0, count, WindowOrder.Instance);
-            Directory.CreateDirectory(_layout.AggregatesDirectory);
-            long bytes = await AtomicFile.WriteAsync(
-                path, (sorted, count, _rowGroupSize), WriteAggregatesAsync, cancellationToken);
-            return new WrittenFile(path, count, bytes);
+            long bytes = await WriteObjectAsync(name, (sorted, count, _rowGroupSize), WriteAggregatesAsync, confirmOwnership, cancellationToken);
+            return new WrittenFile(_storage.Locate(name), count, bytes);
         }
         finally
         {

@@ -11,6 +11,7 @@ namespace Pipeline.StreamProcessor.Sinks;
 ///   "Output": {
 ///     "OutputPath": "data/output",
 ///     "RunId": "default",
+///     "ContainerName": "pipeline",
 ///     "RowGroupSize": 100000,
 ///     "MaxBatchRows": 500000,
 ///     "TriggerInterval": "00:00:05"
@@ -30,6 +31,12 @@ public sealed class SinkOptions
     /// <summary>The seed's variable for <see cref="RunId"/>.</summary>
     public const string RunIdAlias = "RUN_ID";
 
+    /// <summary>The connection name whose <c>ConnectionStrings:output</c> sends the run to Azure Blob Storage.</summary>
+    public const string OutputConnectionName = "output";
+
+    /// <summary>The setting that holds <see cref="OutputConnectionString"/>, for messages.</summary>
+    public const string OutputConnectionSetting = "ConnectionStrings:" + OutputConnectionName;
+
     /// <summary>
     /// Root folder; each run writes under <c>&lt;OutputPath&gt;/run_&lt;RunId&gt;/</c>. Relative to the working
     /// directory, which <c>dotnet run</c> sets to the repository root (see StreamProcessor.csproj).
@@ -43,6 +50,20 @@ public sealed class SinkOptions
     /// Only <c>[A-Za-z0-9._-]</c>, so it can never escape <see cref="OutputPath"/>.
     /// </summary>
     public string RunId { get; set; } = "default";
+
+    /// <summary>
+    /// The Azure Storage connection string of <c>ConnectionStrings:output</c> (<see cref="OutputConnectionName"/>),
+    /// as Aspire passes a storage resource's; when set, the run is written to Azure Blob Storage under
+    /// <c>&lt;container&gt;/run_&lt;RunId&gt;/</c> instead of <see cref="OutputPath"/>. Only that key sets it (the
+    /// setter is not public, so this section cannot), and it is never logged: it holds the account key.
+    /// </summary>
+    public string? OutputConnectionString { get; internal set; }
+
+    /// <summary>
+    /// The blob container of the run when <see cref="OutputConnectionString"/> is set and names none itself (a
+    /// <c>ContainerName=…</c> entry, which Aspire adds for a blob container resource, wins). Created at start if absent.
+    /// </summary>
+    public string ContainerName { get; set; } = "pipeline";
 
     /// <summary>Rows per Parquet row group. Large groups compress and scan better.</summary>
     public int RowGroupSize { get; set; } = 100_000;

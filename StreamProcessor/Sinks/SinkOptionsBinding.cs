@@ -5,7 +5,7 @@ namespace Pipeline.StreamProcessor.Sinks;
 
 /// <summary>
 /// How <see cref="SinkOptions"/> is read, in one place for the service and for its <c>inspect</c>/<c>export</c> verbs:
-/// section <see cref="SinkOptions.SectionName"/> plus the seed's aliases <see cref="SinkOptions.OutputPathAlias"/>
+/// section <see cref="SinkOptions.SectionName"/>, <see cref="SinkOptions.OutputConnectionSetting"/>, and the seed's aliases <see cref="SinkOptions.OutputPathAlias"/>
 /// and <see cref="SinkOptions.RunIdAlias"/>, with the precedence of <see cref="ConfigurationAliases"/>.
 /// </summary>
 internal static class SinkOptionsBinding
@@ -25,6 +25,8 @@ internal static class SinkOptionsBinding
                 (options, path) => options.OutputPath = path)
             .BindAlias<SinkOptions, string>(
                 ConfigurationPath.Combine(SinkOptions.SectionName, nameof(SinkOptions.RunId)), SinkOptions.RunIdAlias,
-                (options, runId) => options.RunId = runId);
+                (options, runId) => options.RunId = runId)
+            .Configure<IConfiguration>((options, configuration) =>
+                options.OutputConnectionString = configuration.GetConnectionString(SinkOptions.OutputConnectionName) is { Length: > 0 } value ? value : null);
     }
 }

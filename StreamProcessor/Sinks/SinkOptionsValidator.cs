@@ -20,7 +20,14 @@ internal sealed class SinkOptionsValidator : IValidateOptions<SinkOptions>
         var failures = new List<string>();
 
         ValidateRunId(options.RunId, failures);
-        ValidateOutputPath(options.OutputPath, failures);
+        if (options.OutputConnectionString is null)
+        {
+            ValidateOutputPath(options.OutputPath, failures);
+        }
+        else if (failures.Count == 0)
+        {
+            ValidateBlobOutput(options, failures);
+        }
 
         if (options.RowGroupSize <= 0)
         {
@@ -67,6 +74,39 @@ internal sealed class SinkOptionsValidator : IValidateOptions<SinkOptions>
             failures.Add($"{Setting} is {runId.Length} characters long; the limit is {MaxRunIdLength} (run_<RunId> must fit in one folder name).");
         }
     }
+
+    /// <summary>
+    /// The connection string is parsed and the container name checked here; whether the account accepts the
+    /// credentials is known only by asking it, which the worker does before it consumes anything
+    /// (<see cref="Storage.IRunStorage.EnsureReadyAsync"/>). Messages never quote the connection string: it holds the key.
+    /// </summary>
+    private static void ValidateBlobOutput(SinkOptions options, List<string> failures)
+    {
+        Storage.BlobStorage storage;
+        try
+        {
+            storage = (Storage.BlobStorage)Storage.RunStorageFactory.Create(options);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
+        {
+            failures.Add($"{SinkOptions.OutputConnectionSetting} is not a valid Azure Storage connection string: {e.Message.Split('\n')[0]}");
+            return;
+        }
+
+        string container = storage.Container.Name;
+        if (!IsValidContainerName(container))
+        {
+            failures.Add(
+                $"{Prefix}{nameof(SinkOptions.ContainerName)} (or ContainerName= in {SinkOptions.OutputConnectionSetting}) '{container}' is not " +
+                "a blob container name: 3 to 63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit.");
+        }
+    }
+
+    private static bool IsValidContainerName(string name) =>
+        name.Length is >= 3 and <= 63
+        && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1])
+        && !name.Contains("--", StringComparison.Ordinal)
+        && name.All(c => char.IsAsciiDigit(c) || char.IsAsciiLetterLower(c) || c == '-');
 
     private static void ValidateOutputPath(string? outputPath, List<string> failures)
     {

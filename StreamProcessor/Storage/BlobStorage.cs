@@ -12,7 +12,8 @@ namespace Pipeline.StreamProcessor.Storage;
 /// <list type="bullet">
 /// <item>data objects are uploaded whole (one request, or a block list committed at once: readers never see a
 /// partial blob) and only if absent (<c>If-None-Match: *</c>); an existing blob with identical bytes is a
-/// replay and succeeds, one with other bytes is a <see cref="StorageConflict.DifferentContent"/> conflict;</item>
+/// replay and succeeds, one with other bytes is a <see cref="StorageConflict.DifferentContent"/> conflict and is
+/// left as it is (only the partition's owner removes it, see <see cref="IRunStorage.WriteAsync{TState}"/>);</item>
 /// <item>the version is the blob's ETag; <see cref="ReplaceIfMatchAsync"/> sends <c>If-Match</c> and
 /// <see cref="CreateIfAbsentAsync"/> <c>If-None-Match: *</c>, and the service's 412/409 become a
 /// <see cref="StorageConflictException"/>;</item>
@@ -52,9 +53,24 @@ public sealed class BlobStorage : IRunStorage
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var (serviceConnectionString, containerFromString) = SplitContainerName(connectionString);
-        string container = containerName ?? containerFromString
+        string container = containerFromString ?? containerName
             ?? throw new ArgumentException("No container: pass one or add ContainerName=… to the connection string.", nameof(containerName));
-        return new BlobStorage(new BlobContainerClient(serviceConnectionString, container, options), prefix);
+        return new BlobStorage(new BlobContainerClient(serviceConnectionString, container, options ?? DefaultClientOptions()), prefix);
+    }
+
+    /// <summary>
+    /// The client's retries, bounded so an outage surfaces as a sink failure (the engine pauses and retries the
+    /// commit with its own backoff) within seconds rather than after the SDK's minute of retries.
+    /// </summary>
+    public static BlobClientOptions DefaultClientOptions()
+    {
+        var options = new BlobClientOptions();
+        options.Retry.Mode = Azure.Core.RetryMode.Exponential;
+        options.Retry.MaxRetries = 3;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(200);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+        return options;
     }
 
     public BlobContainerClient Container => _container;
@@ -62,14 +78,20 @@ public sealed class BlobStorage : IRunStorage
     /// <summary>The blob URI of <paramref name="name"/> (no SAS or key).</summary>
     public string Locate(string name) => new UriBuilder(_container.GetBlobClient(BlobName(name)).Uri) { Query = "" }.Uri.ToString();
 
+    /// <summary>The container's URI and the run's prefix (no SAS or key).</summary>
+    public string Root => new UriBuilder(_container.Uri) { Query = "" }.Uri.ToString().TrimEnd('/') + "/" + _prefix;
+
+    /// <summary>Uploads wait on the network, not the CPU: several per core keep the link busy.</summary>
+    public int MaxConcurrentWrites => Math.Max(8, 4 * Environment.ProcessorCount);
+
     /// <summary>Creates the container if it does not exist yet (a start-up step).</summary>
-    public async Task EnsureContainerAsync(CancellationToken cancellationToken)
+    public async Task EnsureReadyAsync(CancellationToken cancellationToken)
     {
         try
         {
             await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         }
-        catch (RequestFailedException e) when (IsAccessFailure(e))
+        catch (RequestFailedException e)
         {
             throw AccessFailure(e);
         }
@@ -99,12 +121,13 @@ public sealed class BlobStorage : IRunStorage
         }
         catch (RequestFailedException e) when (IsExistsConflict(e))
         {
-            if (!await HasContentAsync(blob, content, hash, cancellationToken))
+            var (same, existing) = await CompareContentAsync(blob, content, hash, cancellationToken);
+            if (!same)
             {
-                throw new StorageConflictException(name, Locate(name), StorageConflict.DifferentContent, e);
+                throw new StorageConflictException(name, Locate(name), StorageConflict.DifferentContent, e, existing);
             }
         }
-        catch (RequestFailedException e) when (IsAccessFailure(e))
+        catch (RequestFailedException e)
         {
             throw AccessFailure(e);
         }
@@ -124,7 +147,7 @@ public sealed class BlobStorage : IRunStorage
         {
             return null; // BlobNotFound, or ContainerNotFound: nothing of the run exists yet
         }
-        catch (RequestFailedException e) when (IsAccessFailure(e))
+        catch (RequestFailedException e)
         {
             throw AccessFailure(e);
         }
@@ -143,10 +166,42 @@ public sealed class BlobStorage : IRunStorage
         {
             return (await blob.DeleteIfExistsAsync(cancellationToken: cancellationToken)).Value;
         }
-        catch (RequestFailedException e) when (IsAccessFailure(e))
+        catch (RequestFailedException e)
         {
             throw AccessFailure(e);
         }
+    }
+
+    public async Task<bool> DeleteIfMatchAsync(string name, ObjectVersion expected, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(expected.Value, nameof(expected));
+        var blob = _container.GetBlobClient(BlobName(name));
+        try
+        {
+            await blob.DeleteAsync(conditions: new BlobRequestConditions { IfMatch = new ETag(expected.Value) }, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.NotFound or (int)HttpStatusCode.PreconditionFailed)
+        {
+            return false;
+        }
+        catch (RequestFailedException e)
+        {
+            throw AccessFailure(e);
+        }
+    }
+
+    public IAsyncEnumerable<string> ListFoldersAsync(string folder, CancellationToken cancellationToken)
+    {
+        ObjectNames.ValidateFolder(folder);
+        return ListFoldersCore(folder, cancellationToken);
+    }
+
+    /// <summary>Nothing to remove: an upload that never completed is not a blob (uncommitted blocks expire on their own).</summary>
+    public Task<int> DeleteIncompleteAsync(string folder, Func<string, bool> isOurs, CancellationToken cancellationToken)
+    {
+        ObjectNames.ValidateFolder(folder);
+        return Task.FromResult(0);
     }
 
     public Task<ObjectVersion> CreateIfAbsentAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) =>
@@ -178,15 +233,39 @@ public sealed class BlobStorage : IRunStorage
         {
             throw new StorageConflictException(name, Locate(name), conflict, e);
         }
-        catch (RequestFailedException e) when (IsAccessFailure(e))
+        catch (RequestFailedException e)
         {
             throw AccessFailure(e);
+        }
+    }
+
+    private async IAsyncEnumerable<string> ListFoldersCore(string folder, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var pages = _container.GetBlobsByHierarchyAsync(
+            new GetBlobsByHierarchyOptions { Prefix = _prefix + folder, Delimiter = ObjectNames.Separator.ToString() }, cancellationToken);
+        await foreach (string prefix in Guard(pages, static item => item.IsPrefix ? item.Prefix : null, cancellationToken))
+        {
+            yield return prefix[_prefix.Length..];
         }
     }
 
     private async IAsyncEnumerable<string> ListCore(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var pages = _container.GetBlobsAsync(new GetBlobsOptions { Prefix = _prefix + prefix }, cancellationToken);
+        await foreach (string name in Guard(pages, static item => item.Name, cancellationToken))
+        {
+            yield return name[_prefix.Length..];
+        }
+    }
+
+    /// <summary>
+    /// The listing's selected values, with a missing container as an empty listing and a refusal as a
+    /// <see cref="StorageAccessException"/> (a <c>yield</c> cannot sit inside a <c>try</c> with a <c>catch</c>).
+    /// </summary>
+    private async IAsyncEnumerable<string> Guard<T>(
+        AsyncPageable<T> pages, Func<T, string?> select, [EnumeratorCancellation] CancellationToken cancellationToken)
+        where T : notnull
+    {
         var items = pages.GetAsyncEnumerator(cancellationToken);
         try
         {
@@ -203,12 +282,15 @@ public sealed class BlobStorage : IRunStorage
                 {
                     yield break; // ContainerNotFound: nothing to list
                 }
-                catch (RequestFailedException e) when (IsAccessFailure(e))
+                catch (RequestFailedException e)
                 {
                     throw AccessFailure(e);
                 }
 
-                yield return items.Current.Name[_prefix.Length..];
+                if (select(items.Current) is { } value)
+                {
+                    yield return value;
+                }
             }
         }
         finally
@@ -217,22 +299,28 @@ public sealed class BlobStorage : IRunStorage
         }
     }
 
-    /// <summary>Whether the existing blob holds exactly <paramref name="content"/>: by its stored MD5 if it has one, else by its bytes.</summary>
-    private static async Task<bool> HasContentAsync(BlobClient blob, ReadOnlyMemory<byte> content, byte[] hash, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether the existing blob holds exactly <paramref name="content"/> (by its stored MD5 if it has one, else by
+    /// its bytes), and its version.
+    /// </summary>
+    private static async Task<(bool Same, ObjectVersion Existing)> CompareContentAsync(
+        BlobClient blob, ReadOnlyMemory<byte> content, byte[] hash, CancellationToken cancellationToken)
     {
         BlobProperties properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+        var existing = new ObjectVersion(properties.ETag.ToString());
         if (properties.ContentLength != content.Length)
         {
-            return false;
+            return (false, existing);
         }
 
         if (properties.ContentHash is { Length: > 0 } stored)
         {
-            return stored.AsSpan().SequenceEqual(hash);
+            return (stored.AsSpan().SequenceEqual(hash), existing);
         }
 
-        var existing = (await blob.DownloadContentAsync(cancellationToken)).Value.Content;
-        return existing.ToMemory().Span.SequenceEqual(content.Span);
+        var download = (await blob.DownloadContentAsync(
+            new BlobDownloadOptions { Conditions = new BlobRequestConditions { IfMatch = properties.ETag } }, cancellationToken)).Value;
+        return (download.Content.ToMemory().Span.SequenceEqual(content.Span), existing);
     }
 
     /// <summary>The connection string without its <c>ContainerName</c> entry (the SDK rejects unknown keys), and that entry's value.</summary>
@@ -271,17 +359,21 @@ public sealed class BlobStorage : IRunStorage
     private static bool IsExistsConflict(RequestFailedException e) =>
         e.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.Conflict;
 
-    private static bool IsAccessFailure(RequestFailedException e) =>
-        e.Status is (int)HttpStatusCode.Forbidden or (int)HttpStatusCode.Unauthorized or 0;
-
+    /// <summary>
+    /// Every failure the cases before it did not claim: refused (401/403), unreachable (status 0, after the client's
+    /// retries) or failing (5xx). All become an <see cref="IOException"/>, which the engine treats as a sink failure:
+    /// it pauses, retries with backoff and reports the output unhealthy.
+    /// </summary>
     private StorageAccessException AccessFailure(RequestFailedException e)
     {
         string where = $"container '{_container.Name}' of account '{_container.AccountName}' ({_container.Uri.GetLeftPart(UriPartial.Authority)})";
         string message = e.Status switch
         {
             0 => $"Azure Blob Storage could not be reached for {where}: {e.Message.Split('\n')[0]}",
-            _ => $"Azure Blob Storage refused access to {where} ({e.Status} {e.ErrorCode}): check the account name and key " +
-                 "(or the identity's role) in the output connection string.",
+            (int)HttpStatusCode.Forbidden or (int)HttpStatusCode.Unauthorized =>
+                $"Azure Blob Storage refused access to {where} ({e.Status} {e.ErrorCode}): check the account name and key " +
+                "(or the identity's role) in the output connection string.",
+            _ => $"Azure Blob Storage failed a request to {where} ({e.Status} {e.ErrorCode}).",
         };
         return new StorageAccessException(message, e);
     }

@@ -21,12 +21,31 @@ public interface IRunStorage
     /// <summary>Where <paramref name="name"/> lives, for messages and logs: a full path or a blob URI (never a secret).</summary>
     string Locate(string name);
 
+    /// <summary>Where the whole run lives (its folder or container prefix), for messages and logs.</summary>
+    string Root { get; }
+
+    /// <summary>
+    /// How many objects a batch should write at once: encoding a local file is CPU-bound, an upload waits on the
+    /// network, so object storage wants more in flight than there are cores.
+    /// </summary>
+    int MaxConcurrentWrites { get; }
+
+    /// <summary>
+    /// Makes sure the run can be written, once at start: a local folder exists, a container is created if absent.
+    /// A refusal (wrong key, missing role, unreachable endpoint) is a <see cref="StorageAccessException"/>.
+    /// </summary>
+    Task EnsureReadyAsync(CancellationToken cancellationToken);
+
     /// <summary>
     /// Writes a data object atomically from <paramref name="write"/> and returns its length in bytes. A local folder
-    /// replaces any previous file (rename); object storage creates the object only if it is absent, and accepts an
-    /// existing one with identical bytes (a replay).
+    /// replaces any previous file (rename); object storage creates the blob only if it is absent
+    /// (<c>If-None-Match: *</c>) and accepts an existing one with identical bytes (a replay) without rewriting it.
     /// </summary>
-    /// <exception cref="StorageConflictException">Object storage only: the object exists with other bytes.</exception>
+    /// <exception cref="StorageConflictException">
+    /// Object storage only: the blob exists with other bytes (<see cref="StorageConflict.DifferentContent"/>, with
+    /// its <see cref="StorageConflictException.Existing"/> version). It is never overwritten here: only the
+    /// partition's owner may remove it, once it has confirmed it still owns the partition.
+    /// </exception>
     Task<long> WriteAsync<TState>(
         string name, TState state, Func<Stream, TState, CancellationToken, Task> write, CancellationToken cancellationToken);
 
@@ -40,8 +59,28 @@ public interface IRunStorage
     /// </summary>
     IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The folders directly below <paramref name="folder"/> (which ends in <c>/</c>, or is empty for the run's
+    /// root), each as a prefix ending in <c>/</c>: <c>events/</c> gives <c>events/id=0/</c>, <c>events/id=1/</c>….
+    /// Lets a caller list one partition's files per folder instead of every file of the run.
+    /// </summary>
+    IAsyncEnumerable<string> ListFoldersAsync(string folder, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes what interrupted writes left behind in <paramref name="folder"/> (ending in <c>/</c>) for objects
+    /// whose name <paramref name="isOurs"/> accepts, and returns how many were removed: a local folder's hidden
+    /// temporary files. Object storage has none (an upload that never completed is not a blob) and returns 0.
+    /// </summary>
+    Task<int> DeleteIncompleteAsync(string folder, Func<string, bool> isOurs, CancellationToken cancellationToken);
+
     /// <summary>Deletes the object; <c>false</c> when it did not exist.</summary>
     Task<bool> DeleteAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes the object only if it is still at <paramref name="expected"/>; <c>false</c> when it is gone or was
+    /// replaced since (then it is left alone).
+    /// </summary>
+    Task<bool> DeleteIfMatchAsync(string name, ObjectVersion expected, CancellationToken cancellationToken);
 
     /// <summary>Creates the object with <paramref name="content"/> only if none exists, and returns its version.</summary>
     /// <exception cref="StorageConflictException">The object already exists (<see cref="StorageConflict.AlreadyExists"/>).</exception>

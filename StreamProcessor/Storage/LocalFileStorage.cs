@@ -26,6 +26,14 @@ public sealed class LocalFileStorage : IRunStorage
 
     public string Locate(string name) => PathOf(name);
 
+    public string Root => RootDirectory;
+
+    /// <summary>Encoding a file is CPU-bound: one per core.</summary>
+    public int MaxConcurrentWrites => Environment.ProcessorCount;
+
+    /// <summary>Nothing to do: <c>SinkOptionsValidator</c> created and test-wrote the output folder at start.</summary>
+    public Task EnsureReadyAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public async Task<long> WriteAsync<TState>(
         string name, TState state, Func<Stream, TState, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
@@ -58,6 +66,58 @@ public sealed class LocalFileStorage : IRunStorage
 
         File.Delete(path);
         return Task.FromResult(true);
+    }
+
+    public async Task<bool> DeleteIfMatchAsync(string name, ObjectVersion expected, CancellationToken cancellationToken)
+    {
+        string path = PathOf(name);
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        await using var objectLock = await LockAsync(path, cancellationToken);
+        byte[]? current = await TryReadAsync(path, cancellationToken);
+        if (current is null || VersionOf(current) != expected)
+        {
+            return false;
+        }
+
+        File.Delete(path);
+        return true;
+    }
+
+    public IAsyncEnumerable<string> ListFoldersAsync(string folder, CancellationToken cancellationToken)
+    {
+        ObjectNames.ValidateFolder(folder);
+        return ListFoldersCore(folder, cancellationToken);
+    }
+
+    public Task<int> DeleteIncompleteAsync(string folder, Func<string, bool> isOurs, CancellationToken cancellationToken)
+    {
+        ObjectNames.ValidateFolder(folder);
+        ArgumentNullException.ThrowIfNull(isOurs);
+        string directory = DirectoryOf(folder);
+        if (!Directory.Exists(directory))
+        {
+            return Task.FromResult(0);
+        }
+
+        int deleted = 0;
+        // ".<name>.tmp": a write that never reached its rename (AtomicFile).
+        foreach (string path in Directory.EnumerateFiles(directory, ".*" + OutputLayout.TempSuffix))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            string fileName = Path.GetFileName(path);
+            string target = folder + fileName[1..^OutputLayout.TempSuffix.Length];
+            if (ObjectNames.IsValid(target) && isOurs(target))
+            {
+                File.Delete(path);
+                deleted++;
+            }
+        }
+
+        return Task.FromResult(deleted);
     }
 
     public async Task<ObjectVersion> CreateIfAbsentAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
@@ -95,6 +155,28 @@ public sealed class LocalFileStorage : IRunStorage
         ObjectNames.Validate(name);
         return Path.Combine(RootDirectory, name.Replace(ObjectNames.Separator, Path.DirectorySeparatorChar));
     }
+
+    private async IAsyncEnumerable<string> ListFoldersCore(string folder, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string directory = DirectoryOf(folder);
+        if (!Directory.Exists(directory))
+        {
+            yield break;
+        }
+
+        foreach (string path in Directory.EnumerateDirectories(directory))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            string name = Path.GetFileName(path);
+            if (!name.StartsWith('.'))
+            {
+                yield return folder + name + ObjectNames.Separator;
+            }
+        }
+    }
+
+    private string DirectoryOf(string folder) =>
+        folder.Length == 0 ? RootDirectory : Path.Combine(RootDirectory, folder[..^1].Replace(ObjectNames.Separator, Path.DirectorySeparatorChar));
 
     private async IAsyncEnumerable<string> ListCore(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

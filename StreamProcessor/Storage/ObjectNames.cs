@@ -13,15 +13,31 @@ public static class ObjectNames
     public static void Validate(string name, string? paramName = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(name, paramName ?? nameof(name));
+        if (!IsValid(name))
+        {
+            throw new ArgumentException(
+                $"'{name}' is not an object name: segments of [A-Za-z0-9._=-] separated by '/', none empty or starting with '.'.",
+                paramName ?? nameof(name));
+        }
+    }
+
+    /// <summary>Whether <paramref name="name"/> is a valid object name.</summary>
+    public static bool IsValid(string name)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            return false;
+        }
+
         foreach (var segment in name.Split(Separator))
         {
             if (!IsValidSegment(segment))
             {
-                throw new ArgumentException(
-                    $"'{name}' is not an object name: segments of [A-Za-z0-9._=-] separated by '/', none empty or starting with '.'.",
-                    paramName ?? nameof(name));
+                return false;
             }
         }
+
+        return true;
     }
 
     /// <summary>
@@ -37,6 +53,16 @@ public static class ObjectNames
         }
 
         Validate(prefix.EndsWith(Separator) ? prefix[..^1] : prefix, nameof(prefix));
+    }
+
+    /// <summary>Throws unless <paramref name="folder"/> is empty (the run's root) or a valid name followed by <c>/</c>.</summary>
+    public static void ValidateFolder(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        if (folder.Length > 0 && (!folder.EndsWith(Separator) || !IsValid(folder[..^1])))
+        {
+            throw new ArgumentException($"'{folder}' is not a folder: it must be empty or a valid name followed by '/'.", nameof(folder));
+        }
     }
 
     private static bool IsValidSegment(string segment)

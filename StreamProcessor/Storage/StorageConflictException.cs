@@ -19,12 +19,17 @@ public enum StorageConflict
 /// </summary>
 public sealed class StorageConflictException : IOException
 {
-    public StorageConflictException(string name, string location, StorageConflict conflict, Exception? innerException = null)
+    public StorageConflictException(
+        string name, string location, StorageConflict conflict, Exception? innerException = null, ObjectVersion? existing = null)
         : base(MessageFor(location, conflict), innerException)
     {
         Name = name;
         Conflict = conflict;
+        Existing = existing;
     }
+
+    /// <summary>For <see cref="StorageConflict.DifferentContent"/>: the version of the object found, to delete exactly it.</summary>
+    public ObjectVersion? Existing { get; }
 
     /// <summary>The object's name in the run.</summary>
     public string Name { get; }

@@ -22,7 +22,7 @@ public sealed class OrphanCleanerTests : IDisposable
     public void Dispose() => _output.Dispose();
 
     [Fact]
-    public void DeleteOrphans_MixedFiles_DeletesExactlyThisPartitionsFilesAtOrBeyondNextOffset()
+    public async Task DeleteOrphans_MixedFiles_DeletesExactlyThisPartitionsFilesAtOrBeyondNextOffset()
     {
         // Arrange: names written out literally, so the test pins the on-disk contract.
         string[] orphans =
@@ -62,7 +62,7 @@ public sealed class OrphanCleanerTests : IDisposable
         }
 
         // Act
-        int deleted = _sut.DeleteOrphans("events", 1, checkpointNextOffset: 100, checkpointWatermark: SinkTestData.BaseTime.AddSeconds(20));
+        int deleted = await _sut.DeleteOrphansAsync("events", 1, checkpointNextOffset: 100, checkpointWatermark: SinkTestData.BaseTime.AddSeconds(20), cancellationToken: TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(orphans.Length, deleted);
@@ -70,7 +70,7 @@ public sealed class OrphanCleanerTests : IDisposable
     }
 
     [Fact]
-    public void DeleteOrphans_NoCheckpointYet_DeletesEveryFileOfThePartition()
+    public async Task DeleteOrphans_NoCheckpointYet_DeletesEveryFileOfThePartition()
     {
         // Arrange
         Touch("events/id=3/part-events-p0-o00000000000000000000.parquet");
@@ -78,7 +78,7 @@ public sealed class OrphanCleanerTests : IDisposable
         Touch("events/id=3/part-events-p1-o00000000000000000000.parquet");
 
         // Act
-        int deleted = _sut.DeleteOrphans("events", 0, checkpointNextOffset: 0);
+        int deleted = await _sut.DeleteOrphansAsync("events", 0, checkpointNextOffset: 0, checkpointWatermark: null, cancellationToken: TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(2, deleted);
@@ -91,7 +91,7 @@ public sealed class OrphanCleanerTests : IDisposable
     [InlineData(100, 31, false)]  // same offset, a later checkpoint
     [InlineData(100, 29, true)]   // same offset, the idle batch's checkpoint never landed
     [InlineData(101, 30, true)]   // beyond the checkpoint
-    public void DeleteOrphans_IdleBatchFile_KeptOnlyWhenTheCheckpointCoversIt(long idleOffset, int checkpointWatermarkSecond, bool deletedExpected)
+    public async Task DeleteOrphans_IdleBatchFile_KeptOnlyWhenTheCheckpointCoversIt(long idleOffset, int checkpointWatermarkSecond, bool deletedExpected)
     {
         // Arrange
         string name = OutputLayout.IdleBatchFileName("events", 0, idleOffset, SinkTestData.BaseTime.AddSeconds(30));
@@ -99,7 +99,7 @@ public sealed class OrphanCleanerTests : IDisposable
         var checkpoint = new PartitionCheckpoint("events", 0, 100, null, SinkTestData.BaseTime.AddSeconds(checkpointWatermarkSecond), [], 0);
 
         // Act
-        int deleted = _sut.DeleteOrphans("events", 0, checkpoint);
+        int deleted = await _sut.DeleteOrphansAsync("events", 0, checkpoint, cancellationToken: TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(deletedExpected ? 1 : 0, deleted);
@@ -107,23 +107,23 @@ public sealed class OrphanCleanerTests : IDisposable
     }
 
     [Fact]
-    public void DeleteOrphans_NullCheckpoint_DeletesIdleBatchFilesToo()
+    public async Task DeleteOrphans_NullCheckpoint_DeletesIdleBatchFilesToo()
     {
         // Arrange
         Touch("aggregates/" + OutputLayout.IdleBatchFileName("events", 0, 0, SinkTestData.BaseTime));
 
         // Act
-        int deleted = _sut.DeleteOrphans("events", 0, checkpoint: null);
+        int deleted = await _sut.DeleteOrphansAsync("events", 0, checkpoint: null, cancellationToken: TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(1, deleted);
     }
 
     [Fact]
-    public void DeleteOrphans_NoOutputYet_DeletesNothing()
+    public async Task DeleteOrphans_NoOutputYet_DeletesNothing()
     {
         // Act
-        int deleted = _sut.DeleteOrphans("events", 0, checkpointNextOffset: 0);
+        int deleted = await _sut.DeleteOrphansAsync("events", 0, checkpointNextOffset: 0, checkpointWatermark: null, cancellationToken: TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(0, deleted);
@@ -145,7 +145,7 @@ public sealed class OrphanCleanerTests : IDisposable
         BatchFiles otherFiles = await writer.WriteAsync("events", 5, 10, otherPartition, windows, ct).WaitAsync(s_timeout, ct);
 
         // Act
-        int deleted = _sut.DeleteOrphans("events", 4, checkpointNextOffset: 10);
+        int deleted = await _sut.DeleteOrphansAsync("events", 4, checkpointNextOffset: 10, checkpointWatermark: null, cancellationToken: TestContext.Current.CancellationToken);
 
         // Assert
         Assert.Equal(orphaned.FileCount, deleted);

@@ -37,7 +37,7 @@ public sealed class RunSettingsGuardTests : IDisposable
         Assert.Contains("\"windowSize\": \"00:00:10\"", json, StringComparison.Ordinal);
         Assert.Contains("\"watermarkDelay\": \"00:00:30\"", json, StringComparison.Ordinal);
         Assert.Contains("\"version\": 1", json, StringComparison.Ordinal);
-        Assert.Equal(["_run.json"], Directory.GetFiles(Path.GetDirectoryName(ManifestPath)!).Select(Path.GetFileName).Where(n => n != ".run.lock"));
+        Assert.Equal(["_run.json"], Directory.GetFiles(Path.GetDirectoryName(ManifestPath)!).Select(Path.GetFileName).Where(n => n != "._run.json.lock"));
     }
 
     [Fact]
@@ -127,7 +127,7 @@ public sealed class RunSettingsGuardTests : IDisposable
         Assert.Single(created, c => c);
         var stored = await _store.LoadRunManifestAsync(ct);
         Assert.Equal(manifests[Array.IndexOf(created, true)], stored);
-        Assert.Equal(["_run.json"], Directory.GetFiles(Path.GetDirectoryName(ManifestPath)!).Select(Path.GetFileName).Where(n => n != ".run.lock"));
+        Assert.Equal(["_run.json"], Directory.GetFiles(Path.GetDirectoryName(ManifestPath)!).Select(Path.GetFileName).Where(n => n != "._run.json.lock"));
     }
 
     private RunSettingsGuard Guard(TimeSpan windowSize, TimeSpan watermarkDelay) => new(

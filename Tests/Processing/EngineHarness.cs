@@ -87,8 +87,15 @@ internal sealed class EngineHarness : IDisposable
         await Engine.RunAsync(Source, Source.Stopping).WaitAsync(TimeSpan.FromSeconds(60), ct);
     }
 
+    /// <summary>
+    /// The partition's committed checkpoint, or null when nothing was committed: the fence a lane writes on
+    /// assignment for a fresh partition (offset 0, no watermark, no windows) counts as none.
+    /// </summary>
     public PartitionCheckpoint? Checkpoint(int partition) =>
-        Service<CheckpointStore>().LoadAsync(Topic, partition, CancellationToken.None).GetAwaiter().GetResult();
+        Service<CheckpointStore>().LoadAsync(Topic, partition, CancellationToken.None).GetAwaiter().GetResult() is { } checkpoint
+            && !(checkpoint is { NextOffset: 0, Watermark: null, LateEvents: 0 } && checkpoint.OpenWindows.Count == 0)
+            ? checkpoint
+            : null;
 
     /// <summary>The batch files (raw and aggregate) of a partition, by name.</summary>
     public string[] BatchFiles(int partition)

@@ -148,15 +148,14 @@ public sealed class ProcessingEngineTests : IDisposable
     [Fact]
     public async Task Commit_CheckpointFails_FilesAreWrittenButNoOffsetHint_AndTheRetryRewritesTheSameNames()
     {
-        // Arrange: the checkpoints folder is a file once the run manifest is written.
+        // Arrange: the checkpoints folder is a file once the run manifest and the assignment's fence are written.
         var checkpoints = _harness.Layout.CheckpointsDirectory;
-        var manifest = _harness.Layout.RunManifestFilePath;
-        byte[]? manifestBytes = null;
+        Dictionary<string, byte[]> saved = [];
         List<(int Hints, string[] Files)> seen = [];
         Source.Assign(0)
             .Then(() =>
             {
-                manifestBytes = File.ReadAllBytes(manifest);
+                saved = Directory.GetFiles(checkpoints, "*.json").ToDictionary(path => path, File.ReadAllBytes);
                 _harness.Block(checkpoints);
             })
             .Deliver(EngineHarness.Event(0, 0, id: 1), EngineHarness.Event(0, 1, id: 2))
@@ -166,7 +165,10 @@ public sealed class ProcessingEngineTests : IDisposable
             {
                 EngineHarness.Unblock(checkpoints);
                 Directory.CreateDirectory(checkpoints);
-                File.WriteAllBytes(manifest, manifestBytes!);
+                foreach (var (path, bytes) in saved)
+                {
+                    File.WriteAllBytes(path, bytes);
+                }
             })
             .Advance(s_backoff);
 
@@ -266,10 +268,11 @@ public sealed class ProcessingEngineTests : IDisposable
         // Act
         await _harness.RunAsync();
 
-        // Assert: nothing of the batch reached the output, Kafka or the checkpoint: it is read again from the start.
+        // Assert: nothing of the batch reached the output, Kafka or the checkpoint: it is read again from the start
+        // (offset 0, where the first assignment's fence checkpoint stands).
         Assert.Empty(Source.Commits);
         Assert.Null(_harness.Checkpoint(0));
-        Assert.Equal([(0, (long?)null)], reassigned);
+        Assert.Equal([(0, (long?)0)], reassigned);
     }
 
     [Fact]

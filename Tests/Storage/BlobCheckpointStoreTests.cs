@@ -1,7 +1,5 @@
 using Pipeline.StreamProcessor.Checkpointing;
-using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Storage;
-using Pipeline.Tests.Parquet;
 
 namespace Pipeline.Tests.Storage;
 
@@ -10,19 +8,16 @@ namespace Pipeline.Tests.Storage;
 /// zombie) cannot overwrite the checkpoint the new owner wrote, because its save carries the ETag it last saw.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class BlobCheckpointStoreTests(AzuriteFixture azurite) : IDisposable
+public sealed class BlobCheckpointStoreTests(AzuriteFixture azurite)
 {
     private const string Topic = "events";
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
     private readonly AzuriteFixture _azurite = azurite;
-    private readonly TempOutputDirectory _output = new();
-
-    public void Dispose() => _output.Dispose();
 
     private async Task<IRunStorage> CreateStorageAsync(CancellationToken cancellationToken) =>
         new BlobStorage(await _azurite.CreateContainerAsync(cancellationToken), "run_zombie");
 
-    private CheckpointStore Store(IRunStorage storage) => new(new OutputLayout(_output.Path, "zombie"), storage);
+    private static CheckpointStore Store(IRunStorage storage) => new(storage);
 
     private static PartitionCheckpoint At(long nextOffset) => new(Topic, 0, nextOffset, null, null, [], 0);
 

@@ -76,7 +76,7 @@ public sealed class BlobStorageTests(AzuriteFixture azurite) : RunStorageContrac
         var read = await Assert.ThrowsAsync<StorageAccessException>(
             () => sut.ReadAsync("_checkpoints/events-p0.json", ct).WaitAsync(s_timeout, ct));
         var create = await Assert.ThrowsAsync<StorageAccessException>(
-            () => sut.EnsureContainerAsync(ct).WaitAsync(s_timeout, ct));
+            () => sut.EnsureReadyAsync(ct).WaitAsync(s_timeout, ct));
 
         // Assert
         foreach (var e in new[] { write, read, create })
