@@ -81,10 +81,14 @@ internal static class PipelineTestKit
         headers.TryGetLastBytes(key, out var bytes) ? Encoding.UTF8.GetString(bytes) : string.Empty;
 
     /// <summary>Waits until the checkpoints cover every message and hold no open window.</summary>
+    public static Task WaitForCompleteOutputAsync(
+        string outputPath, string runId, string bootstrapServers, string topic, int partitions, TimeSpan timeout, long expectedMessages) =>
+        WaitForCompleteOutputAsync(new CheckpointStore(new OutputLayout(outputPath, runId)), bootstrapServers, topic, partitions, timeout, expectedMessages);
+
+    /// <summary>Waits until every partition's checkpoint (in any storage) stands at its high watermark with no open window.</summary>
     public static async Task WaitForCompleteOutputAsync(
-        string outputPath, string runId, string bootstrapServers, string topic, int partitions, TimeSpan timeout, long expectedMessages)
+        CheckpointStore store, string bootstrapServers, string topic, int partitions, TimeSpan timeout, long expectedMessages)
     {
-        var store = new CheckpointStore(new OutputLayout(outputPath, runId));
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = "watermarks" }).Build();
         await WaitUntilAsync(
             async () =>

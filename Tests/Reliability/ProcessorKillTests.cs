@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text;
+using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.Tests.Pipeline;
+using Pipeline.Tests.Storage;
 
 namespace Pipeline.Tests.Reliability;
 
@@ -9,19 +11,31 @@ namespace Pipeline.Tests.Reliability;
 /// The StreamProcessor as a separate OS process, killed with SIGKILL at random points, many times
 /// in a row, restarted each time: the output still holds every valid event exactly once and the
 /// aggregates still equal those recomputed from the raw rows. The seed is printed so a failure
-/// can be replayed (PIPELINE_KILL_SEED=...).
+/// can be replayed (PIPELINE_KILL_SEED=...). Once with the output in a local folder, once in a container of a
+/// real Azurite (no rename there: create-only data blobs, ETag-checked checkpoints), whose blobs are copied out
+/// for DuckDB's check.
 /// </summary>
 [Trait("Category", "Long")]
-public sealed class ProcessorKillTests() : BrokerRunTest("kill")
+[Collection(AzuriteCollection.Name)]
+public sealed class ProcessorKillTests(AzuriteFixture azurite) : BrokerRunTest("kill")
 {
+    private BlobRun? _blob;
+
     private const int Events = 200_000;
     private const int Malformed = 200;
     private const int Kills = 8;
 
-    [Fact]
-    public async Task Processor_KilledHardManyTimes_OutputHoldsEveryEventExactlyOnce()
+    [Theory]
+    [InlineData("folder")]
+    [InlineData("blob")]
+    public async Task Processor_KilledHardManyTimes_OutputHoldsEveryEventExactlyOnce(string output)
     {
         // Arrange
+        if (output == "blob")
+        {
+            _blob = await BlobRun.CreateAsync(azurite.Server, "kill", TestContext.Current.CancellationToken);
+        }
+
         var seed = int.TryParse(System.Environment.GetEnvironmentVariable("PIPELINE_KILL_SEED"), CultureInfo.InvariantCulture, out var s)
             ? s : Random.Shared.Next();
         TestContext.Current.TestOutputHelper?.WriteLine($"PIPELINE_KILL_SEED={seed}");
@@ -51,14 +65,22 @@ public sealed class ProcessorKillTests() : BrokerRunTest("kill")
         using (var last = ServiceProcess.Start("StreamProcessor", ServiceEnvironment()))
         {
             await last.WaitForOutputAsync("Partitions assigned", TimeSpan.FromSeconds(60));
-            await PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, "kill", Broker.BootstrapServers, Topic, 3, TimeSpan.FromMinutes(3), Events + Malformed);
+            await PipelineTestKit.WaitForCompleteOutputAsync(Checkpoints(), Broker.BootstrapServers, Topic, 3, TimeSpan.FromMinutes(3), Events + Malformed);
             var exitCode = await last.TerminateAsync(TimeSpan.FromSeconds(30));
             Assert.True(exitCode == 0, $"Exit code {exitCode} after SIGTERM (seed {seed}). Output:\n{last.Output}");
         }
 
         // Assert
         Assert.True(killedMidStream >= Kills / 2, $"Only {killedMidStream} of {Kills} kills landed before the end of the input (seed {seed}).");
-        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, new OutputLayout(OutputPath, "kill").RunDirectory, Events, windowMs: 1000);
+        var runDirectory = _blob is null
+            ? new OutputLayout(OutputPath, "kill").RunDirectory
+            : await _blob.CopyOutAsync(Path.Combine(Root, "copied-out"), TestContext.Current.CancellationToken);
+        if (_blob is not null)
+        {
+            Assert.False(Directory.Exists(OutputPath), "A run sent to blob storage wrote to the local output folder.");
+        }
+
+        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, runDirectory, Events, windowMs: 1000);
         var deadLetters = PipelineTestKit.ReadAll(Broker.BootstrapServers, Topic + ".dlq",
             PipelineTestKit.CountPartitions(Broker.BootstrapServers, Topic + ".dlq"), TimeSpan.FromSeconds(60));
         var distinct = deadLetters.Select(d => PipelineTestKit.HeaderText(d.Message.Headers, "dlq.origin.offset") + "/" +
@@ -84,7 +106,20 @@ public sealed class ProcessorKillTests() : BrokerRunTest("kill")
         }
     }
 
-    private Dictionary<string, string> ServiceEnvironment() => new()
+    private CheckpointStore Checkpoints() => _blob?.Checkpoints ?? new CheckpointStore(new OutputLayout(OutputPath, "kill"));
+
+    private Dictionary<string, string> ServiceEnvironment()
+    {
+        var environment = FolderEnvironment();
+        if (_blob is not null)
+        {
+            environment[BlobRun.Variable] = _blob.ConnectionString;
+        }
+
+        return environment;
+    }
+
+    private Dictionary<string, string> FolderEnvironment() => new()
     {
         ["ConnectionStrings__kafka"] = Broker.BootstrapServers,
         ["Pipeline__Processor__Topic"] = Topic,
@@ -95,7 +130,9 @@ public sealed class ProcessorKillTests() : BrokerRunTest("kill")
         ["Pipeline__Output__MaxBatchRows"] = "2000",
         ["Pipeline__Windowing__WindowSize"] = "00:00:01",
         ["Pipeline__Windowing__WatermarkDelay"] = "00:00:00.500",
-        ["Pipeline__Windowing__IdleTimeout"] = "00:00:01",
+        // Long enough that a restart under load never looks idle (an idle advance would make the backlog late), short
+        // enough that the last windows close soon after the input ends.
+        ["Pipeline__Windowing__IdleTimeout"] = "00:00:05",
         ["Kafka__Consumer__session.timeout.ms"] = "3000",
         ["Kafka__Consumer__heartbeat.interval.ms"] = "500",
         ["Logging__LogLevel__Default"] = "Information",
@@ -119,8 +156,7 @@ public sealed class ProcessorKillTests() : BrokerRunTest("kill")
 
     private async Task<long> CommittedAsync()
     {
-        var store = new global::Pipeline.StreamProcessor.Checkpointing.CheckpointStore(
-            new global::Pipeline.StreamProcessor.Sinks.OutputLayout(OutputPath, "kill"));
+        var store = Checkpoints();
         long committed = 0;
         long late = 0;
         for (var p = 0; p < 3; p++)

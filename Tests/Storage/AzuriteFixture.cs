@@ -7,16 +7,11 @@ using Pipeline.Tests.Kafka.Clients;
 namespace Pipeline.Tests.Storage;
 
 /// <summary>
-/// A real Azurite blob service (npm <c>azurite</c> 3.37.0, installed by <c>npm ci</c> in Tests/Storage/node),
-/// started once for the <see cref="AzuriteCollection"/> on a port the OS picks (<c>--blobPort 0</c>: Azurite prints
-/// the port it bound), with a temporary <c>--location</c> removed afterwards.
+/// One real Azurite blob service (npm <c>azurite</c> 3.37.0, installed by <c>npm ci</c> in Tests/Storage/node) on
+/// loopback: started on a port the OS picks (<c>--blobPort 0</c>: Azurite prints the port it bound), or on a given
+/// one to come back where it was after <see cref="StopAsync"/>, keeping its <c>--location</c> (the blobs survive).
 /// </summary>
-/// <remarks>
-/// When Azurite is not installed, every blob test is skipped saying how to install it, as the third-party client
-/// tests are, unless <see cref="ExternalClient.RequireVariable"/> is set (CI, which installs it): then they fail.
-/// A failure to start an installed Azurite always fails.
-/// </remarks>
-public sealed partial class AzuriteFixture : IAsyncLifetime
+public sealed partial class AzuriteServer : IAsyncDisposable
 {
     public const string AccountName = "devstoreaccount1";
 
@@ -24,14 +19,23 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(60);
 
-    private Process? _process;
-    private string? _location;
-    private string? _unavailable;
-    private bool _skippable;
+    private readonly string _node;
+    private readonly string _main;
     private readonly List<string> _output = [];
+    private Process? _process;
+
+    private AzuriteServer(string node, string main, string location)
+    {
+        _node = node;
+        _main = main;
+        Location = location;
+    }
+
+    /// <summary>The folder Azurite keeps its blobs in (removed by <see cref="DisposeAsync"/>).</summary>
+    public string Location { get; }
 
     /// <summary>The blob endpoint, <c>http://127.0.0.1:&lt;port&gt;/devstoreaccount1</c>.</summary>
-    public Uri? BlobEndpoint { get; private set; }
+    public Uri BlobEndpoint { get; private set; } = null!;
 
     /// <summary>The dev account's connection string (do not log it).</summary>
     public string ConnectionString => ConnectionStringWithKey(AccountKey);
@@ -39,25 +43,91 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
     /// <summary>The same endpoint and account with a wrong (but well-formed) key.</summary>
     public string WrongKeyConnectionString => ConnectionStringWithKey(Convert.ToBase64String(new byte[64]));
 
-    public async ValueTask InitializeAsync()
+    /// <summary>Why Azurite cannot run here (not installed), or null when it can.</summary>
+    public static string? Unavailable(out string node, out string main)
     {
-        string nodeFolder = Path.Combine(FindTestsDirectory(), "Storage", "node");
-        string main = Path.Combine(nodeFolder, "node_modules", "azurite", "dist", "src", "blob", "main.js");
-        string? node = FindOnPath("node");
-        if (node is null || !File.Exists(main))
+        string nodeFolder = NodeFolder();
+        main = Path.Combine(nodeFolder, "node_modules", "azurite", "dist", "src", "blob", "main.js");
+        node = FindOnPath("node") ?? "";
+        return node.Length == 0 || !File.Exists(main)
+            ? $"Azurite is not installed ({(node.Length == 0 ? "no node on PATH" : "no " + main)}): install Node.js 20 or later, " +
+              $"then run `npm ci` in {nodeFolder} (.ci/run does this)."
+            : null;
+    }
+
+    /// <summary>Starts Azurite on a free port with a new temporary location.</summary>
+    public static async Task<AzuriteServer> StartAsync(CancellationToken cancellationToken)
+    {
+        if (Unavailable(out string node, out string main) is { } why)
         {
-            _unavailable = $"Azurite is not installed ({(node is null ? "no node on PATH" : "no " + main)}): install Node.js 20 or later, " +
-                $"then run `npm ci` in {nodeFolder} (.ci/run does this).";
-            _skippable = true;
-            return;
+            throw new InvalidOperationException(why);
         }
 
-        _location = Directory.CreateTempSubdirectory("pipeline-azurite-").FullName;
-        var start = new ProcessStartInfo(node)
+        var server = new AzuriteServer(node, main, Directory.CreateTempSubdirectory("pipeline-azurite-").FullName);
+        try
+        {
+            await server.StartProcessAsync(port: 0, cancellationToken);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Kills Azurite (as a crash would); its blobs stay in <see cref="Location"/>.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { } process)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+
+            process.Dispose();
+            _process = null;
+        }
+    }
+
+    /// <summary>Starts Azurite again on the port and location it had.</summary>
+    public Task RestartAsync(CancellationToken cancellationToken) => StartProcessAsync(BlobEndpoint.Port, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        if (Directory.Exists(Location))
+        {
+            Directory.Delete(Location, recursive: true);
+        }
+    }
+
+    /// <summary>A new, empty container.</summary>
+    public async Task<BlobContainerClient> CreateContainerAsync(CancellationToken cancellationToken)
+    {
+        var container = new BlobContainerClient(ConnectionString, "t" + Guid.NewGuid().ToString("N"));
+        await container.CreateAsync(cancellationToken: cancellationToken);
+        return container;
+    }
+
+    public string Output()
+    {
+        lock (_output)
+        {
+            return string.Join('\n', _output);
+        }
+    }
+
+    private async Task StartProcessAsync(int port, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(_node)
         {
             ArgumentList =
             {
-                main, "--blobHost", "127.0.0.1", "--blobPort", "0", "--location", _location,
+                _main, "--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--location", Location,
                 // The SDK (Azure.Storage.Blobs 12.30.1) speaks API version 2026-10-06, which Azurite 3.37.0
                 // refuses with a 400 unless told to skip the check.
                 "--silent", "--disableTelemetry", "--skipApiVersionCheck",
@@ -66,7 +136,7 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
-            WorkingDirectory = nodeFolder,
+            WorkingDirectory = NodeFolder(),
         };
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
@@ -80,58 +150,14 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
 
         try
         {
-            Uri service = await listening.Task.WaitAsync(s_startTimeout, TestContext.Current.CancellationToken);
+            Uri service = await listening.Task.WaitAsync(s_startTimeout, cancellationToken);
             BlobEndpoint = new Uri(service, AccountName);
-            await WaitUntilAnsweringAsync(TestContext.Current.CancellationToken);
+            await WaitUntilAnsweringAsync(cancellationToken);
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException or Azure.RequestFailedException)
         {
-            _unavailable = $"Azurite did not start: {e.Message}\nIts output:\n{Output()}";
+            throw new InvalidOperationException($"Azurite did not start: {e.Message}\nIts output:\n{Output()}", e);
         }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_process is { } process)
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-            }
-
-            process.Dispose();
-        }
-
-        if (_location is not null && Directory.Exists(_location))
-        {
-            Directory.Delete(_location, recursive: true);
-        }
-    }
-
-    /// <summary>Fails (or skips, see the remarks) the calling test when Azurite is not running.</summary>
-    public void RequireRunning()
-    {
-        if (_unavailable is null)
-        {
-            return;
-        }
-
-        if (_skippable && System.Environment.GetEnvironmentVariable(ExternalClient.RequireVariable) != "1")
-        {
-            Assert.Skip(_unavailable);
-        }
-
-        Assert.Fail(_skippable ? _unavailable + $" {ExternalClient.RequireVariable}=1 demands it." : _unavailable);
-    }
-
-    /// <summary>A new, empty container for one test.</summary>
-    public async Task<BlobContainerClient> CreateContainerAsync(CancellationToken cancellationToken)
-    {
-        RequireRunning();
-        var container = new BlobContainerClient(ConnectionString, "t" + Guid.NewGuid().ToString("N"));
-        await container.CreateAsync(cancellationToken: cancellationToken);
-        return container;
     }
 
     private string ConnectionStringWithKey(string key) =>
@@ -175,14 +201,6 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
         }
     }
 
-    private string Output()
-    {
-        lock (_output)
-        {
-            return string.Join('\n', _output);
-        }
-    }
-
     [GeneratedRegex(@"listens on (https?://\S+)")]
     private static partial Regex ListensOn();
 
@@ -192,19 +210,96 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
             .Select(d => Path.Combine(d, executable))
             .FirstOrDefault(File.Exists);
 
-    private static string FindTestsDirectory()
+    private static string NodeFolder()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
             var candidate = Path.Combine(directory.FullName, "Tests", "Storage");
             if (Directory.Exists(candidate))
             {
-                return Path.Combine(directory.FullName, "Tests");
+                return Path.Combine(candidate, "node");
             }
         }
 
         throw new DirectoryNotFoundException($"No Tests/Storage folder above {AppContext.BaseDirectory}.");
     }
+}
+
+/// <summary>
+/// The <see cref="AzuriteServer"/> the <see cref="AzuriteCollection"/> shares. When Azurite is not installed, every
+/// blob test is skipped saying how to install it, as the third-party client tests are, unless
+/// <see cref="ExternalClient.RequireVariable"/> is set (CI, which installs it): then they fail. A failure to start
+/// an installed Azurite always fails.
+/// </summary>
+public sealed class AzuriteFixture : IAsyncLifetime
+{
+    private AzuriteServer? _server;
+    private string? _unavailable;
+    private bool _skippable;
+
+    public AzuriteServer Server
+    {
+        get
+        {
+            RequireRunning();
+            return _server!;
+        }
+    }
+
+    /// <summary>The blob endpoint, <c>http://127.0.0.1:&lt;port&gt;/devstoreaccount1</c>.</summary>
+    public Uri? BlobEndpoint => _server?.BlobEndpoint;
+
+    /// <summary>The dev account's connection string (do not log it).</summary>
+    public string ConnectionString => Server.ConnectionString;
+
+    /// <summary>The same endpoint and account with a wrong (but well-formed) key.</summary>
+    public string WrongKeyConnectionString => Server.WrongKeyConnectionString;
+
+    public async ValueTask InitializeAsync()
+    {
+        _unavailable = AzuriteServer.Unavailable(out _, out _);
+        if (_unavailable is not null)
+        {
+            _skippable = true;
+            return;
+        }
+
+        try
+        {
+            _server = await AzuriteServer.StartAsync(TestContext.Current.CancellationToken);
+        }
+        catch (InvalidOperationException e)
+        {
+            _unavailable = e.Message;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    /// <summary>Fails (or skips, see the remarks) the calling test when Azurite is not running.</summary>
+    public void RequireRunning()
+    {
+        if (_unavailable is null)
+        {
+            return;
+        }
+
+        if (_skippable && System.Environment.GetEnvironmentVariable(ExternalClient.RequireVariable) != "1")
+        {
+            Assert.Skip(_unavailable);
+        }
+
+        Assert.Fail(_skippable ? _unavailable + $" {ExternalClient.RequireVariable}=1 demands it." : _unavailable);
+    }
+
+    /// <summary>A new, empty container for one test.</summary>
+    public Task<BlobContainerClient> CreateContainerAsync(CancellationToken cancellationToken) => Server.CreateContainerAsync(cancellationToken);
 }
 
 /// <summary>The tests that share one Azurite.</summary>

@@ -82,7 +82,7 @@ public sealed class BlobStorageTests(AzuriteFixture azurite) : RunStorageContrac
         foreach (var e in new[] { write, read, create })
         {
             Assert.Contains("refused access", e.Message, StringComparison.Ordinal);
-            Assert.Contains(AzuriteFixture.AccountName, e.Message, StringComparison.Ordinal);
+            Assert.Contains(AzuriteServer.AccountName, e.Message, StringComparison.Ordinal);
             Assert.Contains("403", e.Message, StringComparison.Ordinal);
             Assert.Contains("connection string", e.Message, StringComparison.Ordinal);
             Assert.DoesNotContain("AccountKey", e.Message, StringComparison.Ordinal);
