@@ -95,6 +95,10 @@ public sealed class BlobStorage : IRunStorage
         {
             throw AccessFailure(e);
         }
+        catch (AggregateException e) when (RetriesExhausted(e) is { } last)
+        {
+            throw AccessFailure(last);
+        }
     }
 
     public async Task<long> WriteAsync<TState>(
@@ -131,6 +135,10 @@ public sealed class BlobStorage : IRunStorage
         {
             throw AccessFailure(e);
         }
+        catch (AggregateException e) when (RetriesExhausted(e) is { } last)
+        {
+            throw AccessFailure(last);
+        }
 
         return content.Length;
     }
@@ -151,6 +159,10 @@ public sealed class BlobStorage : IRunStorage
         {
             throw AccessFailure(e);
         }
+        catch (AggregateException e) when (RetriesExhausted(e) is { } last)
+        {
+            throw AccessFailure(last);
+        }
     }
 
     public IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken cancellationToken)
@@ -170,6 +182,10 @@ public sealed class BlobStorage : IRunStorage
         {
             throw AccessFailure(e);
         }
+        catch (AggregateException e) when (RetriesExhausted(e) is { } last)
+        {
+            throw AccessFailure(last);
+        }
     }
 
     public async Task<bool> DeleteIfMatchAsync(string name, ObjectVersion expected, CancellationToken cancellationToken)
@@ -188,6 +204,10 @@ public sealed class BlobStorage : IRunStorage
         catch (RequestFailedException e)
         {
             throw AccessFailure(e);
+        }
+        catch (AggregateException e) when (RetriesExhausted(e) is { } last)
+        {
+            throw AccessFailure(last);
         }
     }
 
@@ -237,6 +257,10 @@ public sealed class BlobStorage : IRunStorage
         {
             throw AccessFailure(e);
         }
+        catch (AggregateException e) when (RetriesExhausted(e) is { } last)
+        {
+            throw AccessFailure(last);
+        }
     }
 
     private async IAsyncEnumerable<string> ListFoldersCore(string folder, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -285,6 +309,10 @@ public sealed class BlobStorage : IRunStorage
                 catch (RequestFailedException e)
                 {
                     throw AccessFailure(e);
+                }
+                catch (AggregateException e) when (RetriesExhausted(e) is { } last)
+                {
+                    throw AccessFailure(last);
                 }
 
                 if (select(items.Current) is { } value)
@@ -364,6 +392,16 @@ public sealed class BlobStorage : IRunStorage
     /// retries) or failing (5xx). All become an <see cref="IOException"/>, which the engine treats as a sink failure:
     /// it pauses, retries with backoff and reports the output unhealthy.
     /// </summary>
+    /// <summary>
+    /// The client gives up on a request that never got an answer (connection refused, timeouts) with an
+    /// <see cref="AggregateException"/> of every attempt's failure, not a <see cref="RequestFailedException"/>: the last
+    /// attempt's, or <c>null</c> when it holds anything else.
+    /// </summary>
+    private static RequestFailedException? RetriesExhausted(AggregateException e) =>
+        e.InnerExceptions.Count > 0 && e.InnerExceptions.All(static inner => inner is RequestFailedException)
+            ? (RequestFailedException)e.InnerExceptions[^1]
+            : null;
+
     private StorageAccessException AccessFailure(RequestFailedException e)
     {
         string where = $"container '{_container.Name}' of account '{_container.AccountName}' ({_container.Uri.GetLeftPart(UriPartial.Authority)})";

@@ -76,11 +76,22 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Kills Azurite (as a crash would); its blobs stay in <see cref="Location"/>.</summary>
-    public async Task StopAsync()
+    /// <summary>
+    /// Stops Azurite; its blobs stay in <see cref="Location"/>. With <paramref name="graceful"/> it gets SIGTERM and
+    /// saves its metadata first: Azurite keeps that in memory and flushes it now and then, so a SIGKILL loses
+    /// acknowledged writes, which a real storage account never does.
+    /// </summary>
+    public async Task StopAsync(bool graceful = false)
     {
         if (_process is { } process)
         {
+            if (graceful && !process.HasExited)
+            {
+                using var term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                await term!.WaitForExitAsync();
+                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            }
+
             if (!process.HasExited)
             {
                 process.Kill(entireProcessTree: true);

@@ -1,0 +1,157 @@
+using System.Globalization;
+using System.Text;
+using Pipeline.StreamProcessor.Sinks;
+using Pipeline.Tests.Pipeline;
+using Pipeline.Tests.Reliability;
+
+namespace Pipeline.Tests.Storage;
+
+/// <summary>
+/// The real StreamProcessor processes writing to a container of a real Azurite: two processes of one group share
+/// one run, an Azurite restarted mid-run loses nothing, and credentials it refuses stop the start naming the
+/// setting (never the key). Exactly once is checked by DuckDB on the blobs copied out.
+/// </summary>
+[Trait("Category", "Long")]
+[Collection(AzuriteCollection.Name)]
+public sealed class BlobOutputProcessTests(AzuriteFixture azurite) : BrokerRunTest("blobrun")
+{
+    private const string RunId = "blobrun";
+    private const int Partitions = 4;
+    private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(3);
+
+    [Fact]
+    public async Task TwoProcessors_OneGroupOneContainer_OutputHoldsEveryEventExactlyOnce()
+    {
+        // Arrange
+        var ct = TestContext.Current.CancellationToken;
+        var run = await BlobRun.CreateAsync(azurite.Server, RunId, ct);
+        await PipelineTestKit.CreateTopicAsync(Broker.BootstrapServers, Topic, Partitions);
+        const int Events = 20_000;
+
+        // Act: both processors run while the input arrives, and split the partitions between them.
+        using var first = ServiceProcess.Start("StreamProcessor", Environment(run.ConnectionString));
+        using var second = ServiceProcess.Start("StreamProcessor", Environment(run.ConnectionString));
+        await first.WaitForOutputAsync("Partitions assigned", TimeSpan.FromSeconds(60));
+        await second.WaitForOutputAsync("Partitions assigned", TimeSpan.FromSeconds(60));
+        PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, Input(Events));
+        await PipelineTestKit.WaitForCompleteOutputAsync(run.Checkpoints, Broker.BootstrapServers, Topic, Partitions, s_timeout, Events);
+        Assert.Equal(0, await first.TerminateAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, await second.TerminateAsync(TimeSpan.FromSeconds(30)));
+
+        // Assert: both wrote (each committed batches of its own partitions), and the run is exactly once.
+        Assert.Contains("resuming at offset", first.Output, StringComparison.Ordinal);
+        Assert.Contains("resuming at offset", second.Output, StringComparison.Ordinal);
+        var copied = await run.CopyOutAsync(Path.Combine(Root, "copied-out"), ct);
+        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, copied, Events, windowMs: 1000);
+    }
+
+    [Fact]
+    public async Task AzuriteRestartedMidRun_CommitsPauseAndResume_OutputHoldsEveryEventExactlyOnce()
+    {
+        // Arrange: an Azurite of this test's own, to stop and start again on its port and location.
+        var ct = TestContext.Current.CancellationToken;
+        azurite.RequireRunning();
+        await using var server = await AzuriteServer.StartAsync(ct);
+        var run = await BlobRun.CreateAsync(server, RunId, ct);
+        await PipelineTestKit.CreateTopicAsync(Broker.BootstrapServers, Topic, Partitions);
+        const int Events = 10_000;
+        using var processor = ServiceProcess.Start("StreamProcessor", Environment(run.ConnectionString));
+        await processor.WaitForOutputAsync("Partitions assigned", TimeSpan.FromSeconds(60));
+        PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, Input(Events / 2));
+        await PipelineTestKit.WaitUntilAsync(
+            async () => await CommittedAsync(run) > 0, "a first commit to Azurite", TimeSpan.FromSeconds(60));
+
+        // Act: Azurite goes away while the rest of the input arrives, and comes back.
+        await server.StopAsync(graceful: true);
+        PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, Input(Events / 2, first: Events / 2));
+        await processor.WaitForOutputAsync("Consumption paused", TimeSpan.FromSeconds(60));
+        await server.RestartAsync(ct);
+        await PipelineTestKit.WaitForCompleteOutputAsync(run.Checkpoints, Broker.BootstrapServers, Topic, Partitions, s_timeout, Events);
+        Assert.Equal(0, await processor.TerminateAsync(TimeSpan.FromSeconds(30)));
+
+        // Assert
+        var copied = await run.CopyOutAsync(Path.Combine(Root, "copied-out"), ct);
+        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, copied, Events, windowMs: 1000);
+    }
+
+    [Fact]
+    public async Task Start_WithAKeyTheAccountRefuses_FailsNamingTheSettingWithoutTheKey()
+    {
+        // Arrange
+        var ct = TestContext.Current.CancellationToken;
+        azurite.RequireRunning();
+        await PipelineTestKit.CreateTopicAsync(Broker.BootstrapServers, Topic, 1);
+        string wrongKey = azurite.WrongKeyConnectionString + "ContainerName=refused;";
+
+        // Act
+        using var processor = ServiceProcess.Start("StreamProcessor", Environment(wrongKey));
+        int exitCode = await processor.WaitForExitAsync(TimeSpan.FromSeconds(60), ct);
+
+        // Assert
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(SinkOptions.OutputConnectionSetting + ": Azure Blob Storage refused access", processor.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(Convert.ToBase64String(new byte[64]), processor.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Partitions assigned", processor.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithAMalformedConnectionString_FailsNamingTheSetting()
+    {
+        // Arrange
+        var ct = TestContext.Current.CancellationToken;
+        const string Secret = "s3cr3t-not-a-connection-string";
+
+        // Act
+        using var processor = ServiceProcess.Start("StreamProcessor", Environment("AccountKey=" + Secret + ";NoSuchKey"));
+        int exitCode = await processor.WaitForExitAsync(TimeSpan.FromSeconds(60), ct);
+
+        // Assert
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(SinkOptions.OutputConnectionSetting + " is not a valid Azure Storage connection string", processor.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, processor.Output, StringComparison.Ordinal);
+    }
+
+    private async Task<long> CommittedAsync(BlobRun run)
+    {
+        long committed = 0;
+        for (var p = 0; p < Partitions; p++)
+        {
+            committed += (await run.Checkpoints.LoadAsync(Topic, p, TestContext.Current.CancellationToken))?.NextOffset ?? 0;
+        }
+
+        return committed;
+    }
+
+    private Dictionary<string, string> Environment(string connectionString) => new()
+    {
+        ["ConnectionStrings__kafka"] = Broker.BootstrapServers,
+        [BlobRun.Variable] = connectionString,
+        ["Pipeline__Processor__Topic"] = Topic,
+        ["Pipeline__Processor__GroupId"] = "group-" + Topic,
+        ["Pipeline__Output__OutputPath"] = OutputPath,
+        ["Pipeline__Output__RunId"] = RunId,
+        ["Pipeline__Output__TriggerInterval"] = "00:00:00.200",
+        ["Pipeline__Processor__SinkRetryBackoff"] = "00:00:00.200",
+        ["Pipeline__Processor__MaxSinkRetryBackoff"] = "00:00:01",
+        ["Pipeline__Windowing__WindowSize"] = "00:00:01",
+        ["Pipeline__Windowing__WatermarkDelay"] = "00:00:00.500",
+        ["Pipeline__Windowing__IdleTimeout"] = "00:00:02",
+        ["Kafka__Consumer__session.timeout.ms"] = "6000",
+        ["Kafka__Consumer__heartbeat.interval.ms"] = "500",
+        ["Logging__LogLevel__Default"] = "Information",
+    };
+
+    private static IEnumerable<(string? Key, byte[] Value)> Input(int count, int first = 0)
+    {
+        var start = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var random = new Random(first + 17);
+        for (var i = first; i < first + count; i++)
+        {
+            var id = i % 10;
+            var ts = start.AddMilliseconds(i).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+            var value = Math.Round(random.NextDouble() * 100, 2).ToString(CultureInfo.InvariantCulture);
+            yield return (id.ToString(CultureInfo.InvariantCulture),
+                Encoding.UTF8.GetBytes($$"""{"id":{{id}},"ts":"{{ts}}","value":{{value}},"source":"blob-test"}"""));
+        }
+    }
+}
