@@ -7,5 +7,6 @@ var root = new RootCommand("Pipeline benchmarks (run with -c Release).")
     BrokerBenchmarkCommand.Create(),
     PipelineBenchmarkCommand.Create(),
     FreshProcessRun.Create(),
+    StorageBenchmarkCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -34,7 +34,8 @@ internal static class EndToEndRun
     /// composition resolved it) and the topic.
     /// </remarks>
     public static async Task<Result> RunAsync(EventCorpus corpus, int partitions, bool drainBacklog, string outputPath, CancellationToken cancellationToken,
-        Action<WebApplicationBuilder>? configureHost = null, Func<ConsumerConfig, string, CancellationToken, Task>? afterRun = null)
+        Action<WebApplicationBuilder>? configureHost = null, Func<ConsumerConfig, string, CancellationToken, Task>? afterRun = null,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         await using var broker = await ThroughBroker.StartBrokerAsync(partitions, cancellationToken);
 
@@ -56,8 +57,13 @@ internal static class EndToEndRun
         });
         listener.Start();
 
-        await using var processor = ThroughBroker.BuildProcessor(broker.BootstrapServers, outputPath, RunId,
-            new Dictionary<string, string?> { [$"{SinkOptions.SectionName}:{nameof(SinkOptions.TriggerInterval)}"] = "00:00:01" }, configureHost);
+        var processorSettings = new Dictionary<string, string?> { [$"{SinkOptions.SectionName}:{nameof(SinkOptions.TriggerInterval)}"] = "00:00:01" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            processorSettings[key] = value;
+        }
+
+        await using var processor = ThroughBroker.BuildProcessor(broker.BootstrapServers, outputPath, RunId, processorSettings, configureHost);
 
         var produceElapsed = drainBacklog ? Produce(corpus, broker.BootstrapServers, ThroughBroker.Topic) : TimeSpan.Zero;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -70,7 +76,7 @@ internal static class EndToEndRun
             produceElapsed = Produce(corpus, broker.BootstrapServers, ThroughBroker.Topic);
         }
 
-        await WaitForCheckpointsAsync(outputPath, partitions, corpus.Count, cancellationToken);
+        await WaitForCheckpointsAsync(processor.Services.GetRequiredService<CheckpointStore>(), partitions, corpus.Count, cancellationToken);
         stopwatch.Stop();
         var coresBusy = (Process.GetCurrentProcess().TotalProcessorTime - cpu) / stopwatch.Elapsed;
         pause = GC.GetTotalPauseDuration() - pause;
@@ -115,9 +121,9 @@ internal static class EndToEndRun
         return stopwatch.Elapsed;
     }
 
-    private static async Task WaitForCheckpointsAsync(string outputPath, int partitions, long expected, CancellationToken cancellationToken)
+    /// <summary>Waits on the processor's own checkpoint store, so a run in blob storage is watched where it is written.</summary>
+    private static async Task WaitForCheckpointsAsync(CheckpointStore store, int partitions, long expected, CancellationToken cancellationToken)
     {
-        var store = new CheckpointStore(new OutputLayout(outputPath, RunId));
         var nextOffsets = new long[partitions];
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
         while (DateTime.UtcNow < deadline)

@@ -36,9 +36,11 @@ internal static class InProcessRun
     /// <paramref name="firstChunk"/>: the first chunk's events if the caller holds them already (events 0 .. chunkSize − 1),
     /// so the run's input is not generated, and held, twice.
     /// </remarks>
-    public static async Task<Result> RunAsync(long totalEvents, int chunkSize, string outputPath, EventCorpus? firstChunk, CancellationToken cancellationToken)
+    /// <paramref name="settings"/> override the service's configuration (e.g. <c>ConnectionStrings:output</c> for blob output).
+    public static async Task<Result> RunAsync(long totalEvents, int chunkSize, string outputPath, EventCorpus? firstChunk, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
-        using var host = BuildHost(outputPath, "in-process");
+        using var host = BuildHost(outputPath, "in-process", settings);
         var services = host.Services;
         var engine = services.GetRequiredService<ProcessingEngine>();
         var telemetry = services.GetRequiredService<ProcessorTelemetry>();
@@ -80,7 +82,7 @@ internal static class InProcessRun
     }
 
     /// <summary>The service's own composition (<c>AddStreamProcessor</c>) with dead letters and windows discarded.</summary>
-    public static IHost BuildHost(string outputPath, string runId)
+    public static IHost BuildHost(string outputPath, string runId, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -91,6 +93,11 @@ internal static class InProcessRun
             // Never connected to: the engine is driven without the worker and its Kafka clients.
             ["ConnectionStrings:kafka"] = "127.0.0.1:1",
         });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
         builder.Logging.ClearProviders();
         builder.Services.AddMetrics();
         builder.AddStreamProcessor();
