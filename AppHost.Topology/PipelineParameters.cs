@@ -5,7 +5,7 @@ namespace Pipeline.AppHost.Topology;
 /// (so <c>dotnet run --project AppHost -- --Parameters:events-per-second 100</c> or the environment
 /// variable <c>Parameters__events-per-second=100</c>). <see cref="EventsPerSecond"/> is an Aspire
 /// parameter, which <c>aspire publish</c> turns into a deployment variable; the others shape the
-/// model (topics, replicas, folders) and are read as numbers when it is built.
+/// model (topics, replicas, folders, the output's storage) and are read when it is built.
 /// </summary>
 public static class PipelineParameters
 {
@@ -14,6 +14,9 @@ public static class PipelineParameters
     public const string EventsPerSecond = "events-per-second";
     public const string ProcessorReplicas = "processor-replicas";
     public const string DataDirectory = "data-directory";
+
+    /// <summary>Where the StreamProcessor writes its run: <c>folder</c> (the default) or <c>azurite</c> (see <see cref="T:Pipeline.AppHost.Topology.OutputStorage"/>).</summary>
+    public const string OutputStorage = "output-storage";
 
     /// <summary>The configuration key Aspire reads a parameter's value from.</summary>
     public static string ConfigurationKey(string name) => "Parameters:" + name;

@@ -2,8 +2,8 @@ namespace Pipeline.AppHost.Topology;
 
 /// <summary>
 /// Names of the AppHost's resources. They become compose service names and the names the Aspire
-/// dashboard shows; <see cref="Kafka"/> is also the connection-string name the services read
-/// (<c>ConnectionStrings:kafka</c>).
+/// dashboard shows; <see cref="Kafka"/> and <see cref="Output"/> are also the connection-string names the
+/// services read (<c>ConnectionStrings:kafka</c>, <c>ConnectionStrings:output</c>).
 /// </summary>
 public static class PipelineResources
 {
@@ -14,6 +14,15 @@ public static class PipelineResources
 
     /// <summary>One-shot compose service that creates the topics before the workers start.</summary>
     public const string TopicInit = "kafka-topic-init";
+
+    /// <summary>The Azure Storage emulator, with <c>output-storage=azurite</c>.</summary>
+    public const string Azurite = "azurite";
+
+    /// <summary>
+    /// Azurite's connection string, the name the StreamProcessor reads (<c>ConnectionStrings:output</c>); what
+    /// Aspire.Hosting.Azure.Storage's <c>AddBlobs("output")</c> would be called.
+    /// </summary>
+    public const string Output = "output";
 
     public const string Producer = "producer";
 

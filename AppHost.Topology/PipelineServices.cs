@@ -13,16 +13,22 @@ public static class PipelineServicesExtensions
     /// The Producer and the StreamProcessor: each references Kafka (<c>ConnectionStrings__kafka</c>),
     /// starts once Kafka and its topics are ready, gets its settings as structured variables, and
     /// reports health on an endpoint Aspire assigns; the StreamProcessor runs the configured replicas
-    /// (one consumer group, partitions shared among them).
+    /// (one consumer group, partitions shared among them) and writes to the data folder, or, given
+    /// <paramref name="output"/> (<see cref="PipelineOutputExtensions.AddPipelineOutput"/>), references it and waits for it.
     /// </summary>
     public static PipelineServices AddPipelineServices<TProducer, TStreamProcessor>(
-        this IDistributedApplicationBuilder builder, PipelineSettings settings, PipelineKafka kafka)
+        this IDistributedApplicationBuilder builder, PipelineSettings settings, PipelineKafka kafka, PipelineOutput? output = null)
         where TProducer : IProjectMetadata, new()
         where TStreamProcessor : IProjectMetadata, new()
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(kafka);
+        if ((output is null) != (settings.OutputStorage == OutputStorage.Folder))
+        {
+            throw new ArgumentException(
+                $"The output must be the one {PipelineParameters.OutputStorage} ({settings.OutputStorage}) asks for: pass AddPipelineOutput's.", nameof(output));
+        }
 
         var eventsPerSecond = builder
             .AddParameter(PipelineParameters.EventsPerSecond, settings.EventsPerSecond.ToString(CultureInfo.InvariantCulture), publishValueAsDefault: true)
@@ -34,20 +40,33 @@ public static class PipelineServicesExtensions
             .WithEnvironment(ServiceEnvironment.ProducerMessagesPerSecond, eventsPerSecond)
             .WithHealthEndpoint();
 
-        // Parquet lands where the user looks for it: data/output at the repository root when run,
-        // the container's folder (bound to ./data/output by compose) when published.
-        var outputPath = builder.ExecutionContext.IsPublishMode
-            ? ServiceEnvironment.ContainerOutputPath
-            : Path.Combine(settings.ResolveDataDirectory(builder.AppHostDirectory), "output");
-
         var streamProcessor = builder.AddProject<TStreamProcessor>(PipelineResources.StreamProcessor)
             .WithKafka(kafka)
             .WithEnvironment(ServiceEnvironment.ProcessorTopic, settings.Topic)
-            .WithEnvironment(ServiceEnvironment.ProcessorOutputPath, outputPath)
+            .WithOutput(builder, settings, output)
             .WithHealthEndpoint()
             .WithReplicas(settings.ProcessorReplicas);
 
         return new PipelineServices(producer, streamProcessor);
+    }
+
+    /// <summary>
+    /// Parquet lands where the user looks for it: data/output at the repository root when run, the container's folder
+    /// (bound to ./data/output by compose) when published; or in the blob storage of <paramref name="output"/>, whose
+    /// connection string the StreamProcessor then reads (<c>ConnectionStrings__output</c>) instead of a path.
+    /// </summary>
+    private static IResourceBuilder<ProjectResource> WithOutput(
+        this IResourceBuilder<ProjectResource> service, IDistributedApplicationBuilder builder, PipelineSettings settings, PipelineOutput? output)
+    {
+        if (output is not null)
+        {
+            return service.WithReference(output.Connection).WaitFor(output.Ready);
+        }
+
+        var outputPath = builder.ExecutionContext.IsPublishMode
+            ? ServiceEnvironment.ContainerOutputPath
+            : Path.Combine(settings.ResolveDataDirectory(builder.AppHostDirectory), "output");
+        return service.WithEnvironment(ServiceEnvironment.ProcessorOutputPath, outputPath);
     }
 
     /// <summary>References Kafka and waits for it (and, in compose, for the topic-creation service).</summary>

@@ -15,6 +15,7 @@ public sealed record PipelineSettings
     public const double DefaultEventsPerSecond = 5;
     public const string DefaultTopic = "events";
     public const int DefaultProcessorReplicas = 1;
+    public const OutputStorage DefaultOutputStorage = OutputStorage.Folder;
 
     /// <summary>
     /// The longest topic name Kafka accepts. The services' rule lives in <c>Pipeline.ServiceDefaults.Kafka.KafkaTopicName</c>;
@@ -38,6 +39,12 @@ public sealed record PipelineSettings
     /// </summary>
     public string? DataDirectory { get; init; }
 
+    /// <summary>
+    /// Where the StreamProcessor writes its run: the data folder's <c>output/</c> (the default), or blob storage
+    /// in an Azurite the AppHost adds (<see cref="AzuriteEmulator"/>).
+    /// </summary>
+    public OutputStorage OutputStorage { get; init; } = DefaultOutputStorage;
+
     /// <summary>Reads and validates the settings; the exception names the offending parameter.</summary>
     public static PipelineSettings FromConfiguration(IConfiguration configuration)
     {
@@ -52,6 +59,7 @@ public sealed record PipelineSettings
             ProcessorReplicas = Read(configuration, PipelineParameters.ProcessorReplicas, DefaultProcessorReplicas,
                 static (string text, out int value) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value)),
             DataDirectory = Read(configuration, PipelineParameters.DataDirectory),
+            OutputStorage = Read(configuration, PipelineParameters.OutputStorage, DefaultOutputStorage, TryParseOutputStorage),
         };
         settings.Validate();
         return settings;
@@ -105,6 +113,22 @@ public sealed record PipelineSettings
 
     private delegate bool TryParse<T>(string text, out T value);
 
+    /// <summary>A storage's name, in any case; not a number, which <see cref="Enum.TryParse{TEnum}(string, bool, out TEnum)"/> would take.</summary>
+    private static bool TryParseOutputStorage(string text, out OutputStorage value)
+    {
+        foreach (var storage in Enum.GetValues<OutputStorage>())
+        {
+            if (string.Equals(text, storage.ToString(), StringComparison.OrdinalIgnoreCase))
+            {
+                value = storage;
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
+
     private static T Read<T>(IConfiguration configuration, string name, T fallback, TryParse<T> parse)
     {
         var text = Read(configuration, name);
@@ -115,7 +139,9 @@ public sealed record PipelineSettings
 
         return parse(text, out var value)
             ? value
-            : throw Invalid(name, $"is not a valid {typeof(T).Name}", text);
+            : throw Invalid(name, typeof(T).IsEnum
+                ? $"must be one of {string.Join(", ", Enum.GetNames(typeof(T)).Select(static n => n.ToLowerInvariant()))}"
+                : $"is not a valid {typeof(T).Name}", text);
     }
 
     private static string? Read(IConfiguration configuration, string name) =>
@@ -124,6 +150,19 @@ public sealed record PipelineSettings
     private static InvalidOperationException Invalid(string name, string rule, object value) =>
         new(string.Create(CultureInfo.InvariantCulture,
             $"AppHost parameter '{name}' ({PipelineParameters.ConfigurationKey(name)}) {rule}; got '{value}'."));
+}
+
+/// <summary>Where the StreamProcessor writes its run (setting <see cref="PipelineParameters.OutputStorage"/>, by name in any case).</summary>
+public enum OutputStorage
+{
+    /// <summary>Parquet in the data folder's <c>output/</c> (a container's folder, bound to <c>./data/output</c>, in compose).</summary>
+    Folder,
+
+    /// <summary>
+    /// Azure Blob Storage in an Azurite the AppHost adds: container <c>pipeline</c>, <c>run_&lt;RunId&gt;/</c> in it, reached
+    /// through <c>ConnectionStrings__output</c>.
+    /// </summary>
+    Azurite,
 }
 
 /// <summary>A topic and its partition count (replication factor 1: a single broker).</summary>

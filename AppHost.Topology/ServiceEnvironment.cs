@@ -21,6 +21,12 @@ public static class ServiceEnvironment
 
     public const string ProcessorOutputPath = "Pipeline__Output__OutputPath";
 
+    /// <summary>
+    /// Set by <c>WithReference(output)</c> with <c>output-storage=azurite</c>: the StreamProcessor then writes to blob
+    /// storage (its <c>SinkOptions.OutputConnectionName</c>) instead of <see cref="ProcessorOutputPath"/>.
+    /// </summary>
+    public const string OutputConnectionString = "ConnectionStrings__" + PipelineResources.Output;
+
     /// <summary>The services' health endpoint (ServiceDefaults maps it), probed by the AppHost.</summary>
     public const string HealthPath = "/health";
 

@@ -24,6 +24,14 @@ internal sealed record StandaloneOptions
 
     public string RunId { get; init; } = "default";
 
+    /// <summary>
+    /// An Azure Storage connection string: the StreamProcessor writes the run to blob storage (container
+    /// <c>pipeline</c>, or <c>ContainerName=</c> in the string) instead of <see cref="OutputPath"/>. Null leaves it to
+    /// <c>ConnectionStrings__output</c> in the environment, if any. Not public, so the record's <c>ToString</c> leaves
+    /// it out: it holds the account key.
+    /// </summary>
+    internal string? OutputConnectionString { get; init; }
+
     /// <summary>Broker data; null keeps the topic in memory (a restart then starts from an empty topic).</summary>
     public string? BrokerDataDirectory { get; init; } = Path.Combine("data", "kafka");
 
@@ -44,7 +52,18 @@ internal sealed record StandaloneOptions
     /// put in their environment), built from the options classes so a renamed setting cannot drift.
     /// Environment variables given to this process override them, the seed's aliases included.
     /// </summary>
-    public Dictionary<string, string?> ServiceSettings(string bootstrapServers) => new()
+    public Dictionary<string, string?> ServiceSettings(string bootstrapServers)
+    {
+        var settings = CommonSettings(bootstrapServers);
+        if (OutputConnectionString is { Length: > 0 } connectionString)
+        {
+            settings[SinkOptions.OutputConnectionSetting] = connectionString;
+        }
+
+        return settings;
+    }
+
+    private Dictionary<string, string?> CommonSettings(string bootstrapServers) => new()
     {
         [KafkaConnection.ConnectionStringKey] = bootstrapServers,
         [Key(ProducerOptions.SectionName, nameof(ProducerOptions.Topic))] = Topic,

@@ -2,11 +2,13 @@ using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Pipeline.KafkaBroker;
 using Pipeline.Producer.Extensions;
 using Pipeline.Standalone.Dashboard;
 using Pipeline.StreamProcessor.Extensions;
 using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 using Spectre.Console;
 
 namespace Pipeline.Standalone;
@@ -29,8 +31,10 @@ internal static class StandaloneRunner
         using var producer = BuildHost(settings, log, builder => builder.AddEventProducer());
         using var metrics = new PipelineMetrics();
         using var windows = new ClosedWindowsFeed(broker.BootstrapServers, options.WindowsTopic);
-        var runDirectory = processor.Services.GetRequiredService<OutputLayout>().RunDirectory;
-        var view = new StatusView(options, broker.BootstrapServers, runDirectory, metrics, windows, log);
+        // The run's folder or blob prefix (a URI without credentials), from the storage the StreamProcessor writes to.
+        var outputLocation = processor.Services.GetRequiredService<IRunStorage>().Root;
+        var toBlobStorage = processor.Services.GetRequiredService<IOptions<SinkOptions>>().Value.OutputConnectionString is not null;
+        var view = new StatusView(options, broker.BootstrapServers, outputLocation, metrics, windows, log);
 
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (options.Duration is { } duration)
@@ -52,8 +56,10 @@ internal static class StandaloneRunner
         }
 
         Console.WriteLine(view.Line());
-        Console.WriteLine($"Stopped cleanly. Output: {runDirectory}");
-        Console.WriteLine($"Inspect it: dotnet run --project StreamProcessor -- inspect --output {options.OutputPath} --run {options.RunId}");
+        Console.WriteLine($"Stopped cleanly. Output: {outputLocation}");
+        Console.WriteLine(toBlobStorage
+            ? $"Inspect it: ConnectionStrings__output='<the same connection string>' dotnet run --project StreamProcessor -- inspect --run {options.RunId}"
+            : $"Inspect it: dotnet run --project StreamProcessor -- inspect --output {options.OutputPath} --run {options.RunId}");
         return 0;
     }
 

@@ -12,6 +12,9 @@ namespace Pipeline.AppHost;
 /// </summary>
 internal static class PipelineKafkaChoice
 {
+    /// <summary>Docker is there for Kafka: Azurite, when asked for, runs as its container too.</summary>
+    public const AzuriteHosting LocalAzurite = AzuriteHosting.Container;
+
     public static PipelineKafka AddPipelineKafka(this IDistributedApplicationBuilder builder, PipelineSettings settings)
     {
         var kafka = builder.AddKafka(PipelineResources.Kafka)
@@ -51,14 +54,18 @@ internal static class PipelineKafkaChoice
             // The compose publisher ignores WithReplicas: the replica count goes on the compose service.
             service.Deploy ??= new Deploy();
             service.Deploy.Replicas = settings.ProcessorReplicas;
-            // Parquet lands beside docker-compose.yaml, in ./data/output, where the user can read it.
-            service.Volumes.Add(new Volume
+            // Parquet lands beside docker-compose.yaml, in ./data/output, where the user can read it
+            // (unless it goes to Azurite's blobs, in their own volume).
+            if (settings.OutputStorage == OutputStorage.Folder)
             {
-                Name = "parquet-output",
-                Type = "bind",
-                Source = "./data/output",
-                Target = ServiceEnvironment.ContainerOutputPath,
-            });
+                service.Volumes.Add(new Volume
+                {
+                    Name = "parquet-output",
+                    Type = "bind",
+                    Source = "./data/output",
+                    Target = ServiceEnvironment.ContainerOutputPath,
+                });
+            }
         });
     }
 }

@@ -8,6 +8,9 @@ namespace Pipeline.AppHost;
 /// </summary>
 internal static class PipelineKafkaChoice
 {
+    /// <summary>No Docker either: Azurite, when asked for, runs from npm (<c>npm ci</c> in tools/azurite).</summary>
+    public const AzuriteHosting LocalAzurite = AzuriteHosting.Executable;
+
     public static PipelineKafka AddPipelineKafka(this IDistributedApplicationBuilder builder, PipelineSettings settings) =>
         builder.AddEmbeddedKafka<Projects.KafkaBroker>(settings).WithPipelineTopics(settings);
 

@@ -5,7 +5,7 @@ using Spectre.Console.Rendering;
 namespace Pipeline.Standalone.Dashboard;
 
 /// <summary>Renders the live view: throughput, lag, latest closed windows per id, files committed, recent log.</summary>
-internal sealed class StatusView(StandaloneOptions options, string bootstrapServers, string runDirectory, PipelineMetrics metrics, ClosedWindowsFeed windows, RecentLog log)
+internal sealed class StatusView(StandaloneOptions options, string bootstrapServers, string outputLocation, PipelineMetrics metrics, ClosedWindowsFeed windows, RecentLog log)
 {
     private readonly TimeProvider _clock = TimeProvider.System;
     private long _lastAt = TimeProvider.System.GetTimestamp();
@@ -40,7 +40,7 @@ internal sealed class StatusView(StandaloneOptions options, string bootstrapServ
         summary.AddRow("[bold]Consumed[/]", Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{metrics.Consumed:N0}  ({_consumedRate:N0}/s)  rejected {metrics.Rejected:N0}  late {metrics.Late:N0}")));
         summary.AddRow("[bold]Lag[/]", Markup.Escape(lag.Count == 0 ? "-" : string.Join("  ", lag.OrderBy(p => p.Key).Select(p => $"p{p.Key}: {p.Value}"))));
         summary.AddRow("[bold]Committed[/]", Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{metrics.RowsCommitted:N0} rows in {metrics.FilesCommitted:N0} files, {metrics.WindowsEmitted:N0} windows closed")));
-        summary.AddRow("[bold]Output[/]", Markup.Escape(runDirectory));
+        summary.AddRow("[bold]Output[/]", Markup.Escape(outputLocation));
 
         var table = new Table().Border(TableBorder.Rounded).Title("Latest closed window per id");
         foreach (var column in new[] { "id", "window", "count", "avg", "min", "max" })

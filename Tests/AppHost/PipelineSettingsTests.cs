@@ -17,6 +17,7 @@ public sealed class PipelineSettingsTests
         Assert.Equal(5, settings.EventsPerSecond);
         Assert.Equal(1, settings.ProcessorReplicas);
         Assert.Null(settings.DataDirectory);
+        Assert.Equal(OutputStorage.Folder, settings.OutputStorage);
     }
 
     [Fact]
@@ -28,7 +29,8 @@ public sealed class PipelineSettingsTests
             ("Parameters:topic-partitions", "6"),
             ("Parameters:events-per-second", "250.5"),
             ("Parameters:processor-replicas", "3"),
-            ("Parameters:data-directory", "/var/pipeline"));
+            ("Parameters:data-directory", "/var/pipeline"),
+            ("Parameters:output-storage", "Azurite"));
 
         // Act
         var settings = PipelineSettings.FromConfiguration(configuration);
@@ -39,6 +41,7 @@ public sealed class PipelineSettingsTests
         Assert.Equal(250.5, settings.EventsPerSecond);
         Assert.Equal(3, settings.ProcessorReplicas);
         Assert.Equal("/var/pipeline", settings.DataDirectory);
+        Assert.Equal(OutputStorage.Azurite, settings.OutputStorage);
         Assert.Equal(
             [new TopicSpec("sensors", 6), new TopicSpec("sensors.windows", 6), new TopicSpec("sensors.dlq", 1)],
             settings.Topics);
@@ -55,6 +58,8 @@ public sealed class PipelineSettingsTests
     [InlineData("processor-replicas", "4")]
     [InlineData("topic", "bad topic!")]
     [InlineData("topic", "../events")]
+    [InlineData("output-storage", "blob")]
+    [InlineData("output-storage", "1")]
     [InlineData("topic", "a-topic-name-so-long-that-its-windows-topic-would-pass-kafkas-limit-of-249-characters-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")]
     public void FromConfiguration_InvalidParameter_FailsNamingTheParameter(string name, string value)
     {
@@ -67,6 +72,16 @@ public sealed class PipelineSettingsTests
         // Assert
         Assert.Contains($"'{name}' (Parameters:{name})", ex.Message, StringComparison.Ordinal);
         Assert.Contains(value, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromConfiguration_UnknownOutputStorage_SaysWhichOnesThereAre()
+    {
+        // Act
+        var ex = Assert.Throws<InvalidOperationException>(() => PipelineSettings.FromConfiguration(Configuration(("Parameters:output-storage", "s3"))));
+
+        // Assert
+        Assert.Equal("AppHost parameter 'output-storage' (Parameters:output-storage) must be one of folder, azurite; got 's3'.", ex.Message);
     }
 
     [Fact]

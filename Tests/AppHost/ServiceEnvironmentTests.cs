@@ -1,3 +1,5 @@
+using System.Globalization;
+using Aspire.Hosting.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -9,6 +11,7 @@ using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.StreamProcessor;
 using Pipeline.StreamProcessor.Extensions;
 using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 using Pipeline.Tests.Reliability;
 
 namespace Pipeline.Tests.AppHost;
@@ -65,6 +68,34 @@ public sealed class ServiceEnvironmentTests
         Assert.Equal("sensors", processor.Topic);
         Assert.Equal(output, sink.OutputPath);
         Assert.Equal(KafkaAddress, KafkaConnection.GetBootstrapServers(host.Services.GetRequiredService<IConfiguration>()));
+    }
+
+    [Fact]
+    public async Task StreamProcessor_GivenAzuritesConnectionString_WritesToItsBlobEndpoint()
+    {
+        // Arrange: the model's connection string, with the address Aspire puts in it when it runs.
+        await using var model = DistributedApplicationTestingBuilder.Create([$"--{PipelineParameters.ConfigurationKey(PipelineParameters.OutputStorage)}=azurite"]);
+        var settings = PipelineSettings.FromConfiguration(model.Configuration);
+        var output = model.AddPipelineOutput(settings, AzuriteHosting.Executable)!;
+        var expression = output.Connection.Resource.ConnectionStringExpression;
+        var connectionString = string.Format(CultureInfo.InvariantCulture, expression.Format, "127.0.0.1", "49152");
+        var environment = new Dictionary<string, string>
+        {
+            [ServiceEnvironment.KafkaConnectionString] = KafkaAddress,
+            [ServiceEnvironment.OutputConnectionString] = connectionString,
+        };
+
+        // Act
+        using var host = BuildHost("StreamProcessor", environment, static builder => builder.AddStreamProcessor());
+        var sink = host.Services.GetRequiredService<IOptions<SinkOptions>>().Value;
+        var storage = host.Services.GetRequiredService<IRunStorage>();
+
+        // Assert: the name is the one the StreamProcessor reads, and the string is one it accepts.
+        Assert.Equal("ConnectionStrings__" + SinkOptions.OutputConnectionName, ServiceEnvironment.OutputConnectionString);
+        Assert.Equal(connectionString, sink.OutputConnectionString);
+        // The SDK takes the account from the path on an IP address: the container is "pipeline", not the account.
+        Assert.Equal("pipeline", Assert.IsType<BlobStorage>(storage).Container.Name);
+        Assert.Equal("http://127.0.0.1:49152/devstoreaccount1/pipeline/run_default/", storage.Root);
     }
 
     [Fact]
