@@ -5,7 +5,7 @@ using Azure.Storage.Blobs;
 namespace Pipeline.Tests.Storage;
 
 /// <summary>
-/// One real Azurite blob service (npm <c>azurite</c> 3.37.0, installed by <c>npm ci</c> in Tests/Storage/node) on
+/// One real Azurite blob service (npm <c>azurite</c> 3.37.0, installed by <c>npm ci</c> in tools/azurite, the one the AppHost runs) on
 /// loopback: started on a port the OS picks (<c>--blobPort 0</c>: Azurite prints the port it bound), or on a given
 /// one to come back where it was after <see cref="StopAsync"/>, keeping its <c>--location</c> (the blobs survive).
 /// Free of xunit: the storage benchmark compiles this file too (linked from Benchmarks.csproj).
@@ -227,13 +227,13 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
-            var candidate = Path.Combine(directory.FullName, "Tests", "Storage");
-            if (Directory.Exists(candidate))
+            var candidate = Path.Combine(directory.FullName, "tools", "azurite");
+            if (File.Exists(Path.Combine(candidate, "package.json")))
             {
-                return Path.Combine(candidate, "node");
+                return candidate;
             }
         }
 
-        throw new DirectoryNotFoundException($"No Tests/Storage folder above {AppContext.BaseDirectory}.");
+        throw new DirectoryNotFoundException($"No tools/azurite/package.json above {AppContext.BaseDirectory}.");
     }
 }
