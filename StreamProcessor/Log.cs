@@ -67,6 +67,10 @@ internal static partial class Log
         Message = "Partition {Topic}/{Partition}: its checkpoint was written by another owner, so this batch was not committed; the lane is dropped as if the partition were lost")]
     public static partial void CheckpointConflict(ILogger logger, Exception exception, string topic, int partition);
 
+    [LoggerMessage(EventId = 17, EventName = "AssignmentWaiting", Level = LogLevel.Warning,
+        Message = "Partition {Topic}/{Partition} was assigned while the output fails ({Reason}); opening it again for up to {Limit}")]
+    public static partial void AssignmentWaiting(ILogger logger, Exception exception, string topic, int partition, string reason, TimeSpan limit);
+
     [LoggerMessage(EventId = ProcessorLogEvents.WindowUpdateId, EventName = ProcessorLogEvents.WindowUpdateName, Level = LogLevel.Information,
         Message = "{Table}")]
     public static partial void WindowUpdate(ILogger logger, string table);

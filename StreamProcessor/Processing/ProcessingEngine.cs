@@ -37,6 +37,9 @@ internal sealed class ProcessingEngine(
 {
     /// <summary>Under load, triggers are checked every this many messages.</summary>
     internal const int TriggerCheckEvery = 1024;
+
+    /// <summary>How long an assignment waits for an output that fails (see <see cref="Open"/>).</summary>
+    internal static readonly TimeSpan AssignRetryLimit = TimeSpan.FromMinutes(1);
     private readonly ProcessorOptions _options = processorOptions.Value;
     private readonly string _processSpanName = ProcessorTelemetry.Spans.Process(processorOptions.Value.Topic);
     private readonly KeyValuePair<string, object?>[] _processTags =
@@ -122,7 +125,11 @@ internal sealed class ProcessingEngine(
         var starts = new List<(int, long?)>(partitions.Count);
         foreach (var partition in partitions)
         {
-            var (lane, startAt) = laneFactory.OpenAsync(_options.Topic, partition, CancellationToken.None).GetAwaiter().GetResult();
+            if (Open(partition) is not var (lane, startAt))
+            {
+                continue;
+            }
+
             if (_lanes.Remove(partition, out var stale))
             {
                 stale.Dispose();
@@ -135,6 +142,43 @@ internal sealed class ProcessingEngine(
         _laneSnapshot = [.. _lanes.Values];
         Log.Assigned(logger, string.Join(',', partitions));
         return starts;
+    }
+
+    /// <summary>
+    /// Opens a partition's lane, waiting out an outage of the output (a blob service restarting, a network blip):
+    /// the assignment cannot be put off, so the open is retried with the sink's backoff for up to
+    /// <see cref="AssignRetryLimit"/> (well inside Kafka's default max.poll.interval.ms of 5 minutes) before the failure
+    /// escapes and stops the processor. Null when another processor keeps saving the partition's checkpoint (it is
+    /// logged like any refused checkpoint, and the partition is not consumed here).
+    /// </summary>
+    private (PartitionLane Lane, long? StartAt)? Open(int partition)
+    {
+        var started = timeProvider.GetTimestamp();
+        var backoff = _options.SinkRetryBackoff;
+        while (true)
+        {
+            try
+            {
+                return laneFactory.OpenAsync(_options.Topic, partition, CancellationToken.None).GetAwaiter().GetResult();
+            }
+            catch (CheckpointConflictException ex)
+            {
+                Log.CheckpointConflict(logger, ex, _options.Topic, partition);
+                return null;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && timeProvider.GetElapsedTime(started) < AssignRetryLimit)
+            {
+                telemetry.SinkFailures.Add(1);
+                sinkHealth.ReportFailure(ex);
+                if (backoff == _options.SinkRetryBackoff)
+                {
+                    Log.AssignmentWaiting(logger, ex, _options.Topic, partition, ex.Message, AssignRetryLimit);
+                }
+
+                Task.Delay(backoff, timeProvider).GetAwaiter().GetResult();
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxSinkRetryBackoff.Ticks));
+            }
+        }
     }
 
     /// <summary>

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Pipeline.AppHost.Topology;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.Tests.Kafka.Clients;
+using Pipeline.Tests.Parquet;
 using Pipeline.Tests.Pipeline;
 
 namespace Pipeline.Tests.AppHost;
@@ -15,23 +16,15 @@ namespace Pipeline.Tests.AppHost;
 /// from <c>tools/azurite</c>, in a temporary data folder. Skipped, saying how to install it, when <c>npm ci</c> has not
 /// run there (failed instead under <see cref="ExternalClient.RequireVariable"/>, as CI sets it).
 /// </summary>
-public sealed class AzuriteRunTests : IAsyncLifetime
+public sealed class AzuriteRunTests : IDisposable
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(2);
 
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "pipeline-aspire-azurite-" + Guid.NewGuid().ToString("N"));
+    private readonly TempOutputDirectory _temp = new();
 
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+    private string Data => _temp.Path;
 
-    public ValueTask DisposeAsync()
-    {
-        if (Directory.Exists(_data))
-        {
-            Directory.Delete(_data, recursive: true);
-        }
-
-        return ValueTask.CompletedTask;
-    }
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task Model_WithAzuriteOutput_RunByTheOrchestrator_WritesTheRunsCheckpointsAndParquetAsBlobs()
@@ -42,7 +35,7 @@ public sealed class AzuriteRunTests : IAsyncLifetime
         [
             $"--{PipelineParameters.ConfigurationKey(PipelineParameters.OutputStorage)}=azurite",
             $"--{PipelineParameters.ConfigurationKey(PipelineParameters.EventsPerSecond)}=40",
-            $"--{PipelineParameters.ConfigurationKey(PipelineParameters.DataDirectory)}={_data}",
+            $"--{PipelineParameters.ConfigurationKey(PipelineParameters.DataDirectory)}={Data}",
         ]);
         RequireInstalled(AzuriteEmulator.ResolvePackageDirectory(builder.AppHostDirectory));
         var settings = PipelineSettings.FromConfiguration(builder.Configuration);
@@ -75,8 +68,8 @@ public sealed class AzuriteRunTests : IAsyncLifetime
             async () => (await BlobNamesAsync(container, run + OutputLayout.EventsFolder, cancellationToken))
                 .Any(static name => name.EndsWith(OutputLayout.ParquetExtension, StringComparison.Ordinal)),
             "a committed Parquet blob of the run's events", s_timeout);
-        Assert.False(Directory.Exists(Path.Combine(_data, "output")), "the StreamProcessor wrote to the data folder too");
-        Assert.True(Directory.Exists(Path.Combine(_data, "azurite")), "Azurite keeps its blobs under the data folder");
+        Assert.False(Directory.Exists(Path.Combine(Data, "output")), "the StreamProcessor wrote to the data folder too");
+        Assert.True(Directory.Exists(Path.Combine(Data, "azurite")), "Azurite keeps its blobs under the data folder");
     }
 
     private static async Task<List<string>> BlobNamesAsync(BlobContainerClient container, string prefix, CancellationToken cancellationToken)

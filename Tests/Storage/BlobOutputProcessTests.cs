@@ -38,7 +38,7 @@ public sealed class BlobOutputProcessTests(AzuriteFixture azurite) : BrokerRunTe
         Assert.Equal(0, await first.TerminateAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(0, await second.TerminateAsync(TimeSpan.FromSeconds(30)));
 
-        // Assert: both wrote (each committed batches of its own partitions), and the run is exactly once.
+        // Assert: both were assigned partitions (each opened lanes of its own), and the run is exactly once.
         Assert.Contains("resuming at offset", first.Output, StringComparison.Ordinal);
         Assert.Contains("resuming at offset", second.Output, StringComparison.Ordinal);
         var copied = await run.CopyOutAsync(Path.Combine(Root, "copied-out"), ct);
@@ -68,6 +68,39 @@ public sealed class BlobOutputProcessTests(AzuriteFixture azurite) : BrokerRunTe
         await server.RestartAsync(ct);
         await PipelineTestKit.WaitForCompleteOutputAsync(run.Checkpoints, Broker.BootstrapServers, Topic, Partitions, s_timeout, Events);
         Assert.Equal(0, await processor.TerminateAsync(TimeSpan.FromSeconds(30)));
+
+        // Assert
+        var copied = await run.CopyOutAsync(Path.Combine(Root, "copied-out"), ct);
+        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, copied, Events, windowMs: 1000);
+    }
+
+    [Fact]
+    public async Task AzuriteDownWhileAPartitionMoves_TheNewOwnerWaitsForIt_OutputHoldsEveryEventExactlyOnce()
+    {
+        // Arrange: two processors share the partitions; Azurite goes away, and one processor dies with it.
+        var ct = TestContext.Current.CancellationToken;
+        azurite.RequireRunning();
+        await using var server = await AzuriteServer.StartAsync(ct);
+        var run = await BlobRun.CreateAsync(server, RunId, ct);
+        await PipelineTestKit.CreateTopicAsync(Broker.BootstrapServers, Topic, Partitions);
+        const int Events = 10_000;
+        using var survivor = ServiceProcess.Start("StreamProcessor", Environment(run.ConnectionString));
+        using var victim = ServiceProcess.Start("StreamProcessor", Environment(run.ConnectionString));
+        await survivor.WaitForOutputAsync("Partitions assigned", TimeSpan.FromSeconds(60));
+        await victim.WaitForOutputAsync("Partitions assigned", TimeSpan.FromSeconds(60));
+        PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, Input(Events / 2));
+        await PipelineTestKit.WaitUntilAsync(
+            async () => await CommittedAsync(run) >= Events / 2, "the first half committed to Azurite", TimeSpan.FromSeconds(60));
+
+        // Act: the victim's partitions move to the survivor while the storage is down; the survivor's assignment
+        // cannot read or fence their checkpoints until it is back.
+        await server.StopAsync(graceful: true);
+        victim.KillHard();
+        PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, Input(Events / 2, first: Events / 2));
+        await survivor.WaitForOutputAsync("was assigned while the output fails", TimeSpan.FromSeconds(60));
+        await server.RestartAsync(ct);
+        await PipelineTestKit.WaitForCompleteOutputAsync(run.Checkpoints, Broker.BootstrapServers, Topic, Partitions, s_timeout, Events);
+        Assert.Equal(0, await survivor.TerminateAsync(TimeSpan.FromSeconds(30)));
 
         // Assert
         var copied = await run.CopyOutAsync(Path.Combine(Root, "copied-out"), ct);
