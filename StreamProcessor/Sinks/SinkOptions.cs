@@ -53,7 +53,8 @@ public sealed class SinkOptions
 
     /// <summary>
     /// The Azure Storage connection string of <c>ConnectionStrings:output</c> (<see cref="OutputConnectionName"/>),
-    /// as Aspire passes a storage resource's; when set, the run is written to Azure Blob Storage under
+    /// as Aspire passes a storage resource's (a key or SAS connection string, or a blob endpoint URI for
+    /// <c>DefaultAzureCredential</c>; see <see cref="Storage.BlobStorage.FromConnectionString"/>); when set, the run is written to Azure Blob Storage under
     /// <c>&lt;container&gt;/run_&lt;RunId&gt;/</c> instead of <see cref="OutputPath"/>. Only that key sets it (the
     /// setter is not public, so this section cannot), and it is never logged: it holds the account key.
     /// </summary>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Azure;
+using Azure.Identity;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 
@@ -43,19 +44,58 @@ public sealed class BlobStorage : IRunStorage
     }
 
     /// <summary>
-    /// A storage from an Azure Storage connection string, as Aspire passes it in <c>ConnectionStrings:&lt;name&gt;</c>
-    /// (<c>DefaultEndpointsProtocol=…;AccountName=…;AccountKey=…;BlobEndpoint=…</c> or <c>UseDevelopmentStorage=true</c>).
-    /// A <c>ContainerName=…</c> entry, which Aspire adds for a blob container resource, names the container unless
-    /// <paramref name="containerName"/> is given.
+    /// A storage from an Azure Storage connection string, as Aspire passes it in <c>ConnectionStrings:&lt;name&gt;</c>:
+    /// <list type="bullet">
+    /// <item>a key or SAS connection string (<c>DefaultEndpointsProtocol=…;AccountName=…;AccountKey=…;BlobEndpoint=…</c>,
+    /// <c>UseDevelopmentStorage=true</c>), whose <c>ContainerName=…</c> entry, which Aspire adds for a blob container
+    /// resource, names the container, else <paramref name="containerName"/>;</item>
+    /// <item>a blob endpoint URI, as Aspire's Azure Storage resources give once deployed
+    /// (<c>https://acct.blob.core.windows.net/</c>, or with the container as its path), authenticated by
+    /// <see cref="DefaultAzureCredential"/> (a managed identity, workload identity, the Azure CLI's login…), whose
+    /// identity needs the Storage Blob Data Contributor role on the container.</item>
+    /// </list>
     /// </summary>
     public static BlobStorage FromConnectionString(
         string connectionString, string? containerName, string prefix, BlobClientOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        options ??= DefaultClientOptions();
+        // HTTPS only: the client refuses to send a token in the clear.
+        if (Uri.TryCreate(connectionString.Trim(), UriKind.Absolute, out var endpoint) && endpoint.Scheme == Uri.UriSchemeHttps)
+        {
+            return new BlobStorage(new BlobContainerClient(ContainerUri(endpoint, containerName), new DefaultAzureCredential(), options), prefix);
+        }
+
         var (serviceConnectionString, containerFromString) = SplitContainerName(connectionString);
         string container = containerFromString ?? containerName
             ?? throw new ArgumentException("No container: pass one or add ContainerName=… to the connection string.", nameof(containerName));
-        return new BlobStorage(new BlobContainerClient(serviceConnectionString, container, options ?? DefaultClientOptions()), prefix);
+        return new BlobStorage(new BlobContainerClient(serviceConnectionString, container, options), prefix);
+    }
+
+    /// <summary>
+    /// The container of a blob endpoint URI: its path when it has one, else <paramref name="containerName"/> below it.
+    /// An IP or <c>localhost</c> endpoint (Azurite with <c>--oauth basic</c> and a certificate) carries the account as its first
+    /// path segment.
+    /// </summary>
+    private static Uri ContainerUri(Uri endpoint, string? containerName)
+    {
+        if (!string.IsNullOrEmpty(endpoint.Query))
+        {
+            throw new ArgumentException("A blob endpoint URI must not carry a query (a SAS goes in a SharedAccessSignature= connection string).");
+        }
+
+        string[] segments = endpoint.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        int accountSegments = endpoint.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6 || endpoint.IsLoopback ? 1 : 0;
+        if (segments.Length < accountSegments || segments.Length > accountSegments + 1)
+        {
+            throw new ArgumentException($"'{endpoint.GetLeftPart(UriPartial.Path)}' is not a blob endpoint or container URI.");
+        }
+
+        string container = segments.Length > accountSegments
+            ? segments[accountSegments]
+            : containerName ?? throw new ArgumentException(
+                "No container: pass one or give the container as the endpoint URI's path.", nameof(containerName));
+        return new Uri(string.Join('/', [endpoint.GetLeftPart(UriPartial.Authority), .. segments.Take(accountSegments), container]));
     }
 
     /// <summary>
