@@ -63,7 +63,7 @@ public sealed class BlobOutputProcessTests(AzuriteFixture azurite) : BrokerRunTe
 
         // Act: Azurite goes away while the rest of the input arrives, and comes back.
         await server.StopAsync(graceful: true);
-        PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, Input(Events / 2, first: Events / 2));
+        PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, SecondHalf(Events));
         await processor.WaitForOutputAsync("Consumption paused", TimeSpan.FromSeconds(60));
         await server.RestartAsync(ct);
         await PipelineTestKit.WaitForCompleteOutputAsync(run.Checkpoints, Broker.BootstrapServers, Topic, Partitions, s_timeout, Events);
@@ -96,7 +96,7 @@ public sealed class BlobOutputProcessTests(AzuriteFixture azurite) : BrokerRunTe
         // cannot read or fence their checkpoints until it is back.
         await server.StopAsync(graceful: true);
         victim.KillHard();
-        PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, Input(Events / 2, first: Events / 2));
+        PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, SecondHalf(Events));
         await survivor.WaitForOutputAsync("was assigned while the output fails", TimeSpan.FromSeconds(60));
         await server.RestartAsync(ct);
         await PipelineTestKit.WaitForCompleteOutputAsync(run.Checkpoints, Broker.BootstrapServers, Topic, Partitions, s_timeout, Events);
@@ -174,9 +174,17 @@ public sealed class BlobOutputProcessTests(AzuriteFixture azurite) : BrokerRunTe
         ["Logging__LogLevel__Default"] = "Information",
     };
 
-    private static IEnumerable<(string? Key, byte[] Value)> Input(int count, int first = 0)
+    /// <summary>
+    /// The input after an outage: its event times resume two minutes on. The partitions idled through the outage, so
+    /// their watermarks moved on with the clock (by the outage's length); events continuing where the first half
+    /// stopped would be late, and their windows rightly missing.
+    /// </summary>
+    private static IEnumerable<(string? Key, byte[] Value)> SecondHalf(int events) =>
+        Input(events / 2, first: events / 2, shift: TimeSpan.FromMinutes(2));
+
+    private static IEnumerable<(string? Key, byte[] Value)> Input(int count, int first = 0, TimeSpan shift = default)
     {
-        var start = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var start = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc) + shift;
         var random = new Random(first + 17);
         for (var i = first; i < first + count; i++)
         {
