@@ -55,7 +55,7 @@ internal static class OutputCommands
 
         var inspect = new Command("inspect", "Row counts per id and the first rows of a run.") { output, run, rows };
         inspect.SetAction((result, ct) => InspectAsync(Reader(sink, result.GetValue(output)!, result.GetValue(run)!), result.GetValue(rows), Console.Out, ct));
-        var export = new Command("export", "Write a run's events or aggregates to CSV.") { output, run, to, what };
+        var export = new Command("export", "Write a run's events or aggregates to CSV, or copy its files to a folder.") { output, run, to, what };
         export.SetAction((result, ct) => ExportAsync(Reader(sink, result.GetValue(output)!, result.GetValue(run)!), result.GetValue(what)!, result.GetValue(to)!, Console.Out, ct));
         var root = new RootCommand("Inspect the StreamProcessor's Parquet output.") { inspect, export };
         return root.Parse([.. args.Where(a => !IsConfigurationArgument(a, flagNames))]).InvokeAsync();
