@@ -10,7 +10,7 @@ namespace Pipeline.StreamProcessor.Checkpointing;
 /// folder) every leftover temporary file of that partition. The replay rewrites them. Objects are recognised only
 /// by their exact deterministic names (<see cref="OutputLayout"/>), so other partitions, other topics and foreign
 /// objects are never touched. Works through the run's <see cref="IRunStorage"/>, so a folder and a container are
-/// cleaned alike: the listing is per id folder and narrowed to the partition's name prefix.
+/// cleaned alike: the listing is per id folder, narrowed to the partition's name prefix and started at the checkpoint's offset.
 /// </summary>
 internal sealed class OrphanCleaner(IRunStorage storage)
 {
@@ -63,9 +63,11 @@ internal sealed class OrphanCleaner(IRunStorage storage)
 
     private async Task<int> DeleteInAsync(string folder, OrphanRule rule, CancellationToken cancellationToken)
     {
-        // The prefix narrows the listing to this partition's names; the exact name is checked by parsing.
+        // The prefix narrows the listing to this partition's names, and the listing starts at the checkpoint's offset
+        // (zero-padded, so names sort by offset): a long run's committed files are not paged through. The exact
+        // name is still checked by parsing.
         var orphans = new List<string>();
-        await foreach (string name in _storage.ListAsync(folder + rule.Prefix, cancellationToken))
+        await foreach (string name in _storage.ListAsync(folder + rule.Prefix, folder + rule.FirstOrphanName, cancellationToken))
         {
             if (rule.IsOrphan(FileName(name)))
             {
@@ -92,6 +94,9 @@ internal sealed class OrphanCleaner(IRunStorage storage)
 
     private readonly record struct OrphanRule(string Prefix, long NextOffset, DateTime? Watermark)
     {
+        /// <summary>Where the partition's names at or beyond the checkpoint's offset begin, in ordinal order.</summary>
+        public string FirstOrphanName => Prefix + OutputLayout.FormatOffset(NextOffset);
+
         public bool IsOrphan(ReadOnlySpan<char> fileName)
         {
             if (!OutputLayout.TryParseBatchFileName(fileName, Prefix, out long offset, out DateTime? fileWatermark))

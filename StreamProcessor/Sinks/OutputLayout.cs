@@ -241,7 +241,8 @@ public sealed class OutputLayout
 
     private static bool IsSafeChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-';
 
-    private static string FormatOffset(long offset) => offset.ToString("D20", CultureInfo.InvariantCulture);
+    /// <summary>An offset as batch file names write it: 20 digits, zero-padded, so names sort by offset.</summary>
+    public static string FormatOffset(long offset) => offset.ToString("D20", CultureInfo.InvariantCulture);
 
     private static bool TryParseOffset(ReadOnlySpan<char> digits, out long offset)
     {
