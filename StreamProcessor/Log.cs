@@ -71,6 +71,14 @@ internal static partial class Log
         Message = "Partition {Topic}/{Partition} was assigned while the output fails ({Reason}); opening it again for up to {Limit}")]
     public static partial void AssignmentWaiting(ILogger logger, Exception exception, string topic, int partition, string reason, TimeSpan limit);
 
+    [LoggerMessage(EventId = 19, EventName = "BatchAbandoned", Level = LogLevel.Information,
+        Message = "Partition {Topic}/{Partition}: removed the {Files} file(s) of its batch that will not be committed here")]
+    public static partial void BatchAbandoned(ILogger logger, string topic, int partition, int files);
+
+    [LoggerMessage(EventId = 20, EventName = "AbandonFailed", Level = LogLevel.Warning,
+        Message = "Partition {Topic}/{Partition}: the files of its uncommitted batch could not all be removed ({Reason}); they stay beyond the checkpoint until the partition's next assignment")]
+    public static partial void AbandonFailed(ILogger logger, Exception exception, string topic, int partition, string reason);
+
     [LoggerMessage(EventId = ProcessorLogEvents.WindowUpdateId, EventName = ProcessorLogEvents.WindowUpdateName, Level = LogLevel.Information,
         Message = "{Table}")]
     public static partial void WindowUpdate(ILogger logger, string table);

@@ -136,13 +136,47 @@ internal sealed class BatchCommitter(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The retry writes the files again: a failed step may have left them in any state. (The write has
-            // finished: only a cancellation, not caught here, leaves it running, to be awaited by the stop.)
-            batch.Write = null;
+            // finished: only a cancellation, not caught here, leaves it running, to be awaited by the stop.) A refused
+            // checkpoint is never retried: the lane is abandoned, and its files with it (Abandon).
+            if (ex is not CheckpointConflictException)
+            {
+                batch.Write = null;
+            }
 
             activity?.SetTag(PipelineTelemetry.MessagingAttributes.ErrorType, ex.GetType().FullName);
             activity?.SetStatus(ActivityStatusCode.Error);
             activity?.AddException(ex);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Abandons the lane's batch in flight, which will never be committed here (the partition was lost, or its
+    /// checkpoint refused): waits for its write and deletes the files it wrote, each only at the version this lane
+    /// wrote (<see cref="ParquetBatchWriter.DeleteAbandonedAsync"/>), so that a processor that woke up after losing its
+    /// partition leaves no file beyond the new owner's checkpoint. Best effort: a failure is logged, and what stays is
+    /// an orphan beyond the checkpoint.
+    /// </summary>
+    public void Abandon(PartitionLane lane)
+    {
+        if (lane.InFlight?.Write is not { } write)
+        {
+            return;
+        }
+
+        try
+        {
+            var files = write.GetAwaiter().GetResult();
+            var deleted = writer.DeleteAbandonedAsync(files, CancellationToken.None).GetAwaiter().GetResult();
+            if (deleted > 0)
+            {
+                Log.BatchAbandoned(logger, lane.Topic, lane.Partition, deleted);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CheckpointConflictException)
+        {
+            // The write itself failed (its finished files are unknown), or the deletes did.
+            Log.AbandonFailed(logger, ex, lane.Topic, lane.Partition, ex.Message);
         }
     }
 

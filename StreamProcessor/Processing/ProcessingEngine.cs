@@ -226,6 +226,7 @@ internal sealed class ProcessingEngine(
             if (_lanes.Remove(partition, out var lane))
             {
                 _keys.Release(lane.Partition);
+                committer.Abandon(lane);
                 lane.Dispose();
             }
         }
@@ -246,6 +247,7 @@ internal sealed class ProcessingEngine(
         {
             _lanes.Remove(lane.Partition);
             _keys.Release(lane.Partition);
+            committer.Abandon(lane);
             lane.Dispose();
             _laneSnapshot = [.. _lanes.Values];
         }

@@ -1,7 +1,12 @@
+using Pipeline.StreamProcessor.Storage;
+
 namespace Pipeline.StreamProcessor.Sinks;
 
-/// <summary>One Parquet file committed (renamed to its final name) by a batch.</summary>
-internal readonly record struct WrittenFile(string Path, long Rows, long Bytes);
+/// <summary>
+/// One Parquet file a batch wrote: where it is (<paramref name="Path"/>: a path or blob URI, for messages), its name in the
+/// run, and the version that is the writer's own (null in a local folder), to delete exactly it if the batch is abandoned.
+/// </summary>
+internal readonly record struct WrittenFile(string Path, long Rows, long Bytes, string Name, ObjectVersion? Version);
 
 /// <summary>
 /// The files one batch committed: one raw file per id (ordered by id) and at most one aggregates file
@@ -28,6 +33,9 @@ internal sealed record BatchFiles(IReadOnlyList<WrittenFile> RawFiles, WrittenFi
     }
 
     public long AggregateRows => AggregateFile?.Rows ?? 0;
+
+    /// <summary>The raw files, then the aggregates file.</summary>
+    public IEnumerable<WrittenFile> All => AggregateFile is { } aggregates ? [.. RawFiles, aggregates] : RawFiles;
 
     public long Bytes
     {

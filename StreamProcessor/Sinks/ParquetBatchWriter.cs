@@ -125,8 +125,8 @@ internal sealed class ParquetBatchWriter(IRunStorage storage, IOptions<SinkOptio
             {
                 RawEventColumns columns = byId[i];
                 string name = OutputLayout.RawFileName(topic, partition, firstOffset, columns.Id);
-                long bytes = await WriteObjectAsync(name, (columns, partitionColumn, _rowGroupSize), WriteRawAsync, confirmOwnership, token);
-                files[i] = new WrittenFile(_storage.Locate(name), columns.Count, bytes);
+                var written = await WriteObjectAsync(name, (columns, partitionColumn, _rowGroupSize), WriteRawAsync, confirmOwnership, token);
+                files[i] = new WrittenFile(_storage.Locate(name), columns.Count, written.Length, name, written.Version);
             });
 
             return files;
@@ -144,7 +144,7 @@ internal sealed class ParquetBatchWriter(IRunStorage storage, IOptions<SinkOptio
     /// this lane still owns the partition (its checkpoint is still the version it read, which a new owner replaces
     /// on assignment before removing orphans), exactly that blob is deleted (<c>If-Match</c>) and the write retried.
     /// </summary>
-    private async Task<long> WriteObjectAsync<TState>(
+    private async Task<WrittenObject> WriteObjectAsync<TState>(
         string name,
         TState state,
         Func<Stream, TState, CancellationToken, Task> write,
@@ -162,6 +162,27 @@ internal sealed class ParquetBatchWriter(IRunStorage storage, IOptions<SinkOptio
             await _storage.DeleteIfMatchAsync(name, orphan, cancellationToken);
             return await _storage.WriteAsync(name, state, write, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Deletes the files of a batch this lane wrote and will never commit (its partition was lost, or its checkpoint
+    /// refused), each only at the version this lane wrote, so a file the partition's new owner has since replaced or
+    /// taken over (an identical replay) stays. A local folder keeps them (no version of its own: the next assignment's
+    /// orphan clean-up removes them there). Returns how many were deleted.
+    /// </summary>
+    public async Task<int> DeleteAbandonedAsync(BatchFiles files, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        int deleted = 0;
+        foreach (WrittenFile file in files.All)
+        {
+            if (file.Version is { } version && await _storage.DeleteIfMatchAsync(file.Name, version, cancellationToken))
+            {
+                deleted++;
+            }
+        }
+
+        return deleted;
     }
 
     private static async Task WriteRawAsync(
@@ -207,8 +228,8 @@ internal sealed class ParquetBatchWriter(IRunStorage storage, IOptions<SinkOptio
             // Rows inside one aggregates file are ordered by (window start, id): the window engine's emission order
             // may depend on hash-table history, which differs after a restore, and a replay must produce the same bytes.
             Array.Sort(sorted, 0, count, WindowOrder.Instance);
-            long bytes = await WriteObjectAsync(name, (sorted, count, _rowGroupSize), WriteAggregatesAsync, confirmOwnership, cancellationToken);
-            return new WrittenFile(_storage.Locate(name), count, bytes);
+            var written = await WriteObjectAsync(name, (sorted, count, _rowGroupSize), WriteAggregatesAsync, confirmOwnership, cancellationToken);
+            return new WrittenFile(_storage.Locate(name), count, written.Length, name, written.Version);
         }
         finally
         {

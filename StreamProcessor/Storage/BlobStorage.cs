@@ -141,7 +141,7 @@ public sealed class BlobStorage : IRunStorage
         }
     }
 
-    public async Task<long> WriteAsync<TState>(
+    public async Task<WrittenObject> WriteAsync<TState>(
         string name, TState state, Func<Stream, TState, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
@@ -154,7 +154,7 @@ public sealed class BlobStorage : IRunStorage
         byte[] hash = ContentHash(content.Span);
         try
         {
-            await blob.UploadAsync(
+            var uploaded = await blob.UploadAsync(
                 BinaryData.FromBytes(content),
                 new BlobUploadOptions
                 {
@@ -162,6 +162,7 @@ public sealed class BlobStorage : IRunStorage
                     Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
                 },
                 cancellationToken);
+            return new WrittenObject(content.Length, new ObjectVersion(uploaded.Value.ETag.ToString()));
         }
         catch (RequestFailedException e) when (IsExistsConflict(e))
         {
@@ -170,6 +171,10 @@ public sealed class BlobStorage : IRunStorage
             {
                 throw new StorageConflictException(name, Locate(name), StorageConflict.DifferentContent, e, existing);
             }
+
+            // Not this writer's to delete (it did not create it), and no longer its uploader's either.
+            await TakeOverAsync(name, blob, existing, cancellationToken);
+            return new WrittenObject(content.Length, Version: null);
         }
         catch (RequestFailedException e)
         {
@@ -179,8 +184,25 @@ public sealed class BlobStorage : IRunStorage
         {
             throw AccessFailure(last);
         }
+    }
 
-        return content.Length;
+    /// <summary>
+    /// Takes an identical blob out of its uploader's hands by a metadata write, which changes its ETag and not its
+    /// content: the uploader, should it abandon its batch, deletes only at the ETag its upload returned, so it can no
+    /// longer remove a blob another writer may now commit.
+    /// </summary>
+    private async Task TakeOverAsync(string name, BlobClient blob, ObjectVersion existing, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await blob.SetMetadataAsync(
+                new Dictionary<string, string>(), new BlobRequestConditions { IfMatch = new ETag(existing.Value) }, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.NotFound)
+        {
+            // Replaced or deleted since it was compared: write again, with the retry of the batch.
+            throw new StorageConflictException(name, Locate(name), StorageConflict.VersionMismatch, e);
+        }
     }
 
     public async Task<StoredObject?> ReadAsync(string name, CancellationToken cancellationToken)

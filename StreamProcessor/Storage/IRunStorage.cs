@@ -37,16 +37,19 @@ public interface IRunStorage
     Task EnsureReadyAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// Writes a data object atomically from <paramref name="write"/> and returns its length in bytes. A local folder
-    /// replaces any previous file (rename); object storage creates the blob only if it is absent
-    /// (<c>If-None-Match: *</c>) and accepts an existing one with identical bytes (a replay) without rewriting it.
+    /// Writes a data object atomically from <paramref name="write"/> and returns its length and, when this write
+    /// created it, its version (<see cref="WrittenObject"/>). A local folder replaces any previous file (rename; no
+    /// version of its own). Object storage creates the blob only if it is absent (<c>If-None-Match: *</c>); an existing
+    /// one with identical bytes (a replay) is accepted without rewriting its content, and with no version for this
+    /// writer (it did not create it), but its ETag is changed (a metadata write), so the writer that uploaded it, should
+    /// it abandon its batch, cannot delete it either.
     /// </summary>
     /// <exception cref="StorageConflictException">
     /// Object storage only: the blob exists with other bytes (<see cref="StorageConflict.DifferentContent"/>, with
     /// its <see cref="StorageConflictException.Existing"/> version). It is never overwritten here: only the
     /// partition's owner may remove it, once it has confirmed it still owns the partition.
     /// </exception>
-    Task<long> WriteAsync<TState>(
+    Task<WrittenObject> WriteAsync<TState>(
         string name, TState state, Func<Stream, TState, CancellationToken, Task> write, CancellationToken cancellationToken);
 
     /// <summary>The object's bytes and version, or <c>null</c> when it does not exist.</summary>

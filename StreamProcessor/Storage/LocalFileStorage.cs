@@ -34,13 +34,13 @@ public sealed class LocalFileStorage : IRunStorage
     /// <summary>Nothing to do: <c>SinkOptionsValidator</c> created and test-wrote the output folder at start.</summary>
     public Task EnsureReadyAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public async Task<long> WriteAsync<TState>(
+    public async Task<WrittenObject> WriteAsync<TState>(
         string name, TState state, Func<Stream, TState, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
         string path = PathOf(name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        return await AtomicFile.WriteAsync(path, state, write, cancellationToken);
+        return new WrittenObject(await AtomicFile.WriteAsync(path, state, write, cancellationToken), Version: null);
     }
 
     public async Task<StoredObject?> ReadAsync(string name, CancellationToken cancellationToken)

@@ -11,3 +11,10 @@ public readonly record struct ObjectVersion(string Value)
 
 /// <summary>An object read whole, with the version it was read at.</summary>
 public sealed record StoredObject(ReadOnlyMemory<byte> Content, ObjectVersion Version);
+
+/// <summary>
+/// What a data write left: its length, and the version of the object if this write created it, to delete exactly that
+/// object if its batch is abandoned (<see cref="IRunStorage.DeleteIfMatchAsync"/>). Null when another writer had put
+/// identical bytes there first, and in a local folder, whose version (the content's hash) cannot tell writers apart.
+/// </summary>
+public readonly record struct WrittenObject(long Length, ObjectVersion? Version);

@@ -85,6 +85,18 @@ internal sealed class ServiceProcess : IDisposable
         }
     }
 
+    /// <summary>SIGSTOP: the process freezes (as under a long GC pause, a stopped VM or a debugger) until <see cref="ResumeAsync"/>.</summary>
+    public Task PauseAsync() => SignalAsync("-STOP");
+
+    /// <summary>SIGCONT after <see cref="PauseAsync"/>.</summary>
+    public Task ResumeAsync() => SignalAsync("-CONT");
+
+    private async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", [signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill!.WaitForExitAsync();
+    }
+
     /// <summary>SIGTERM, as docker stop or Kubernetes sends it; returns the exit code.</summary>
     public async Task<int> TerminateAsync(TimeSpan timeout)
     {

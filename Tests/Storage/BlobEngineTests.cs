@@ -66,10 +66,40 @@ public sealed class BlobEngineTests(AzuriteFixture azurite) : IDisposable
         var checkpoint = await run.Checkpoints.LoadAsync(EngineHarness.Topic, 0, ct);
         Assert.Equal(0, checkpoint?.NextOffset);
 
-        // The zombie's files lie beyond the owner's checkpoint: the partition's next assignment removes them.
-        var (lane, _) = await owner.Service<LaneFactory>().OpenAsync(EngineHarness.Topic, 0, ct);
-        lane.Dispose();
+        // The zombie removed the files of its refused batch (at the versions it wrote): nothing lies beyond the
+        // owner's checkpoint.
+        var abandoned = Assert.Single(zombie.Logs.Events, static e => e.Name == "BatchAbandoned");
+        Assert.Equal<object?>(2, abandoned.Values["Files"]);
         Assert.Empty(await ListAsync(run, OutputLayout.EventsFolder));
+    }
+
+    [Fact]
+    public async Task Abandon_OfAZombieThatFoundTheOwnersIdenticalFile_DeletesOnlyWhatItCreated()
+    {
+        // Arrange: the owner commits [0, 2) (id 1 only) first; the zombie's batch [0, 3) holds the same id 1 rows, so
+        // its id 1 file finds the owner's with identical bytes (a replay), and adds an id 2 file; its checkpoint
+        // (offset 3, not the owner's 2) is then refused.
+        var ct = TestContext.Current.CancellationToken;
+        var run = await RunAsync();
+        var zombie = Harness(run);
+        var owner = Harness(run);
+        owner.Source.Assign(0).Deliver(EngineHarness.Event(0, 0, id: 1), EngineHarness.Event(0, 1, id: 1)).Advance(s_trigger);
+        zombie.Source.Assign(0)
+            .Deliver(EngineHarness.Event(0, 0, id: 1), EngineHarness.Event(0, 1, id: 1), EngineHarness.Event(0, 2, id: 2))
+            .Then(() => owner.RunAsync().GetAwaiter().GetResult())
+            .Advance(s_trigger);
+
+        // Act
+        await zombie.RunAsync();
+
+        // Assert: the owner's file stays; the zombie deleted the one file it had created.
+        Assert.Equal(["commit 0@2", "close"], owner.Source.Calls);
+        Assert.Single(zombie.Logs.Events, static e => e.Name == "CheckpointConflict");
+        var abandoned = Assert.Single(zombie.Logs.Events, static e => e.Name == "BatchAbandoned");
+        Assert.Equal<object?>(1, abandoned.Values["Files"]);
+        var counts = await new OutputReader(run.Storage).CountRowsByIdAsync(ct);
+        Assert.Equal([1], counts.Keys);
+        Assert.Equal(2, counts[1]);
     }
 
     [Fact]

@@ -46,6 +46,42 @@ public sealed class BlobOutputProcessTests(AzuriteFixture azurite) : BrokerRunTe
     }
 
     [Fact]
+    public async Task FrozenProcessor_ItsPartitionsTakenOverWhileItIsStopped_ResumesAsAZombie_OutputHoldsEveryEventExactlyOnce()
+    {
+        // Arrange: the first processor owns every partition and commits while the input arrives.
+        var ct = TestContext.Current.CancellationToken;
+        var run = await BlobRun.CreateAsync(azurite.Server, RunId, ct);
+        await PipelineTestKit.CreateTopicAsync(Broker.BootstrapServers, Topic, Partitions);
+        const int Events = 40_000;
+        using var zombie = ServiceProcess.Start("StreamProcessor", Environment(run.ConnectionString));
+        await zombie.WaitForOutputAsync("Partitions assigned", TimeSpan.FromSeconds(60));
+        var input = Input(Events).ToList();
+        var producing = Task.Run(() => ProducePaced(input, perSecond: 4_000), ct);
+        await PipelineTestKit.WaitUntilAsync(async () => await CommittedAsync(run) > 0, "a first commit", TimeSpan.FromSeconds(60));
+
+        // Act: freeze it mid-stream (SIGSTOP) with batches in flight; a second processor takes its partitions over
+        // once its session expires, fences their checkpoints and goes on; then the first wakes up (SIGCONT) and
+        // finishes what it was doing, as a zombie.
+        await zombie.PauseAsync();
+        using var owner = ServiceProcess.Start("StreamProcessor", Environment(run.ConnectionString));
+        await owner.WaitForOutputAsync("resuming at offset", TimeSpan.FromSeconds(60));
+        await PipelineTestKit.WaitUntilAsync(
+            () => owner.Output.Contains("Partitions assigned", StringComparison.Ordinal), "the new owner's assignment", TimeSpan.FromSeconds(60));
+        await zombie.ResumeAsync();
+        await producing;
+        await PipelineTestKit.WaitForCompleteOutputAsync(run.Checkpoints, Broker.BootstrapServers, Topic, Partitions, s_timeout, Events);
+        await zombie.TerminateAsync(TimeSpan.FromSeconds(30));
+        await owner.TerminateAsync(TimeSpan.FromSeconds(30));
+
+        // Assert: whatever the zombie wrote after waking (refused checkpoints, late blobs) left the run exactly once.
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"zombie refused by ETag: {zombie.Output.Contains("its checkpoint was written by another owner", StringComparison.Ordinal)}; " +
+            $"zombie saw its partitions lost: {zombie.Output.Contains("lost", StringComparison.OrdinalIgnoreCase)}");
+        var copied = await run.CopyOutAsync(Path.Combine(Root, "copied-out"), ct);
+        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, copied, Events, windowMs: 1000);
+    }
+
+    [Fact]
     public async Task AzuriteRestartedMidRun_CommitsPauseAndResume_OutputHoldsEveryEventExactlyOnce()
     {
         // Arrange: an Azurite of this test's own, to stop and start again on its port and location.
@@ -142,6 +178,22 @@ public sealed class BlobOutputProcessTests(AzuriteFixture azurite) : BrokerRunTe
         Assert.NotEqual(0, exitCode);
         Assert.Contains(SinkOptions.OutputConnectionSetting + " is not a valid Azure Storage connection string", processor.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, processor.Output, StringComparison.Ordinal);
+    }
+
+    private void ProducePaced(List<(string? Key, byte[] Value)> input, int perSecond)
+    {
+        const int Chunk = 500;
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < input.Count; i += Chunk)
+        {
+            PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, input.Skip(i).Take(Chunk));
+            var due = TimeSpan.FromSeconds((i + Chunk) / (double)perSecond) - started.Elapsed;
+            if (due > TimeSpan.Zero)
+            {
+                // Pacing, not waiting for a condition: the input keeps arriving while a processor is frozen.
+                Thread.Sleep(due);
+            }
+        }
     }
 
     private async Task<long> CommittedAsync(BlobRun run)

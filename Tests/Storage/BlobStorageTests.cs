@@ -124,4 +124,24 @@ public sealed class BlobStorageTests(AzuriteFixture azurite) : RunStorageContrac
         Assert.Equal("a", await ReadTextAsync(runA, "_checkpoints/events-p0.json", ct));
         Assert.EndsWith("/run_a/_checkpoints/events-p0.json", runA.Locate("_checkpoints/events-p0.json"), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task WriteAsync_IdenticalReplayOfAnotherWriter_HasNoVersionOfItsOwnAndTheUploaderCanNoLongerDeleteIt()
+    {
+        // Arrange: a zombie uploaded the file; the partition's owner writes the same bytes under the same name.
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        IRunStorage sut = await CreateSutAsync(ct);
+        const string Name = "events/id=1/part-events-p0-o00000000000000000000.parquet";
+        WrittenObject zombies = await WriteTextVersionedAsync(sut, Name, "batch [0, 2)", ct);
+
+        // Act
+        WrittenObject owners = await WriteTextVersionedAsync(sut, Name, "batch [0, 2)", ct);
+        bool deletedByTheZombie = await sut.DeleteIfMatchAsync(Name, zombies.Version!.Value, ct);
+
+        // Assert
+        Assert.NotNull(zombies.Version);
+        Assert.Null(owners.Version);
+        Assert.False(deletedByTheZombie);
+        Assert.Equal("batch [0, 2)", await ReadTextAsync(sut, Name, ct));
+    }
 }

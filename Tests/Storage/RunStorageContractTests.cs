@@ -16,7 +16,10 @@ public abstract class RunStorageContractTests
 
     protected static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 
-    protected static Task<long> WriteTextAsync(IRunStorage storage, string name, string text, CancellationToken cancellationToken) =>
+    protected static async Task<long> WriteTextAsync(IRunStorage storage, string name, string text, CancellationToken cancellationToken) =>
+        (await WriteTextVersionedAsync(storage, name, text, cancellationToken)).Length;
+
+    protected static Task<WrittenObject> WriteTextVersionedAsync(IRunStorage storage, string name, string text, CancellationToken cancellationToken) =>
         storage.WriteAsync(name, text, static (stream, t, ct) => stream.WriteAsync(Encoding.UTF8.GetBytes(t), ct).AsTask(), cancellationToken)
             .WaitAsync(s_timeout, cancellationToken);
 
@@ -48,11 +51,11 @@ public abstract class RunStorageContractTests
         new Random(7).NextBytes(content);
 
         // Act
-        long length = await sut.WriteAsync(
+        long length = (await sut.WriteAsync(
             "events/id=3/part-events-p0-o00000000000000000042.parquet",
             content,
             static (stream, c, token) => stream.WriteAsync(c, token).AsTask(),
-            ct).WaitAsync(s_timeout, ct);
+            ct).WaitAsync(s_timeout, ct)).Length;
         StoredObject? stored = await sut.ReadAsync("events/id=3/part-events-p0-o00000000000000000042.parquet", ct).WaitAsync(s_timeout, ct);
 
         // Assert
