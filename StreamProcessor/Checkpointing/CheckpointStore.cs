@@ -26,8 +26,6 @@ internal sealed class CheckpointStore(IRunStorage storage)
     /// <summary>Where the run's output lives, for messages.</summary>
     public IRunStorage Storage => _storage;
 
-    /// <summary>The checkpoint's name in the run (<c>_checkpoints/events-p0.json</c>).</summary>
-    public static string CheckpointName(string topic, int partition) => OutputLayout.CheckpointName(topic, partition);
 
     /// <summary>
     /// The partition's checkpoint, or <c>null</c> when none was ever saved in this run.
@@ -43,7 +41,7 @@ internal sealed class CheckpointStore(IRunStorage storage)
     /// <exception cref="CorruptCheckpointException">The object exists but is not a valid checkpoint of this partition.</exception>
     public async Task<VersionedCheckpoint?> LoadVersionedAsync(string topic, int partition, CancellationToken cancellationToken)
     {
-        string name = CheckpointName(topic, partition);
+        string name = OutputLayout.CheckpointName(topic, partition);
         var stored = await _storage.ReadAsync(name, cancellationToken);
         if (stored is null)
         {
@@ -81,11 +79,12 @@ internal sealed class CheckpointStore(IRunStorage storage)
     /// </summary>
     public async Task ConfirmOwnedAsync(string topic, int partition, ObjectVersion? expected, CancellationToken cancellationToken)
     {
-        var current = await _storage.ReadAsync(CheckpointName(topic, partition), cancellationToken);
+        string name = OutputLayout.CheckpointName(topic, partition);
+        var current = await _storage.ReadAsync(name, cancellationToken);
         if (current?.Version != expected)
         {
-            throw new CheckpointConflictException(topic, partition, new StorageConflictException(
-                CheckpointName(topic, partition), _storage.Locate(CheckpointName(topic, partition)), StorageConflict.VersionMismatch));
+            throw new CheckpointConflictException(
+                topic, partition, new StorageConflictException(name, _storage.Locate(name), StorageConflict.VersionMismatch));
         }
     }
 
@@ -100,7 +99,7 @@ internal sealed class CheckpointStore(IRunStorage storage)
     public async Task<ObjectVersion> SaveAsync(PartitionCheckpoint checkpoint, ObjectVersion? expected, CancellationToken cancellationToken)
     {
         byte[] content = Serialize(checkpoint);
-        string name = CheckpointName(checkpoint.Topic, checkpoint.Partition);
+        string name = OutputLayout.CheckpointName(checkpoint.Topic, checkpoint.Partition);
         try
         {
             return expected is { } version
@@ -126,7 +125,7 @@ internal sealed class CheckpointStore(IRunStorage storage)
     public async Task<ObjectVersion> SaveAsync(PartitionCheckpoint checkpoint, CancellationToken cancellationToken)
     {
         byte[] content = Serialize(checkpoint);
-        string name = CheckpointName(checkpoint.Topic, checkpoint.Partition);
+        string name = OutputLayout.CheckpointName(checkpoint.Topic, checkpoint.Partition);
         try
         {
             // A local folder replaces by rename; object storage creates only if absent (or the same bytes).

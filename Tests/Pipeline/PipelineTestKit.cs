@@ -77,6 +77,25 @@ internal static class PipelineTestKit
         Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
     }
 
+    /// <summary>
+    /// Produces <paramref name="input"/> at <paramref name="perSecond"/>, <paramref name="chunk"/> messages at a time:
+    /// pacing, not waiting for a condition, so the input keeps arriving while a test kills or freezes a processor.
+    /// </summary>
+    public static void ProducePaced(
+        string bootstrapServers, string topic, List<(string? Key, byte[] Value)> input, int perSecond, int chunk)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < input.Count; i += chunk)
+        {
+            ProduceRaw(bootstrapServers, topic, input.Skip(i).Take(chunk));
+            var due = TimeSpan.FromSeconds((i + chunk) / (double)perSecond) - started.Elapsed;
+            if (due > TimeSpan.Zero)
+            {
+                Thread.Sleep(due);
+            }
+        }
+    }
+
     public static string HeaderText(Headers headers, string key) =>
         headers.TryGetLastBytes(key, out var bytes) ? Encoding.UTF8.GetString(bytes) : string.Empty;
 

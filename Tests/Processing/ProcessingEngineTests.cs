@@ -190,7 +190,7 @@ public sealed class ProcessingEngineTests : IDisposable
         // Arrange: after the lane's first commit, the partition's new owner (a processor that took it over while
         // this one did not notice) writes its own checkpoint through the storage.
         var storage = _harness.Service<IRunStorage>();
-        var name = CheckpointStore.CheckpointName(EngineHarness.Topic, 0);
+        var name = OutputLayout.CheckpointName(EngineHarness.Topic, 0);
         var theirs = JsonSerializer.SerializeToUtf8Bytes(
             new PartitionCheckpoint(EngineHarness.Topic, 0, 50, null, null, [], 0), CheckpointJsonContext.Strict);
         List<int> lanesAfter = [];

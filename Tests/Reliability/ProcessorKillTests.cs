@@ -43,7 +43,7 @@ public sealed class ProcessorKillTests(AzuriteFixture azurite) : BrokerRunTest("
         await PipelineTestKit.CreateTopicAsync(Broker.BootstrapServers, Topic, partitions: 3);
         // The input arrives while the processor is being killed, so every kill lands mid-stream.
         var input = GenerateInput(random).ToList();
-        var producing = Task.Run(() => ProducePaced(input, perSecond: 8_000), TestContext.Current.CancellationToken);
+        var producing = Task.Run(() => PipelineTestKit.ProducePaced(Broker.BootstrapServers, Topic, input, perSecond: 8_000, chunk: 1000), TestContext.Current.CancellationToken);
 
         // Act: start, let it work for a random while, SIGKILL; again and again.
         var killedMidStream = 0;
@@ -137,22 +137,6 @@ public sealed class ProcessorKillTests(AzuriteFixture azurite) : BrokerRunTest("
         ["Kafka__Consumer__heartbeat.interval.ms"] = "500",
         ["Logging__LogLevel__Default"] = "Information",
     };
-
-    private void ProducePaced(List<(string? Key, byte[] Value)> input, int perSecond)
-    {
-        const int Chunk = 1000;
-        var started = System.Diagnostics.Stopwatch.StartNew();
-        for (var i = 0; i < input.Count; i += Chunk)
-        {
-            PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, input.Skip(i).Take(Chunk));
-            var due = TimeSpan.FromSeconds((i + Chunk) / (double)perSecond) - started.Elapsed;
-            if (due > TimeSpan.Zero)
-            {
-                // Pacing, not waiting for a condition: the input arrives at perSecond while the kills happen.
-                Thread.Sleep(due);
-            }
-        }
-    }
 
     private async Task<long> CommittedAsync()
     {

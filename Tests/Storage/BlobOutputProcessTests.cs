@@ -34,15 +34,11 @@ public sealed class BlobOutputProcessTests(AzuriteFixture azurite) : BrokerRunTe
         await first.WaitForOutputAsync("Partitions assigned", TimeSpan.FromSeconds(60));
         await second.WaitForOutputAsync("Partitions assigned", TimeSpan.FromSeconds(60));
         PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, Input(Events));
-        await PipelineTestKit.WaitForCompleteOutputAsync(run.Checkpoints, Broker.BootstrapServers, Topic, Partitions, s_timeout, Events);
-        Assert.Equal(0, await first.TerminateAsync(TimeSpan.FromSeconds(30)));
-        Assert.Equal(0, await second.TerminateAsync(TimeSpan.FromSeconds(30)));
+        await FinishExactlyOnceAsync(run, Events, first, second);
 
-        // Assert: both were assigned partitions (each opened lanes of its own), and the run is exactly once.
+        // Assert: both were assigned partitions (each opened lanes of its own).
         Assert.Contains("resuming at offset", first.Output, StringComparison.Ordinal);
         Assert.Contains("resuming at offset", second.Output, StringComparison.Ordinal);
-        var copied = await run.CopyOutAsync(Path.Combine(Root, "copied-out"), ct);
-        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, copied, Events, windowMs: 1000);
     }
 
     [Fact]
@@ -56,7 +52,7 @@ public sealed class BlobOutputProcessTests(AzuriteFixture azurite) : BrokerRunTe
         using var zombie = ServiceProcess.Start("StreamProcessor", Environment(run.ConnectionString));
         await zombie.WaitForOutputAsync("Partitions assigned", TimeSpan.FromSeconds(60));
         var input = Input(Events).ToList();
-        var producing = Task.Run(() => ProducePaced(input, perSecond: 4_000), ct);
+        var producing = Task.Run(() => PipelineTestKit.ProducePaced(Broker.BootstrapServers, Topic, input, perSecond: 4_000, chunk: 500), ct);
         await PipelineTestKit.WaitUntilAsync(async () => await CommittedAsync(run) > 0, "a first commit", TimeSpan.FromSeconds(60));
 
         // Act: freeze it mid-stream (SIGSTOP) with batches in flight; a second processor takes its partitions over
@@ -102,12 +98,7 @@ public sealed class BlobOutputProcessTests(AzuriteFixture azurite) : BrokerRunTe
         PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, SecondHalf(Events));
         await processor.WaitForOutputAsync("Consumption paused", TimeSpan.FromSeconds(60));
         await server.RestartAsync(ct);
-        await PipelineTestKit.WaitForCompleteOutputAsync(run.Checkpoints, Broker.BootstrapServers, Topic, Partitions, s_timeout, Events);
-        Assert.Equal(0, await processor.TerminateAsync(TimeSpan.FromSeconds(30)));
-
-        // Assert
-        var copied = await run.CopyOutAsync(Path.Combine(Root, "copied-out"), ct);
-        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, copied, Events, windowMs: 1000);
+        await FinishExactlyOnceAsync(run, Events, processor);
     }
 
     [Fact]
@@ -135,12 +126,7 @@ public sealed class BlobOutputProcessTests(AzuriteFixture azurite) : BrokerRunTe
         PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, SecondHalf(Events));
         await survivor.WaitForOutputAsync("was assigned while the output fails", TimeSpan.FromSeconds(60));
         await server.RestartAsync(ct);
-        await PipelineTestKit.WaitForCompleteOutputAsync(run.Checkpoints, Broker.BootstrapServers, Topic, Partitions, s_timeout, Events);
-        Assert.Equal(0, await survivor.TerminateAsync(TimeSpan.FromSeconds(30)));
-
-        // Assert
-        var copied = await run.CopyOutAsync(Path.Combine(Root, "copied-out"), ct);
-        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, copied, Events, windowMs: 1000);
+        await FinishExactlyOnceAsync(run, Events, survivor);
     }
 
     [Fact]
@@ -180,20 +166,20 @@ public sealed class BlobOutputProcessTests(AzuriteFixture azurite) : BrokerRunTe
         Assert.DoesNotContain(Secret, processor.Output, StringComparison.Ordinal);
     }
 
-    private void ProducePaced(List<(string? Key, byte[] Value)> input, int perSecond)
+    /// <summary>
+    /// Waits until the run's checkpoints cover every message, stops the processors with SIGTERM (each must exit 0),
+    /// then checks with DuckDB, on the blobs copied out, that every event is there exactly once.
+    /// </summary>
+    private async Task FinishExactlyOnceAsync(BlobRun run, int events, params ServiceProcess[] processors)
     {
-        const int Chunk = 500;
-        var started = System.Diagnostics.Stopwatch.StartNew();
-        for (var i = 0; i < input.Count; i += Chunk)
+        await PipelineTestKit.WaitForCompleteOutputAsync(run.Checkpoints, Broker.BootstrapServers, Topic, Partitions, s_timeout, events);
+        foreach (var processor in processors)
         {
-            PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, input.Skip(i).Take(Chunk));
-            var due = TimeSpan.FromSeconds((i + Chunk) / (double)perSecond) - started.Elapsed;
-            if (due > TimeSpan.Zero)
-            {
-                // Pacing, not waiting for a condition: the input keeps arriving while a processor is frozen.
-                Thread.Sleep(due);
-            }
+            Assert.Equal(0, await processor.TerminateAsync(TimeSpan.FromSeconds(30)));
         }
+
+        var copied = await run.CopyOutAsync(Path.Combine(Root, "copied-out"), TestContext.Current.CancellationToken);
+        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, copied, events, windowMs: 1000);
     }
 
     private async Task<long> CommittedAsync(BlobRun run)
