@@ -146,7 +146,15 @@ public sealed class MockClusterScenarioTests
             $"Producer exited {exitCode} with {produced} of {Events} events in {MockPipelineRun.Topic}. Producer output:\n{Tail(producer.Output)}");
 
         var recovering = TimeProvider.System.GetTimestamp();
-        await run.WaitForCompleteOutputAsync(inTopic, TimeSpan.FromSeconds(90));
+        try
+        {
+            await run.WaitForCompleteOutputAsync(inTopic, TimeSpan.FromSeconds(90));
+        }
+        catch (Xunit.Sdk.XunitException ex)
+        {
+            Assert.Fail($"{ex.Message}\nLast processor's output:\n{Tail(processors[^1].Output)}");
+        }
+
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"{name}: output complete {TimeProvider.System.GetElapsedTime(recovering).TotalSeconds:F1} s after the Producer exited");
         foreach (var processor in processors)

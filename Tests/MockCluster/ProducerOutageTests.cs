@@ -29,6 +29,7 @@ public sealed class ProducerOutageTests
         var inTopic = await PipelineTestKit.WaitUntilAsync(run.InputCount, count => count >= 0, _ => "the input's size", TimeSpan.FromSeconds(30));
         var output = producer.Output;
         TestContext.Current.TestOutputHelper?.WriteLine($"Producer exit {exitCode}; {inTopic} of {Events} events in {MockPipelineRun.Topic}");
+        TestContext.Current.TestOutputHelper?.WriteLine(MockClusterScenarioTests.Tail(output));
 
         // Assert
         Assert.True(inTopic < Events, $"Every event reached the topic ({inTopic}); the outage did not bite.");
