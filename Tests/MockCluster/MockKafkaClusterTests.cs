@@ -90,6 +90,59 @@ public sealed class MockKafkaClusterTests : IAsyncLifetime
         Assert.Equal(new[] { (0, "fine"), (1, "back"), (1, "warm-up") }, ConsumeAsGroup(3).Order());
     }
 
+    [Fact]
+    public async Task DeleteRecords_MovesTheLogStart_ReadersStartThere()
+    {
+        // Arrange
+        using (var producer = Producer())
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                await producer.ProduceAsync(new TopicPartition(Topic, 2), new Message<Null, string> { Value = "m" + i }, TestContext.Current.CancellationToken);
+            }
+        }
+
+        // Act
+        _cluster.DeleteRecords(Topic, 2, 6);
+
+        // Assert
+        using var consumer = new ConsumerBuilder<Ignore, string>(new ConsumerConfig { BootstrapServers = _cluster.BootstrapServers, GroupId = "marks" }).Build();
+        var marks = consumer.QueryWatermarkOffsets(new TopicPartition(Topic, 2), TimeSpan.FromSeconds(10));
+        Assert.Equal((6L, 10L), (marks.Low.Value, marks.High.Value));
+        Assert.Equal(new[] { (2, "m6"), (2, "m7"), (2, "m8"), (2, "m9") }, ConsumeAsGroup(4).Order());
+    }
+
+    [Fact]
+    public async Task PushedProduceErrors_IdempotentProducerRetries_EachMessageOnce()
+    {
+        // Arrange: the next two Produce requests (ApiKey 0) fail with a retriable error.
+        _cluster.PushRequestErrors(0, ErrorCode.NotEnoughReplicas, ErrorCode.NotEnoughReplicas);
+        using var producer = Producer();
+
+        // Act
+        var result = await producer.ProduceAsync(new TopicPartition(Topic, 0), new Message<Null, string> { Value = "retried" },
+            TestContext.Current.CancellationToken);
+
+        // Assert
+        Assert.Equal(PersistenceStatus.Persisted, result.Status);
+        Assert.Equal(new[] { (0, "retried") }, ConsumeAsGroup(1).Order());
+    }
+
+    [Fact]
+    public void DeleteTopic_ClientsSeeItGone()
+    {
+        // Arrange
+        _cluster.CreateTopic("doomed", 1, replicationFactor: 1);
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _cluster.BootstrapServers }).Build();
+        Assert.Contains(admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics, t => t.Topic == "doomed");
+
+        // Act
+        _cluster.DeleteTopic("doomed");
+
+        // Assert
+        Assert.DoesNotContain(admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics, t => t.Topic == "doomed" && t.Error.Code == ErrorCode.NoError);
+    }
+
     private IProducer<Null, string> Producer(int messageTimeoutMs = 30_000) => new ProducerBuilder<Null, string>(new ProducerConfig
     {
         BootstrapServers = _cluster.BootstrapServers,
