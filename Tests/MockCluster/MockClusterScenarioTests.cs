@@ -148,11 +148,11 @@ public sealed class MockClusterScenarioTests
         var recovering = TimeProvider.System.GetTimestamp();
         try
         {
-            await run.WaitForCompleteOutputAsync(inTopic, TimeSpan.FromSeconds(90));
+            await run.WaitForCompleteOutputAsync(inTopic, TimeSpan.FromSeconds(90), processors);
         }
-        catch (Xunit.Sdk.XunitException ex)
+        catch (Xunit.Sdk.XunitException ex) when (!processors.Any(p => p.HasExited))
         {
-            Assert.Fail($"{ex.Message}\nLast processor's output:\n{Tail(processors[^1].Output)}");
+            Assert.Fail($"{ex.Message}\nThe last processor's output:\n{Tail(processors[^1].Output)}");
         }
 
         TestContext.Current.TestOutputHelper?.WriteLine(

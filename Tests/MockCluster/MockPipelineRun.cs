@@ -124,9 +124,41 @@ internal sealed class MockPipelineRun : IAsyncDisposable
         return committed;
     }
 
-    /// <summary>Waits until the checkpoints stand at every partition's end with no open window.</summary>
-    public Task WaitForCompleteOutputAsync(long expectedMessages, TimeSpan timeout) =>
-        PipelineTestKit.WaitForCompleteOutputAsync(OutputPath, RunId, BootstrapServers, Topic, Partitions, timeout, expectedMessages);
+    /// <summary>
+    /// Waits until the checkpoints stand at every partition's end with no open window; fails at once, with its last
+    /// lines, if one of <paramref name="processors"/> exits first.
+    /// </summary>
+    public async Task WaitForCompleteOutputAsync(long expectedMessages, TimeSpan timeout, IReadOnlyList<ServiceProcess> processors)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = BootstrapServers, GroupId = "watermarks" }).Build();
+        var store = Checkpoints;
+        await PipelineTestKit.WaitUntilAsync(
+            async () =>
+            {
+                if (processors.FirstOrDefault(p => p.HasExited) is { } exited)
+                {
+                    Assert.Fail($"A processor exited before the output was complete. Its last lines:\n{MockClusterScenarioTests.Tail(exited.Output)}");
+                }
+
+                var states = new List<string>();
+                var complete = true;
+                long total = 0;
+                for (var p = 0; p < Partitions; p++)
+                {
+                    var high = consumer.QueryWatermarkOffsets(new TopicPartition(Topic, p), TimeSpan.FromSeconds(5)).High.Value;
+                    var checkpoint = await store.LoadAsync(Topic, p, TestContext.Current.CancellationToken);
+                    total += high;
+                    states.Add($"p{p}: {checkpoint?.NextOffset}/{high}, {checkpoint?.OpenWindows.Count} open");
+                    complete &= checkpoint is not null && checkpoint.NextOffset == high && checkpoint.OpenWindows.Count == 0;
+                }
+
+                return (Done: complete && total >= expectedMessages, State: string.Join("; ", states));
+            },
+            static state => state.Done,
+            state => $"the output to become complete ({expectedMessages} messages): {state.State}",
+            timeout,
+            TimeSpan.FromMilliseconds(200));
+    }
 
     /// <summary>Reads back the topics and the run folder and compares them (see <see cref="PipelineOutcome"/>).</summary>
     public async Task<PipelineOutcome> OutcomeAsync(int malformed)
