@@ -18,12 +18,16 @@ internal sealed class TopicRegistry : IAsyncDisposable
     private readonly KafkaBrokerOptions _options;
     private readonly string? _topicsDirectory;
     private readonly ILogger _logger;
+    private readonly LogSettings _logSettings;
+    private readonly TimeProvider _timeProvider;
     private long _nextProducerId;
 
-    private TopicRegistry(KafkaBrokerOptions options, ILogger logger)
+    private TopicRegistry(KafkaBrokerOptions options, TimeProvider timeProvider, ILogger logger)
     {
         _options = options;
         _logger = logger;
+        _timeProvider = timeProvider;
+        _logSettings = LogSettings.From(options);
         _topicsDirectory = options.DataDirectory is null ? null : Path.Combine(Path.GetFullPath(options.DataDirectory), "topics");
     }
 
@@ -33,7 +37,7 @@ internal sealed class TopicRegistry : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        var registry = new TopicRegistry(options, loggerFactory.CreateLogger("Pipeline.KafkaBroker.Storage"));
+        var registry = new TopicRegistry(options, timeProvider, loggerFactory.CreateLogger("Pipeline.KafkaBroker.Storage"));
         registry.Load(cancellationToken);
         foreach (var (name, partitions) in options.SeedTopics)
         {
@@ -157,8 +161,8 @@ internal sealed class TopicRegistry : IAsyncDisposable
         for (var i = 0; i < partitions.Length; i++)
         {
             partitions[i] = directory is null
-                ? PartitionLog.CreateInMemory(i)
-                : PartitionLog.Open(i, Path.Combine(directory, i.ToString(CultureInfo.InvariantCulture)), _options.SyncWrites, _logger);
+                ? PartitionLog.CreateInMemory(i, _logSettings, _timeProvider)
+                : PartitionLog.Open(i, Path.Combine(directory, i.ToString(CultureInfo.InvariantCulture)), _logSettings, _timeProvider, _logger);
             _nextProducerId = Math.Max(_nextProducerId, partitions[i].MaxProducerId);
         }
 
