@@ -17,12 +17,15 @@ internal sealed class LogSegment : IDisposable
     private readonly string? _path;
     private long _largestTimestamp = -1;
 
-    private LogSegment(long baseOffset, SafeFileHandle? file, string? path, long createdMs)
+    private readonly long _createdMs;
+
+    private LogSegment(long baseOffset, SafeFileHandle? file, string? path, long createdMs, long lastAppendMs)
     {
         BaseOffset = baseOffset;
         _file = file;
         _path = path;
-        LastAppendMs = createdMs;
+        _createdMs = createdMs;
+        LastAppendMs = lastAppendMs;
     }
 
     public long BaseOffset { get; }
@@ -43,8 +46,19 @@ internal sealed class LogSegment : IDisposable
     /// </summary>
     public long LargestTimestampMs => _largestTimestamp >= 0 ? _largestTimestamp : LastAppendMs;
 
-    /// <summary>The first batch's timestamp, from which the segment's age for rolling is measured (as Kafka's log.roll.ms).</summary>
-    public long RollBaseMs => _batches.Count > 0 && _batches[0].MaxTimestamp >= 0 ? _batches[0].MaxTimestamp : LastAppendMs;
+    /// <summary>
+    /// Whether a batch stamped <paramref name="batchTimestamp"/> should start a new segment because this one has been
+    /// open longer than <paramref name="segmentRoll"/> (Kafka's <c>log.roll.ms</c>). As Kafka, the span is measured
+    /// between record timestamps (the first batch's and the new one's), so a producer replaying old timestamps does
+    /// not roll a segment per batch; without timestamps, since the segment was created or opened.
+    /// </summary>
+    public bool IsDueToRoll(long batchTimestamp, long nowMs, TimeSpan segmentRoll)
+    {
+        var waited = _batches.Count > 0 && _batches[0].MaxTimestamp >= 0 && batchTimestamp >= 0
+            ? batchTimestamp - _batches[0].MaxTimestamp
+            : nowMs - _createdMs;
+        return waited > (long)segmentRoll.TotalMilliseconds;
+    }
 
     private long LastAppendMs { get; set; }
 
@@ -60,24 +74,25 @@ internal sealed class LogSegment : IDisposable
             : null;
     }
 
-    public static LogSegment InMemory(long baseOffset, long nowMs) => new(baseOffset, null, null, nowMs);
+    public static LogSegment InMemory(long baseOffset, long nowMs) => new(baseOffset, null, null, nowMs, nowMs);
 
     /// <summary>A new, empty segment file in <paramref name="directory"/>.</summary>
     public static LogSegment Create(string directory, long baseOffset, long nowMs)
     {
         var path = Path.Combine(directory, FileName(baseOffset));
         var file = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
-        return new LogSegment(baseOffset, file, path, nowMs);
+        return new LogSegment(baseOffset, file, path, nowMs, nowMs);
     }
 
     /// <summary>
     /// Opens an existing segment file and reads its batches back; a batch torn by a crash mid-write (never
     /// acknowledged) is cut off. <paramref name="onBatch"/> sees each batch in order (to rebuild producer state).
     /// </summary>
-    public static LogSegment Open(string path, long baseOffset, ILogger logger, Action<RecordBatchHeader, long> onBatch)
+    public static LogSegment Open(string path, long baseOffset, long nowMs, ILogger logger, Action<RecordBatchHeader, long> onBatch)
     {
         var file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
-        var segment = new LogSegment(baseOffset, file, path, new DateTimeOffset(File.GetLastWriteTimeUtc(path)).ToUnixTimeMilliseconds());
+        var modifiedMs = new DateTimeOffset(File.GetLastWriteTimeUtc(path)).ToUnixTimeMilliseconds();
+        var segment = new LogSegment(baseOffset, file, path, nowMs, modifiedMs);
         var length = RandomAccess.GetLength(file);
         var buffer = new byte[RecordBatchHeader.Size];
         long position = 0;

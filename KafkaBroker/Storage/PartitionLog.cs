@@ -26,6 +26,7 @@ internal sealed class PartitionLog : IDisposable
     private readonly TimeProvider _timeProvider;
     private long _logStartOffset;
     private long _nextOffset;
+    private bool _disposed;
     private TaskCompletionSource _appended = NewSignal();
 
     private PartitionLog(int index, string? directory, LogSettings settings, TimeProvider timeProvider)
@@ -106,7 +107,7 @@ internal sealed class PartitionLog : IDisposable
             .ToList();
         foreach (var (path, baseOffset) in files)
         {
-            log._segments.Add(LogSegment.Open(path, baseOffset!.Value, logger, (header, offset) => log._producers.Record(header, offset)));
+            log._segments.Add(LogSegment.Open(path, baseOffset!.Value, log.NowMs, logger, (header, offset) => log._producers.Record(header, offset)));
         }
 
         if (log._segments.Count == 0)
@@ -148,7 +149,7 @@ internal sealed class PartitionLog : IDisposable
             var data = records.ToArray();
             RecordBatchHeader.AssignOffset(data, baseOffset, LeaderEpoch);
             var nowMs = NowMs;
-            var active = RollIfDue(data.Length, nowMs);
+            var active = RollIfDue(header, data.Length, nowMs);
             active.Append(header, baseOffset, data, _settings.SyncWrites, nowMs);
             _producers.Record(header, baseOffset);
             _nextOffset = baseOffset + header.LastOffsetDelta + 1;
@@ -269,6 +270,12 @@ internal sealed class PartitionLog : IDisposable
     {
         lock (_lock)
         {
+            if (_disposed)
+            {
+                // A pass that raced the topic's deletion: its files are gone or, if the topic was created again, not its own.
+                return new RetentionResult(0, 0, _logStartOffset);
+            }
+
             var count = RetentionPolicy.DeletableHeadSegments(_segments, _logStartOffset, NowMs, _settings.Retention, _settings.RetentionBytes);
             long bytes = 0;
             try
@@ -295,6 +302,7 @@ internal sealed class PartitionLog : IDisposable
     {
         lock (_lock)
         {
+            _disposed = true;
             foreach (var segment in _segments)
             {
                 segment.Dispose();
@@ -305,11 +313,11 @@ internal sealed class PartitionLog : IDisposable
     private long NowMs => _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>The segment the next batch goes to: a new one when the active one is full or old (Kafka's segment.bytes, log.roll.ms).</summary>
-    private LogSegment RollIfDue(int batchBytes, long nowMs)
+    private LogSegment RollIfDue(in RecordBatchHeader batch, int batchBytes, long nowMs)
     {
         var active = _segments[^1];
         if (active.IsEmpty
-            || (active.Size + batchBytes <= _settings.SegmentBytes && nowMs - active.RollBaseMs < (long)_settings.SegmentRoll.TotalMilliseconds))
+            || (active.Size + batchBytes <= _settings.SegmentBytes && !active.IsDueToRoll(batch.MaxTimestamp, nowMs, _settings.SegmentRoll)))
         {
             return active;
         }

@@ -186,7 +186,7 @@ internal sealed class TopicRegistry : IAsyncDisposable
 
             var metadata = TopicMetadataFile.Read(directory);
             _topics[metadata.Name] = OpenTopic(metadata, directory);
-            Log.TopicLoaded(_logger, metadata.Name, metadata.Partitions, _topics[metadata.Name].Partitions.Sum(p => p.HighWatermark));
+            Log.TopicLoaded(_logger, metadata.Name, metadata.Partitions, _topics[metadata.Name].Partitions.Sum(p => p.HighWatermark - p.LogStartOffset));
         }
     }
 }

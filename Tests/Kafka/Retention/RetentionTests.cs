@@ -128,9 +128,9 @@ public sealed class RetentionTests
     }
 
     [Fact]
-    public async Task Append_ActiveSegmentOlderThanSegmentRoll_StartsANewSegment()
+    public async Task Append_RecordMoreThanSegmentRollAfterTheSegmentsFirst_StartsANewSegment()
     {
-        // Arrange: big segments, rolled after ten minutes.
+        // Arrange: big segments, rolled once a record is more than ten minutes newer than the segment's first (Kafka's rule).
         var ct = TestContext.Current.CancellationToken;
         await using var harness = await RetentionHarness.StartAsync(
             o =>
@@ -142,11 +142,13 @@ public sealed class RetentionTests
             ct);
         await harness.ProduceAsync(3, age: TimeSpan.Zero);
 
-        // Act
+        // Act: exactly ten minutes later the segment is not yet due; a millisecond more and it is.
         harness.Clock.Advance(TimeSpan.FromMinutes(10));
         await harness.ProduceAsync(1, age: TimeSpan.Zero);
+        harness.Clock.Advance(TimeSpan.FromMilliseconds(1));
+        await harness.ProduceAsync(1, age: TimeSpan.Zero);
 
-        // Assert: the three first records share a segment; the fourth starts the next one.
-        Assert.Equal(["00000000000000000000.log", "00000000000000000003.log"], harness.SegmentFiles());
+        // Assert: the first four records share a segment; the fifth starts the next one.
+        Assert.Equal(["00000000000000000000.log", "00000000000000000004.log"], harness.SegmentFiles());
     }
 }
