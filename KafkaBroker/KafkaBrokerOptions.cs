@@ -103,10 +103,10 @@ public sealed class KafkaBrokerOptions : IValidatableObject
     /// <summary>Rules the attributes cannot express, each naming its setting (and the command-line flag that sets it).</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (Retention != Timeout.InfiniteTimeSpan && Retention <= TimeSpan.Zero)
+        if (Retention != Timeout.InfiniteTimeSpan && Retention < TimeSpan.Zero)
         {
             yield return new ValidationResult(
-                $"Retention (--retention-ms) must be positive or -1 ms for unlimited (was {Retention.TotalMilliseconds} ms).", [nameof(Retention)]);
+                $"Retention (--retention-ms) must be -1 ms for unlimited or at least 0 (was {Retention.TotalMilliseconds} ms).", [nameof(Retention)]);
         }
 
         if (RetentionBytes < -1)

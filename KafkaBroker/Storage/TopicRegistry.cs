@@ -90,6 +90,11 @@ internal sealed class TopicRegistry : IAsyncDisposable
             return (ErrorCode.InvalidPartitions, $"Number of partitions must be between 1 and 100000 (was {partitions}).");
         }
 
+        if (configs is not null && LogSettings.ForTopic(_options, configs, out var invalidConfig) is null)
+        {
+            return (ErrorCode.InvalidConfig, invalidConfig);
+        }
+
         lock (_changes)
         {
             if (_topics.ContainsKey(name))
@@ -157,12 +162,14 @@ internal sealed class TopicRegistry : IAsyncDisposable
 
     private TopicLog OpenTopic(TopicMetadataFile metadata, string? directory)
     {
+        // A config that no longer parses (an edited topic.json) falls back to the broker's settings rather than losing the topic.
+        var settings = LogSettings.ForTopic(_options, metadata.Configs, out _) ?? _logSettings;
         var partitions = new PartitionLog[metadata.Partitions];
         for (var i = 0; i < partitions.Length; i++)
         {
             partitions[i] = directory is null
-                ? PartitionLog.CreateInMemory(i, _logSettings, _timeProvider)
-                : PartitionLog.Open(i, Path.Combine(directory, i.ToString(CultureInfo.InvariantCulture)), _logSettings, _timeProvider, _logger);
+                ? PartitionLog.CreateInMemory(i, settings, _timeProvider)
+                : PartitionLog.Open(i, Path.Combine(directory, i.ToString(CultureInfo.InvariantCulture)), settings, _timeProvider, _logger);
             _nextProducerId = Math.Max(_nextProducerId, partitions[i].MaxProducerId);
         }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Confluent.Kafka;
+using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Time.Testing;
 using Pipeline.KafkaBroker;
 using Pipeline.KafkaBroker.Storage;
@@ -28,11 +29,15 @@ internal sealed class RetentionHarness : IAsyncDisposable
 
     public KafkaBrokerServer Broker { get; private set; } = null!;
 
-    public static async Task<RetentionHarness> StartAsync(Action<KafkaBrokerOptions> configure, int partitions, CancellationToken cancellationToken)
+    /// <summary>Starts the broker and creates the topic, with <paramref name="topicConfigs"/> when given (CreateTopics configs).</summary>
+    public static async Task<RetentionHarness> StartAsync(
+        Action<KafkaBrokerOptions> configure, int partitions, CancellationToken cancellationToken, Dictionary<string, string>? topicConfigs = null)
     {
         var harness = new RetentionHarness(configure);
         await harness.StartBrokerAsync(cancellationToken);
-        await ProduceFetchTests.CreateTopicAsync(harness.Broker.BootstrapServers, harness.Topic, partitions);
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = harness.Broker.BootstrapServers }).Build();
+        await admin.CreateTopicsAsync(
+            [new TopicSpecification { Name = harness.Topic, NumPartitions = partitions, ReplicationFactor = 1, Configs = topicConfigs }]);
         return harness;
     }
 

@@ -42,8 +42,8 @@ public sealed class RetentionOptionsTests
     }
 
     [Theory]
-    [InlineData("--retention-ms", "0", "Retention")]
     [InlineData("--retention-ms", "-2", "Retention")]
+    [InlineData("--retention-ms", "-3600000", "Retention")]
     [InlineData("--retention-bytes", "-5", "RetentionBytes")]
     [InlineData("--segment-bytes", "13", "SegmentBytes")]
     [InlineData("--segment-ms", "0", "SegmentRoll")]

@@ -1,3 +1,6 @@
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+
 namespace Pipeline.Tests.Kafka.Retention;
 
 /// <summary>
@@ -108,6 +111,48 @@ public sealed class RetentionTests
         // Assert
         Assert.Equal(["00000000000000000002.log"], harness.SegmentFiles());
         Assert.Equal(2, harness.QueryWatermarks().Low.Value);
+    }
+
+    [Fact]
+    public async Task RetentionCheck_TopicCreatedWithRetentionMs_FollowsTheTopicsSettingOverTheBrokers()
+    {
+        // Arrange: the broker keeps records forever; the topic asks for an hour (Kafka's topic-level override).
+        var ct = TestContext.Current.CancellationToken;
+        await using var harness = await RetentionHarness.StartAsync(
+            o => o.Retention = Timeout.InfiniteTimeSpan, partitions: 1, ct, new Dictionary<string, string> { ["retention.ms"] = "3600000" });
+        await harness.ProduceAsync(2, age: TimeSpan.FromHours(2));
+        await harness.ProduceAsync(1, age: TimeSpan.Zero);
+
+        // Act
+        harness.RunRetentionCheck();
+
+        // Assert
+        Assert.Equal(["00000000000000000002.log"], harness.SegmentFiles());
+        Assert.Equal(2, harness.QueryWatermarks().Low.Value);
+    }
+
+    [Fact]
+    public async Task CreateTopicsAsync_InvalidRetentionConfig_FailsWithInvalidConfig()
+    {
+        // Arrange
+        var ct = TestContext.Current.CancellationToken;
+        await using var harness = await RetentionHarness.StartAsync(_ => { }, partitions: 1, ct);
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = harness.Broker.BootstrapServers }).Build();
+
+        // Act
+        var error = await Assert.ThrowsAsync<CreateTopicsException>(() => admin.CreateTopicsAsync(
+        [
+            new TopicSpecification
+            {
+                Name = harness.Topic + "-bad", NumPartitions = 1, ReplicationFactor = 1,
+                Configs = new Dictionary<string, string> { ["retention.bytes"] = "-7" },
+            },
+        ]));
+
+        // Assert
+        var result = Assert.Single(error.Results);
+        Assert.Equal(ErrorCode.InvalidConfig, result.Error.Code);
+        Assert.Contains("retention.bytes", result.Error.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
