@@ -7,7 +7,7 @@ namespace Pipeline.Demo;
 /// <c>data/kafka</c> of a week-long AppHost or Standalone run stays bounded (a few hundred MiB per partition at most:
 /// the limit, plus the active segment, plus what arrives between two checks) instead of growing without end. An hour
 /// is far more than the StreamProcessor needs to catch up after a restart; a processor stopped for longer resumes at
-/// the log start and reports the gap. Segments of 16 MiB rolled every 10 minutes let retention free space in small
+/// the log start (its consumer's auto.offset.reset is earliest), without the records retention deleted. Segments of 16 MiB rolled every 10 minutes let retention free space in small
 /// steps even at the Producer's default 5–20 events/s. The library's own defaults stay Kafka's (7 days, unlimited).
 /// Compiled into both the AppHost's model (as the broker's command line) and Standalone (as its options).
 /// </summary>
