@@ -4,7 +4,7 @@ namespace Pipeline.KafkaBroker;
 
 /// <summary>
 /// Settings of the embedded broker. Bound from the section <c>KafkaBroker</c>, e.g.
-/// <code>{ "KafkaBroker": { "Port": 9092, "DataDirectory": "data/kafka", "DefaultPartitions": 3 } }</code>
+/// <code>{ "KafkaBroker": { "Port": 9092, "DataDirectory": "data/kafka", "DefaultPartitions": 3, "Retention": "01:00:00", "RetentionBytes": 268435456 } }</code>
 /// </summary>
 public sealed class KafkaBrokerOptions : IValidatableObject
 {
@@ -84,12 +84,12 @@ public sealed class KafkaBrokerOptions : IValidatableObject
     /// Size at which a partition starts a new segment (Kafka's <c>log.segment.bytes</c>, default 1 GiB). Retention
     /// deletes whole segments, so this is the granularity of what it frees.
     /// </summary>
-    [Range(MinSegmentBytes, int.MaxValue)]
+    [Range(MinSegmentBytes, int.MaxValue, ErrorMessage = "SegmentBytes (--segment-bytes) must be between {1} and {2}.")]
     public int SegmentBytes { get; set; } = 1024 * 1024 * 1024;
 
     /// <summary>
-    /// Age at which a partition starts a new segment even if it is not full (Kafka's <c>log.roll.ms</c>, default 7 days),
-    /// measured from the first batch's timestamp. Without it a slow topic would keep everything in its active segment,
+    /// Age at which a partition starts a new segment even if it is not full (Kafka's <c>log.roll.ms</c>, default 7 days):
+    /// as Kafka, when a new batch's timestamp is more than this after the segment's first. Without it a slow topic would keep everything in its active segment,
     /// which retention never deletes.
     /// </summary>
     public TimeSpan SegmentRoll { get; set; } = TimeSpan.FromDays(7);
@@ -131,8 +131,14 @@ public sealed class KafkaBrokerOptions : IValidatableObject
     /// <summary>Every broken rule (attributes and <see cref="Validate(ValidationContext)"/>), as "Invalid option Name: reason" lines.</summary>
     public IReadOnlyList<string> Validate()
     {
+        var context = new ValidationContext(this);
         var errors = new List<ValidationResult>();
-        Validator.TryValidateObject(this, new ValidationContext(this), errors, validateAllProperties: true);
+        if (!Validator.TryValidateObject(this, context, errors, validateAllProperties: true))
+        {
+            // The validator skips the object's own rules once an attribute failed; report those too, all at once.
+            errors.AddRange(Validate(context).Where(e => !errors.Exists(a => a.MemberNames.SequenceEqual(e.MemberNames))));
+        }
+
         return [.. errors.Select(e => $"Invalid option {string.Join(", ", e.MemberNames)}: {e.ErrorMessage}")];
     }
 

@@ -15,9 +15,9 @@ internal sealed class LogSegment : IDisposable
     private readonly List<StoredBatch> _batches = [];
     private readonly SafeFileHandle? _file;
     private readonly string? _path;
-    private long _largestTimestamp = -1;
-
     private readonly long _createdMs;
+    private long _largestTimestamp = -1;
+    private long _lastAppendMs;
 
     private LogSegment(long baseOffset, SafeFileHandle? file, string? path, long createdMs, long lastAppendMs)
     {
@@ -25,7 +25,7 @@ internal sealed class LogSegment : IDisposable
         _file = file;
         _path = path;
         _createdMs = createdMs;
-        LastAppendMs = lastAppendMs;
+        _lastAppendMs = lastAppendMs;
     }
 
     public long BaseOffset { get; }
@@ -35,7 +35,7 @@ internal sealed class LogSegment : IDisposable
 
     public IReadOnlyList<StoredBatch> Batches => _batches;
 
-    /// <summary>Bytes of the batches held (the file's length on disk).</summary>
+    /// <summary>Bytes of the batches held (with a data directory, the file's length).</summary>
     public long Size { get; private set; }
 
     public bool IsEmpty => _batches.Count == 0;
@@ -44,7 +44,7 @@ internal sealed class LogSegment : IDisposable
     /// The newest record timestamp in the segment, what time retention compares (Kafka's largest timestamp); batches
     /// without timestamps fall back to when the segment was last appended to (Kafka: the file's modification time).
     /// </summary>
-    public long LargestTimestampMs => _largestTimestamp >= 0 ? _largestTimestamp : LastAppendMs;
+    public long LargestTimestampMs => _largestTimestamp >= 0 ? _largestTimestamp : _lastAppendMs;
 
     /// <summary>
     /// Whether a batch stamped <paramref name="batchTimestamp"/> should start a new segment because this one has been
@@ -59,8 +59,6 @@ internal sealed class LogSegment : IDisposable
             : nowMs - _createdMs;
         return waited > (long)segmentRoll.TotalMilliseconds;
     }
-
-    private long LastAppendMs { get; set; }
 
     public static string FileName(long baseOffset) => baseOffset.ToString("D20", CultureInfo.InvariantCulture) + Extension;
 
@@ -112,7 +110,7 @@ internal sealed class LogSegment : IDisposable
                 break;
             }
 
-            segment.Add(header, header.BaseOffset, data, segment.LastAppendMs);
+            segment.Add(header, header.BaseOffset, data, segment._lastAppendMs);
             onBatch(header, header.BaseOffset);
             position += data.Length;
         }
@@ -178,6 +176,6 @@ internal sealed class LogSegment : IDisposable
         _batches.Add(new StoredBatch(baseOffset, baseOffset + header.LastOffsetDelta, header.MaxTimestamp, data));
         _largestTimestamp = Math.Max(_largestTimestamp, header.MaxTimestamp);
         Size += data.Length;
-        LastAppendMs = nowMs;
+        _lastAppendMs = nowMs;
     }
 }

@@ -65,6 +65,25 @@ public sealed class RetentionOptionsTests
     }
 
     [Fact]
+    public void Validate_SeveralBadSettings_NamesEveryOne()
+    {
+        // Arrange: an attribute rule and two of the object's own rules broken together.
+        var sut = new KafkaBrokerOptions { SegmentBytes = 1, RetentionBytes = -2, RetentionCheckInterval = TimeSpan.Zero };
+
+        // Act
+        var errors = sut.Validate();
+
+        // Assert
+        Assert.Equal(
+        [
+            "Invalid option RetentionBytes: RetentionBytes (--retention-bytes) must be -1 for unlimited or at least 0 (was -2).",
+            "Invalid option RetentionCheckInterval: RetentionCheckInterval (--retention-check-interval-ms) must be positive (was 0 ms).",
+            "Invalid option SegmentBytes: SegmentBytes (--segment-bytes) must be between 14 and 2147483647.",
+        ],
+        errors.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task BrokerProcess_NegativeRetentionBytes_ExitsWithInvalidOptionsNamingTheSettingAndFlag()
     {
         // Arrange
