@@ -20,6 +20,8 @@ internal sealed class TopicRegistry : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly LogSettings _logSettings;
     private readonly TimeProvider _timeProvider;
+    private readonly Lock _producerIds = new();
+    private readonly string? _dataDirectory;
     private long _nextProducerId;
 
     private TopicRegistry(KafkaBrokerOptions options, TimeProvider timeProvider, ILogger logger)
@@ -28,7 +30,8 @@ internal sealed class TopicRegistry : IAsyncDisposable
         _logger = logger;
         _timeProvider = timeProvider;
         _logSettings = LogSettings.From(options);
-        _topicsDirectory = options.DataDirectory is null ? null : Path.Combine(Path.GetFullPath(options.DataDirectory), "topics");
+        _dataDirectory = options.DataDirectory is null ? null : Path.GetFullPath(options.DataDirectory);
+        _topicsDirectory = _dataDirectory is null ? null : Path.Combine(_dataDirectory, "topics");
     }
 
     public static Task<TopicRegistry> OpenAsync(
@@ -142,8 +145,23 @@ internal sealed class TopicRegistry : IAsyncDisposable
         }
     }
 
-    /// <summary>A producer id never handed out before, also across restarts (ids above every one in the logs).</summary>
-    public long AllocateProducerId() => Interlocked.Increment(ref _nextProducerId);
+    /// <summary>
+    /// A producer id never handed out before, also across restarts: above every one in the logs and the last one
+    /// persisted (<see cref="ProducerIdFile"/>), which retention cannot delete.
+    /// </summary>
+    public long AllocateProducerId()
+    {
+        lock (_producerIds)
+        {
+            var id = ++_nextProducerId;
+            if (_dataDirectory is not null)
+            {
+                ProducerIdFile.Write(_dataDirectory, id);
+            }
+
+            return id;
+        }
+    }
 
     public ValueTask DisposeAsync()
     {
@@ -170,7 +188,10 @@ internal sealed class TopicRegistry : IAsyncDisposable
             partitions[i] = directory is null
                 ? PartitionLog.CreateInMemory(i, settings, _timeProvider)
                 : PartitionLog.Open(i, Path.Combine(directory, i.ToString(CultureInfo.InvariantCulture)), settings, _timeProvider, _logger);
-            _nextProducerId = Math.Max(_nextProducerId, partitions[i].MaxProducerId);
+            lock (_producerIds)
+            {
+                _nextProducerId = Math.Max(_nextProducerId, partitions[i].MaxProducerId);
+            }
         }
 
         return new TopicLog(metadata.Name, metadata.Id, partitions, metadata.Configs, directory);
@@ -178,6 +199,11 @@ internal sealed class TopicRegistry : IAsyncDisposable
 
     private void Load(CancellationToken cancellationToken)
     {
+        if (_dataDirectory is not null)
+        {
+            _nextProducerId = ProducerIdFile.Read(_dataDirectory);
+        }
+
         if (_topicsDirectory is null || !Directory.Exists(_topicsDirectory))
         {
             return;

@@ -30,6 +30,28 @@ public sealed class RetentionRestartTests
     }
 
     [Fact]
+    public async Task Restart_AfterRetentionDeletedEveryBatchOfAProducer_NeverHandsOutItsIdAgain()
+    {
+        // Arrange: an idempotent producer's two batches, then one without a producer id (the active segment), and
+        // retention that deletes all but the active segment: no batch in the log remembers the first producer's id.
+        var ct = TestContext.Current.CancellationToken;
+        await using var harness = await RetentionHarness.StartAsync(o => o.RetentionBytes = 0, partitions: 1, ct);
+        await ProduceIdempotentAsync(harness, ct);
+        var firstId = harness.Partition().MaxProducerId;
+        await harness.ProduceAsync(1, age: TimeSpan.Zero);
+        harness.RunRetentionCheck();
+        Assert.Equal(2, harness.QueryWatermarks().Low.Value);
+
+        // Act
+        await harness.RestartAsync(ct);
+        await ProduceIdempotentAsync(harness, ct);
+
+        // Assert
+        Assert.True(firstId > 0);
+        Assert.True(harness.Partition().MaxProducerId > firstId, "the new producer got a fresh id");
+    }
+
+    [Fact]
     public async Task Restart_AfterDeleteRecordsInsideASegment_KeepsTheLogStart()
     {
         // Arrange: one large segment, the log start moved into its middle.
@@ -48,5 +70,19 @@ public sealed class RetentionRestartTests
         var watermarks = harness.QueryWatermarks();
         Assert.Equal(6, watermarks.Low.Value);
         Assert.Equal(10, watermarks.High.Value);
+    }
+
+    private static async Task ProduceIdempotentAsync(RetentionHarness harness, CancellationToken ct)
+    {
+        using var producer = new ProducerBuilder<Null, string>(new ProducerConfig
+        {
+            BootstrapServers = harness.Broker.BootstrapServers,
+            EnableIdempotence = true,
+            LingerMs = 0,
+        }).Build();
+        for (var i = 0; i < 2; i++)
+        {
+            await producer.ProduceAsync(new TopicPartition(harness.Topic, 0), new Message<Null, string> { Value = "idempotent-" + i }, ct);
+        }
     }
 }
