@@ -2,6 +2,7 @@ using System.Globalization;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Demo;
 
 namespace Pipeline.AppHost.Topology;
 
@@ -51,7 +52,10 @@ public static class EmbeddedKafka
         return new PipelineKafka(connection, broker);
     }
 
-    /// <summary>The broker's command line besides the port: its log folder and the partitions of topics it auto-creates.</summary>
+    /// <summary>
+    /// The broker's command line besides the port: its log folder, the partitions of topics it auto-creates, and the
+    /// demo's retention (<see cref="DemoBrokerRetention"/>), so a long run's log stays bounded.
+    /// </summary>
     public static IReadOnlyList<string> Arguments(PipelineSettings settings, string dataDirectory)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -60,6 +64,7 @@ public static class EmbeddedKafka
         [
             "--data-dir", dataDirectory,
             "--partitions", settings.TopicPartitions.ToString(CultureInfo.InvariantCulture),
+            .. DemoBrokerRetention.Arguments(),
         ];
     }
 }

@@ -4,9 +4,9 @@ namespace Pipeline.KafkaBroker;
 
 /// <summary>
 /// Settings of the embedded broker. Bound from the section <c>KafkaBroker</c>, e.g.
-/// <code>{ "KafkaBroker": { "Port": 9092, "DataDirectory": "data/kafka", "DefaultPartitions": 3 } }</code>
+/// <code>{ "KafkaBroker": { "Port": 9092, "DataDirectory": "data/kafka", "DefaultPartitions": 3, "Retention": "01:00:00", "RetentionBytes": 268435456 } }</code>
 /// </summary>
-public sealed class KafkaBrokerOptions
+public sealed class KafkaBrokerOptions : IValidatableObject
 {
     public const string SectionName = "KafkaBroker";
 
@@ -65,6 +65,82 @@ public sealed class KafkaBrokerOptions
     /// <summary>Force every append to stable storage before acknowledging it (slower; protects against
     /// power loss, not only process crashes).</summary>
     public bool SyncWrites { get; set; }
+
+    /// <summary>
+    /// How long a partition keeps a segment after its newest record's timestamp (Kafka's <c>log.retention.ms</c>);
+    /// <see cref="Timeout.InfiniteTimeSpan"/> (-1 ms, Kafka's -1) keeps records forever. Kafka's default of 7 days:
+    /// a library user or a test that never thinks about it loses nothing it could expect a real cluster to keep.
+    /// </summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// Most bytes one partition's log keeps before its oldest segments go (Kafka's <c>log.retention.bytes</c>);
+    /// -1 (Kafka's default) means no limit. The active segment always stays, so a partition can hold up to one
+    /// <see cref="SegmentBytes"/> more than this.
+    /// </summary>
+    public long RetentionBytes { get; set; } = -1;
+
+    /// <summary>
+    /// Size at which a partition starts a new segment (Kafka's <c>log.segment.bytes</c>, default 1 GiB). Retention
+    /// deletes whole segments, so this is the granularity of what it frees.
+    /// </summary>
+    [Range(MinSegmentBytes, int.MaxValue, ErrorMessage = "SegmentBytes (--segment-bytes) must be between {1} and {2}.")]
+    public int SegmentBytes { get; set; } = 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Age at which a partition starts a new segment even if it is not full (Kafka's <c>log.roll.ms</c>, default 7 days):
+    /// as Kafka, when a new batch's timestamp is more than this after the segment's first. Without it a slow topic would keep everything in its active segment,
+    /// which retention never deletes.
+    /// </summary>
+    public TimeSpan SegmentRoll { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often retention looks for segments to delete (Kafka's <c>log.retention.check.interval.ms</c>, default 5 min).</summary>
+    public TimeSpan RetentionCheckInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Smallest segment size accepted, Kafka's own floor for <c>log.segment.bytes</c> (a batch larger than a segment gets one to itself).</summary>
+    internal const int MinSegmentBytes = 14;
+
+    /// <summary>Rules the attributes cannot express, each naming its setting (and the command-line flag that sets it).</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Retention != Timeout.InfiniteTimeSpan && Retention < TimeSpan.Zero)
+        {
+            yield return new ValidationResult(
+                $"Retention (--retention-ms) must be -1 ms for unlimited or at least 0 (was {Retention.TotalMilliseconds} ms).", [nameof(Retention)]);
+        }
+
+        if (RetentionBytes < -1)
+        {
+            yield return new ValidationResult(
+                $"RetentionBytes (--retention-bytes) must be -1 for unlimited or at least 0 (was {RetentionBytes}).", [nameof(RetentionBytes)]);
+        }
+
+        if (SegmentRoll <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult($"SegmentRoll (--segment-ms) must be positive (was {SegmentRoll.TotalMilliseconds} ms).", [nameof(SegmentRoll)]);
+        }
+
+        if (RetentionCheckInterval <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult(
+                $"RetentionCheckInterval (--retention-check-interval-ms) must be positive (was {RetentionCheckInterval.TotalMilliseconds} ms).",
+                [nameof(RetentionCheckInterval)]);
+        }
+    }
+
+    /// <summary>Every broken rule (attributes and <see cref="Validate(ValidationContext)"/>), as "Invalid option Name: reason" lines.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var context = new ValidationContext(this);
+        var errors = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(this, context, errors, validateAllProperties: true))
+        {
+            // The validator skips the object's own rules once an attribute failed; report those too, all at once.
+            errors.AddRange(Validate(context).Where(e => !errors.Exists(a => a.MemberNames.SequenceEqual(e.MemberNames))));
+        }
+
+        return [.. errors.Select(e => $"Invalid option {string.Join(", ", e.MemberNames)}: {e.ErrorMessage}")];
+    }
 
     internal string ResolveAdvertisedHost() =>
         AdvertisedHost ?? (Host is "0.0.0.0" or "::" or "[::]" ? "127.0.0.1" : Host);

@@ -23,13 +23,15 @@ public sealed class KafkaBrokerServer : IAsyncDisposable
     private readonly ConnectionListener _listener;
     private readonly TopicRegistry _topics;
     private readonly GroupCoordinator _groups;
+    private readonly LogRetention _retention;
     private readonly ILogger _logger;
     private int _stopped;
 
     private KafkaBrokerServer(
-        ConnectionListener listener, TopicRegistry topics, GroupCoordinator groups, BrokerContext context, ILogger logger)
+        ConnectionListener listener, TopicRegistry topics, GroupCoordinator groups, LogRetention retention, BrokerContext context, ILogger logger)
     {
         _listener = listener;
+        _retention = retention;
         _topics = topics;
         _groups = groups;
         _logger = logger;
@@ -50,6 +52,7 @@ public sealed class KafkaBrokerServer : IAsyncDisposable
     /// without one the broker owns its meter, and disposing the broker disposes it.
     /// </summary>
     /// <exception cref="BrokerPortInUseException">Another socket already listens on the address and port.</exception>
+    /// <exception cref="ArgumentException">A setting is invalid; the message names each one.</exception>
     public static async Task<KafkaBrokerServer> StartAsync(
         KafkaBrokerOptions options,
         ILoggerFactory? loggerFactory = null,
@@ -58,6 +61,11 @@ public sealed class KafkaBrokerServer : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Validate() is { Count: > 0 } errors)
+        {
+            throw new ArgumentException(string.Join(Environment.NewLine, errors), nameof(options));
+        }
+
         loggerFactory ??= NullLoggerFactory.Instance;
         timeProvider ??= TimeProvider.System;
         var logger = loggerFactory.CreateLogger("Pipeline.KafkaBroker");
@@ -66,19 +74,22 @@ public sealed class KafkaBrokerServer : IAsyncDisposable
         GroupCoordinator? groups = null;
         ConnectionListener? listener = null;
         BrokerMetrics? metrics = null;
+        LogRetention? retention = null;
         try
         {
             groups = await GroupCoordinator.OpenAsync(options, timeProvider, loggerFactory, cancellationToken);
             listener = ConnectionListener.Bind(options.Host, options.Port, logger);
             metrics = new BrokerMetrics(meterFactory, topics, listener.LocalEndPoint.Address.ToString(), listener.LocalEndPoint.Port);
             var context = new BrokerContext(options, listener.LocalEndPoint.Port, topics, groups, metrics, timeProvider, loggerFactory);
-            var server = new KafkaBrokerServer(listener, topics, groups, context, logger);
+            retention = new LogRetention(topics, metrics, options.RetentionCheckInterval, timeProvider, loggerFactory.CreateLogger("Pipeline.KafkaBroker.Storage"));
+            var server = new KafkaBrokerServer(listener, topics, groups, retention, context, logger);
             listener.Start(context, HandlerRegistry.CreateDefault());
             Log.BrokerStarted(logger, listener.LocalEndPoint.ToString(), server.BootstrapServers, options.DataDirectory ?? "memory only");
             return server;
         }
         catch
         {
+            retention?.Dispose();
             if (listener is not null)
             {
                 await listener.DisposeAsync();
@@ -104,6 +115,7 @@ public sealed class KafkaBrokerServer : IAsyncDisposable
         }
 
         await _listener.DisposeAsync();
+        _retention.Dispose();
         await _groups.DisposeAsync();
         await _topics.DisposeAsync();
         Context.Metrics.Dispose();

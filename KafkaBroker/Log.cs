@@ -58,6 +58,14 @@ internal static partial class Log
         Message = "Segment {Path}: cut {Bytes} byte(s) of a batch torn at position {Position} (never acknowledged)")]
     public static partial void TornBatchTruncated(ILogger logger, string path, long position, long bytes);
 
+    [LoggerMessage(EventId = 34, EventName = "RetentionDeletedSegments", Level = LogLevel.Information,
+        Message = "Partition {Topic}-{Partition}: retention deleted {Segments} segment(s) of {Bytes} byte(s); the log now starts at offset {LogStartOffset}")]
+    public static partial void RetentionDeletedSegments(ILogger logger, string topic, int partition, int segments, long bytes, long logStartOffset);
+
+    [LoggerMessage(EventId = 35, EventName = "RetentionFailed", Level = LogLevel.Error,
+        Message = "Partition {Topic}-{Partition}: retention failed; it retries at the next check")]
+    public static partial void RetentionFailed(ILogger logger, Exception exception, string topic, int partition);
+
     [LoggerMessage(EventId = 40, EventName = "MemberJoined", Level = LogLevel.Information,
         Message = "Group {GroupId}: member {MemberId} joined from {ClientHost}")]
     public static partial void MemberJoined(ILogger logger, string groupId, string memberId, string clientHost);

@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -10,12 +9,12 @@ return await BrokerCommandLine.Create(RunAsync).Parse(args).InvokeAsync();
 
 static async Task<int> RunAsync(KafkaBrokerOptions options, CancellationToken cancellationToken)
 {
-    var errors = new List<ValidationResult>();
-    if (!Validator.TryValidateObject(options, new ValidationContext(options), errors, validateAllProperties: true))
+    var errors = options.Validate();
+    if (errors.Count > 0)
     {
         foreach (var error in errors)
         {
-            await Console.Error.WriteLineAsync($"Invalid option {string.Join(", ", error.MemberNames)}: {error.ErrorMessage}");
+            await Console.Error.WriteLineAsync(error);
         }
 
         return BrokerExitCodes.InvalidOptions;

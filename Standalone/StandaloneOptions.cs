@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using Pipeline.Demo;
 using Pipeline.KafkaBroker;
 using Pipeline.Producer;
 using Pipeline.ServiceDefaults.Kafka;
@@ -81,7 +82,8 @@ internal sealed record StandaloneOptions
     /// <summary>
     /// The embedded broker, seeded with the topics the AppHost creates (its <c>PipelineSettings.Topics</c>): the
     /// events topic, its windows topic with the same partition count (windows are keyed by id, so they spread
-    /// like the events), and one dead-letter partition.
+    /// like the events), and one dead-letter partition; with the demo's retention (<see cref="DemoBrokerRetention"/>),
+    /// so <c>data/kafka</c> stays bounded however long it runs.
     /// </summary>
     public KafkaBrokerOptions BrokerOptions()
     {
@@ -90,6 +92,11 @@ internal sealed record StandaloneOptions
             Port = Port,
             DataDirectory = BrokerDataDirectory,
             DefaultPartitions = Partitions,
+            Retention = DemoBrokerRetention.Retention,
+            RetentionBytes = DemoBrokerRetention.RetentionBytes,
+            SegmentBytes = DemoBrokerRetention.SegmentBytes,
+            SegmentRoll = DemoBrokerRetention.SegmentRoll,
+            RetentionCheckInterval = DemoBrokerRetention.CheckInterval,
         };
         broker.SeedTopics[Topic] = Partitions;
         broker.SeedTopics[Processor.ResolvedWindowsTopic] = Partitions;

@@ -46,6 +46,7 @@ internal sealed class HandlerRegistry
         new ListGroupsHandler(),
         new CreateTopicsHandler(),
         new DeleteTopicsHandler(),
+        new DeleteRecordsHandler(),
         new InitProducerIdHandler(),
     ]);
 

@@ -2,7 +2,11 @@ using System.CommandLine;
 
 namespace Pipeline.KafkaBroker.Hosting;
 
-/// <summary>The runnable broker's command line: <c>--port 9092 [--data-dir DIR] [--partitions N]</c>.</summary>
+/// <summary>
+/// The runnable broker's command line: <c>--port 9092 [--data-dir DIR] [--partitions N] [--retention-ms MS]
+/// [--retention-bytes N] [--segment-bytes N]</c>. Retention flags carry Kafka's names and units (-1 = unlimited);
+/// their defaults are <see cref="KafkaBrokerOptions"/>'s.
+/// </summary>
 internal static class BrokerCommandLine
 {
     public static RootCommand Create(Func<KafkaBrokerOptions, CancellationToken, Task<int>> run)
@@ -16,10 +20,37 @@ internal static class BrokerCommandLine
         var noAutoCreate = new Option<bool>("--no-auto-create") { Description = "Refuse to auto-create topics on produce or metadata requests." };
         var topics = new Option<string[]>("--topic") { Description = "Create a topic at start: NAME or NAME:PARTITIONS (repeatable).", AllowMultipleArgumentsPerToken = true };
         var syncWrites = new Option<bool>("--sync-writes") { Description = "fsync every append before acknowledging it." };
+        var defaults = new KafkaBrokerOptions();
+        var retentionMs = new Option<long>("--retention-ms")
+        {
+            Description = "Delete a partition's old segments once their newest record is this old, in ms (-1 = never; Kafka's log.retention.ms).",
+            DefaultValueFactory = _ => (long)defaults.Retention.TotalMilliseconds,
+        };
+        var retentionBytes = new Option<long>("--retention-bytes")
+        {
+            Description = "Delete a partition's oldest segments while it holds more than this many bytes (-1 = no limit; Kafka's log.retention.bytes).",
+            DefaultValueFactory = _ => defaults.RetentionBytes,
+        };
+        var segmentBytes = new Option<int>("--segment-bytes")
+        {
+            Description = "Start a new log segment at this size; retention deletes whole segments (Kafka's log.segment.bytes).",
+            DefaultValueFactory = _ => defaults.SegmentBytes,
+        };
+        var segmentMs = new Option<long>("--segment-ms")
+        {
+            Description = "Start a new log segment when the active one is this old, in ms (Kafka's log.roll.ms).",
+            DefaultValueFactory = _ => (long)defaults.SegmentRoll.TotalMilliseconds,
+        };
+        var retentionCheckMs = new Option<long>("--retention-check-interval-ms")
+        {
+            Description = "How often retention looks for segments to delete, in ms (Kafka's log.retention.check.interval.ms).",
+            DefaultValueFactory = _ => (long)defaults.RetentionCheckInterval.TotalMilliseconds,
+        };
 
         var command = new RootCommand("Pipeline's embedded single-node Kafka-protocol broker (development and tests only).")
         {
             port, host, advertisedHost, advertisedPort, dataDir, partitions, noAutoCreate, topics, syncWrites,
+            retentionMs, retentionBytes, segmentBytes, segmentMs, retentionCheckMs,
         };
         command.SetAction((result, cancellationToken) =>
         {
@@ -33,6 +64,11 @@ internal static class BrokerCommandLine
                 DefaultPartitions = result.GetValue(partitions),
                 AutoCreateTopics = !result.GetValue(noAutoCreate),
                 SyncWrites = result.GetValue(syncWrites),
+                Retention = TimeSpan.FromMilliseconds(result.GetValue(retentionMs)),
+                RetentionBytes = result.GetValue(retentionBytes),
+                SegmentBytes = result.GetValue(segmentBytes),
+                SegmentRoll = TimeSpan.FromMilliseconds(result.GetValue(segmentMs)),
+                RetentionCheckInterval = TimeSpan.FromMilliseconds(result.GetValue(retentionCheckMs)),
             };
             foreach (var topic in result.GetValue(topics) ?? [])
             {

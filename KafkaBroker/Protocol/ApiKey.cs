@@ -20,6 +20,7 @@ public enum ApiKey : short
     ApiVersions = 18,
     CreateTopics = 19,
     DeleteTopics = 20,
+    DeleteRecords = 21,
     InitProducerId = 22,
     DescribeConfigs = 32,
 }

@@ -18,13 +18,20 @@ internal sealed class TopicRegistry : IAsyncDisposable
     private readonly KafkaBrokerOptions _options;
     private readonly string? _topicsDirectory;
     private readonly ILogger _logger;
+    private readonly LogSettings _logSettings;
+    private readonly TimeProvider _timeProvider;
+    private readonly Lock _producerIds = new();
+    private readonly string? _dataDirectory;
     private long _nextProducerId;
 
-    private TopicRegistry(KafkaBrokerOptions options, ILogger logger)
+    private TopicRegistry(KafkaBrokerOptions options, TimeProvider timeProvider, ILogger logger)
     {
         _options = options;
         _logger = logger;
-        _topicsDirectory = options.DataDirectory is null ? null : Path.Combine(Path.GetFullPath(options.DataDirectory), "topics");
+        _timeProvider = timeProvider;
+        _logSettings = LogSettings.From(options);
+        _dataDirectory = options.DataDirectory is null ? null : Path.GetFullPath(options.DataDirectory);
+        _topicsDirectory = _dataDirectory is null ? null : Path.Combine(_dataDirectory, "topics");
     }
 
     public static Task<TopicRegistry> OpenAsync(
@@ -33,7 +40,7 @@ internal sealed class TopicRegistry : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        var registry = new TopicRegistry(options, loggerFactory.CreateLogger("Pipeline.KafkaBroker.Storage"));
+        var registry = new TopicRegistry(options, timeProvider, loggerFactory.CreateLogger("Pipeline.KafkaBroker.Storage"));
         registry.Load(cancellationToken);
         foreach (var (name, partitions) in options.SeedTopics)
         {
@@ -86,6 +93,11 @@ internal sealed class TopicRegistry : IAsyncDisposable
             return (ErrorCode.InvalidPartitions, $"Number of partitions must be between 1 and 100000 (was {partitions}).");
         }
 
+        if (configs is not null && LogSettings.ForTopic(_options, configs, out var invalidConfig) is null)
+        {
+            return (ErrorCode.InvalidConfig, invalidConfig);
+        }
+
         lock (_changes)
         {
             if (_topics.ContainsKey(name))
@@ -133,8 +145,23 @@ internal sealed class TopicRegistry : IAsyncDisposable
         }
     }
 
-    /// <summary>A producer id never handed out before, also across restarts (ids above every one in the logs).</summary>
-    public long AllocateProducerId() => Interlocked.Increment(ref _nextProducerId);
+    /// <summary>
+    /// A producer id never handed out before, also across restarts: above every one in the logs and the last one
+    /// persisted (<see cref="ProducerIdFile"/>), which retention cannot delete.
+    /// </summary>
+    public long AllocateProducerId()
+    {
+        lock (_producerIds)
+        {
+            var id = ++_nextProducerId;
+            if (_dataDirectory is not null)
+            {
+                ProducerIdFile.Write(_dataDirectory, id);
+            }
+
+            return id;
+        }
+    }
 
     public ValueTask DisposeAsync()
     {
@@ -153,13 +180,18 @@ internal sealed class TopicRegistry : IAsyncDisposable
 
     private TopicLog OpenTopic(TopicMetadataFile metadata, string? directory)
     {
+        // A config that no longer parses (an edited topic.json) falls back to the broker's settings rather than losing the topic.
+        var settings = LogSettings.ForTopic(_options, metadata.Configs, out _) ?? _logSettings;
         var partitions = new PartitionLog[metadata.Partitions];
         for (var i = 0; i < partitions.Length; i++)
         {
             partitions[i] = directory is null
-                ? PartitionLog.CreateInMemory(i)
-                : PartitionLog.Open(i, Path.Combine(directory, i.ToString(CultureInfo.InvariantCulture)), _options.SyncWrites, _logger);
-            _nextProducerId = Math.Max(_nextProducerId, partitions[i].MaxProducerId);
+                ? PartitionLog.CreateInMemory(i, settings, _timeProvider)
+                : PartitionLog.Open(i, Path.Combine(directory, i.ToString(CultureInfo.InvariantCulture)), settings, _timeProvider, _logger);
+            lock (_producerIds)
+            {
+                _nextProducerId = Math.Max(_nextProducerId, partitions[i].MaxProducerId);
+            }
         }
 
         return new TopicLog(metadata.Name, metadata.Id, partitions, metadata.Configs, directory);
@@ -167,6 +199,11 @@ internal sealed class TopicRegistry : IAsyncDisposable
 
     private void Load(CancellationToken cancellationToken)
     {
+        if (_dataDirectory is not null)
+        {
+            _nextProducerId = ProducerIdFile.Read(_dataDirectory);
+        }
+
         if (_topicsDirectory is null || !Directory.Exists(_topicsDirectory))
         {
             return;
@@ -182,7 +219,7 @@ internal sealed class TopicRegistry : IAsyncDisposable
 
             var metadata = TopicMetadataFile.Read(directory);
             _topics[metadata.Name] = OpenTopic(metadata, directory);
-            Log.TopicLoaded(_logger, metadata.Name, metadata.Partitions, _topics[metadata.Name].Partitions.Sum(p => p.HighWatermark));
+            Log.TopicLoaded(_logger, metadata.Name, metadata.Partitions, _topics[metadata.Name].Partitions.Sum(p => p.HighWatermark - p.LogStartOffset));
         }
     }
 }

@@ -38,8 +38,14 @@ internal sealed class BrokerMetrics : IDisposable
         Requests = Meter.CreateCounter<long>(KafkaBrokerTelemetry.Names.Requests, "{request}", "Requests handled, by API key.");
         BytesReceived = Meter.CreateCounter<long>(KafkaBrokerTelemetry.Names.BytesReceived, "By", "Request bytes read from clients, size prefixes included.");
         BytesSent = Meter.CreateCounter<long>(KafkaBrokerTelemetry.Names.BytesSent, "By", "Response bytes written to clients, size prefixes included.");
-        Meter.CreateObservableGauge(KafkaBrokerTelemetry.Names.LogEndOffset, ObserveLogEndOffsets, "{offset}",
+        Meter.CreateObservableGauge(KafkaBrokerTelemetry.Names.LogEndOffset, () => ObservePartitions(p => p.HighWatermark), "{offset}",
             "Offset the next record appended to the partition gets.");
+        Meter.CreateObservableGauge(KafkaBrokerTelemetry.Names.LogStartOffset, () => ObservePartitions(p => p.LogStartOffset), "{offset}",
+            "First offset the partition still holds (moved by retention and DeleteRecords).");
+        RetentionSegmentsDeleted = Meter.CreateCounter<long>(KafkaBrokerTelemetry.Names.RetentionSegmentsDeleted, "{segment}",
+            "Log segments deleted by retention, by topic and partition.");
+        RetentionBytesDeleted = Meter.CreateCounter<long>(KafkaBrokerTelemetry.Names.RetentionBytesDeleted, "By",
+            "Bytes of log segments deleted by retention, by topic and partition.");
     }
 
     public Meter Meter { get; }
@@ -51,6 +57,19 @@ internal sealed class BrokerMetrics : IDisposable
     public Counter<long> BytesReceived { get; }
 
     public Counter<long> BytesSent { get; }
+
+    public Counter<long> RetentionSegmentsDeleted { get; }
+
+    public Counter<long> RetentionBytesDeleted { get; }
+
+    /// <summary>Counts what one retention pass deleted from a partition (rare, so the tags are built per call).</summary>
+    public void RetentionDeleted(string topic, int partition, int segments, long bytes)
+    {
+        var topicTag = new KeyValuePair<string, object?>(KafkaBrokerTelemetry.Tags.Topic, topic);
+        var partitionTag = new KeyValuePair<string, object?>(KafkaBrokerTelemetry.Tags.Partition, partition);
+        RetentionSegmentsDeleted.Add(segments, topicTag, partitionTag);
+        RetentionBytesDeleted.Add(bytes, topicTag, partitionTag);
+    }
 
     public void RequestHandled(ApiKey apiKey)
     {
@@ -68,7 +87,7 @@ internal sealed class BrokerMetrics : IDisposable
         _ownedMeter?.Dispose();
     }
 
-    private IEnumerable<Measurement<long>> ObserveLogEndOffsets()
+    private List<Measurement<long>> ObservePartitions(Func<PartitionLog, long> value)
     {
         if (_disposed)
         {
@@ -81,7 +100,7 @@ internal sealed class BrokerMetrics : IDisposable
             foreach (var partition in topic.Partitions)
             {
                 measurements.Add(new Measurement<long>(
-                    partition.HighWatermark,
+                    value(partition),
                     new KeyValuePair<string, object?>(KafkaBrokerTelemetry.Tags.Topic, topic.Name),
                     new KeyValuePair<string, object?>(KafkaBrokerTelemetry.Tags.Partition, partition.Index)));
             }

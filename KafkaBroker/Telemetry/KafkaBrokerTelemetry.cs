@@ -17,6 +17,9 @@ public static class KafkaBrokerTelemetry
         public const string BytesReceived = "pipeline.broker.bytes_received";
         public const string BytesSent = "pipeline.broker.bytes_sent";
         public const string LogEndOffset = "pipeline.broker.log_end_offset";
+        public const string LogStartOffset = "pipeline.broker.log_start_offset";
+        public const string RetentionSegmentsDeleted = "pipeline.broker.retention.segments_deleted";
+        public const string RetentionBytesDeleted = "pipeline.broker.retention.bytes_deleted";
     }
 
     public static class Tags

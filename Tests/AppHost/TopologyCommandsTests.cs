@@ -1,6 +1,7 @@
 using Pipeline.AppHost.Topology;
 using Pipeline.KafkaBroker;
 using Pipeline.KafkaBroker.Hosting;
+using Pipeline.Standalone;
 
 namespace Pipeline.Tests.AppHost;
 
@@ -29,6 +30,34 @@ public sealed class TopologyCommandsTests
         Assert.Equal("127.0.0.1", parsed.Host);
         Assert.Equal("/var/data/kafka", parsed.DataDirectory);
         Assert.Equal(4, parsed.DefaultPartitions);
+    }
+
+    [Fact]
+    public async Task EmbeddedBrokerArguments_ParsedByTheBrokersCommandLine_BoundTheLogAsStandaloneDoes()
+    {
+        // Arrange
+        var settings = new PipelineSettings();
+        KafkaBrokerOptions? parsed = null;
+        var standalone = new StandaloneOptions().BrokerOptions();
+
+        // Act
+        var exitCode = await BrokerCommandLine.Create((options, _) =>
+            {
+                parsed = options;
+                return Task.FromResult(0);
+            })
+            .Parse(["--port", "40123", .. EmbeddedKafka.Arguments(settings, "/var/data/kafka")])
+            .InvokeAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        // Assert: an hour and 256 MiB per partition, the same for both ways of running a demo.
+        Assert.Equal(0, exitCode);
+        Assert.NotNull(parsed);
+        Assert.Equal(TimeSpan.FromHours(1), parsed.Retention);
+        Assert.Equal(256L * 1024 * 1024, parsed.RetentionBytes);
+        Assert.Equal(
+            (standalone.Retention, standalone.RetentionBytes, standalone.SegmentBytes, standalone.SegmentRoll, standalone.RetentionCheckInterval),
+            (parsed.Retention, parsed.RetentionBytes, parsed.SegmentBytes, parsed.SegmentRoll, parsed.RetentionCheckInterval));
+        Assert.Empty(parsed.Validate());
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Pipeline.KafkaBroker;
 using Pipeline.KafkaBroker.Telemetry;
 
@@ -75,6 +76,59 @@ public sealed class BrokerMetricsTests
     }
 
     [Fact]
+    public async Task RetentionCheck_InMemoryBrokerOverItsByteLimit_CountsDeletedSegmentsAndBytesAndGaugesTheLogStart()
+    {
+        // Arrange: a broker in memory, one batch per segment, nothing kept beyond the active segment.
+        const int Records = 4;
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meterFactory = services.GetRequiredService<IMeterFactory>();
+        var longs = new ConcurrentQueue<(string Instrument, long Value, Dictionary<string, object?> Tags)>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter.Scope, meterFactory) && instrument.Meter.Name == KafkaBrokerTelemetry.MeterName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+            longs.Enqueue((instrument.Name, value, tags.ToArray().ToDictionary(t => t.Key, t => t.Value))));
+        listener.Start();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = new KafkaBrokerOptions { Port = 0, SegmentBytes = 14, RetentionBytes = 0, RetentionCheckInterval = TimeSpan.FromMinutes(1) };
+        await using var broker = await KafkaBrokerServer.StartAsync(options, timeProvider: clock, meterFactory: meterFactory, cancellationToken: cancellationToken);
+        var topic = "metrics-" + Guid.NewGuid().ToString("N")[..8];
+        using (var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = broker.BootstrapServers, LingerMs = 0 }).Build())
+        {
+            for (var i = 0; i < Records; i++)
+            {
+                await producer.ProduceAsync(topic, new Message<Null, string> { Value = "record-" + i }, cancellationToken)
+                    .WaitAsync(s_timeout, cancellationToken);
+            }
+        }
+
+        Assert.True(broker.Context.Topics.TryGet(topic, out var log));
+        var sizeBefore = log.Partitions[0].Size;
+
+        // Act
+        clock.Advance(options.RetentionCheckInterval);
+        listener.RecordObservableInstruments();
+
+        // Assert: three segments deleted (all but the active one), their bytes counted, the log start at 3.
+        var measurements = longs.ToArray();
+        long Sum(string name) => measurements
+            .Where(m => m.Instrument == name && Equals(m.Tags[KafkaBrokerTelemetry.Tags.Topic], topic))
+            .Sum(m => m.Value);
+        Assert.Equal(Records - 1, Sum(KafkaBrokerTelemetry.Names.RetentionSegmentsDeleted));
+        Assert.Equal(sizeBefore - log.Partitions[0].Size, Sum(KafkaBrokerTelemetry.Names.RetentionBytesDeleted));
+        Assert.True(Sum(KafkaBrokerTelemetry.Names.RetentionBytesDeleted) > 0);
+        Assert.Equal(Records - 1, Sum(KafkaBrokerTelemetry.Names.LogStartOffset));
+    }
+
+    [Fact]
     public async Task DisposeAsync_BrokerWithoutMeterFactory_DisposesItsOwnMeter()
     {
         // Arrange
@@ -102,7 +156,8 @@ public sealed class BrokerMetricsTests
         Assert.Equal(
             [
                 KafkaBrokerTelemetry.Names.BytesReceived, KafkaBrokerTelemetry.Names.BytesSent, KafkaBrokerTelemetry.Names.Connections,
-                KafkaBrokerTelemetry.Names.LogEndOffset, KafkaBrokerTelemetry.Names.Requests,
+                KafkaBrokerTelemetry.Names.LogEndOffset, KafkaBrokerTelemetry.Names.LogStartOffset, KafkaBrokerTelemetry.Names.Requests,
+                KafkaBrokerTelemetry.Names.RetentionBytesDeleted, KafkaBrokerTelemetry.Names.RetentionSegmentsDeleted,
             ],
             completed.Order(StringComparer.Ordinal));
     }
