@@ -97,8 +97,10 @@ public static class StreamProcessorExtensions
         ClientId = "pipeline-stream-processor",
         AutoOffsetReset = AutoOffsetReset.Earliest,
         // Offsets are ours: the checkpoint decides where a partition resumes, and the commit to
-        // Kafka follows it (for lag and tooling), never the other way round.
-        EnableAutoCommit = false,
+        // Kafka follows it (for lag and tooling), never the other way round. The engine stores an offset only
+        // once its checkpoint is saved; librdkafka commits what is stored in the background (every
+        // auto.commit.interval.ms, and on revoke and close), so a slow commit never holds the engine.
+        EnableAutoCommit = true,
         EnableAutoOffsetStore = false,
         PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
         FetchMaxBytes = 64 * 1024 * 1024,
