@@ -6,8 +6,8 @@ namespace Pipeline.StreamProcessor;
 /// What the StreamProcessor consumes and how it behaves. Section <c>Pipeline:Processor</c>, e.g.
 /// <code>{ "Pipeline": { "Processor": { "Topic": "events", "GroupId": "stream-processor" } } }</code>
 /// The seed's <see cref="TopicAlias"/> is an alias; every default is the initializer below (appsettings.json
-/// restates none). Kafka client settings pass through from <c>Kafka:Consumer:*</c>
-/// (consumer) and <c>Kafka:Producer:*</c> (dead-letter and windows topics).
+/// restates none). Kafka client settings pass through from <c>Kafka:Client:*</c> (every client), then
+/// <c>Kafka:Consumer:*</c> (consumer) and <c>Kafka:Producer:*</c> (dead-letter and windows topics).
 /// </summary>
 public sealed class ProcessorOptions
 {

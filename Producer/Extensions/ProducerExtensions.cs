@@ -40,7 +40,7 @@ public static class ProducerExtensions
     /// <summary>
     /// Idempotent, acks=all, and an unlimited delivery timeout: while the broker is away the
     /// client keeps retrying in order instead of failing messages it has accepted.
-    /// Any <c>Kafka:Producer:*</c> key overrides these (SASL, TLS, tuning).
+    /// Any <c>Kafka:Client:*</c> key, then any <c>Kafka:Producer:*</c> key, overrides these (SASL, TLS, tuning).
     /// </summary>
     internal static ProducerConfig CreateProducerConfig(IConfiguration configuration) =>
         KafkaClientConfiguration.Create(
