@@ -25,6 +25,7 @@ internal sealed class FaultProxy : IAsyncDisposable
     private short _holdApiKey = -1;
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _heldResponses;
+    private short _recordApiKey = -1;
 
     public FaultProxy()
     {
@@ -57,6 +58,11 @@ internal sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>Responses held back so far (counted when their hold starts).</summary>
     public int HeldResponses => Volatile.Read(ref _heldResponses);
+
+    /// <summary>From now on, keeps a copy of every request frame of <paramref name="apiKey"/> (size prefix included) in <see cref="RecordedRequests"/>.</summary>
+    public void RecordRequests(short apiKey) => Volatile.Write(ref _recordApiKey, apiKey);
+
+    public System.Collections.Concurrent.ConcurrentQueue<byte[]> RecordedRequests { get; } = new();
 
     /// <summary>Sends every held response and stops holding.</summary>
     public void ReleaseResponses()
@@ -139,6 +145,11 @@ internal sealed class FaultProxy : IAsyncDisposable
                     {
                         pendingDrop.Add(BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(8)));
                     }
+                }
+
+                if (apiKey == Volatile.Read(ref _recordApiKey))
+                {
+                    RecordedRequests.Enqueue(frame);
                 }
 
                 if (apiKey == Volatile.Read(ref _holdApiKey))
