@@ -9,6 +9,7 @@ using Pipeline.StreamProcessor.Reporting;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Storage;
 using Pipeline.StreamProcessor.Telemetry;
+using Pipeline.StreamProcessor.Topics;
 using Pipeline.StreamProcessor.Windowing;
 
 namespace Pipeline.StreamProcessor.Extensions;
@@ -73,9 +74,15 @@ public static class StreamProcessorExtensions
             settings.ClientName = "results producer";
             settings.DisableHealthChecks = true;
         });
-        services.AddSingleton<IResultPublisher>(sp => new ResultPublisher(
-            sp.GetRequiredService<Confluent.Kafka.IProducer<byte[]?, byte[]>>(),
-            sp.GetRequiredService<ProcessorOptions>()));
+        services.AddSingleton<IResultPublisher>(sp =>
+        {
+            var options = sp.GetRequiredService<ProcessorOptions>();
+            var publisher = new ResultPublisher(sp.GetRequiredService<Confluent.Kafka.IProducer<byte[]?, byte[]>>(), options);
+            return options.PublishesWindows && options.PublishesDeadLetters ? publisher : new SwitchedResultPublisher(publisher, options);
+        });
+        // Checks the topics (and creates missing outputs) once the cluster answers, with the consumer's settings.
+        services.AddSingleton(sp => new TopicGuard(
+            sp.GetRequiredService<ConsumerConfig>(), sp.GetRequiredService<ProcessorOptions>(), sp.GetRequiredService<ILogger<TopicGuard>>()));
         services.AddSingleton<BatchCommitter>();
         services.AddSingleton<LiveView>();
         services.AddSingleton<SinkHealth>();

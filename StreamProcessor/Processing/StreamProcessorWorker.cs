@@ -18,6 +18,7 @@ namespace Pipeline.StreamProcessor.Processing;
 internal sealed class StreamProcessorWorker(
     KafkaConsumerFactory<string?, DecodedValue> consumers,
     ProcessingEngine engine,
+    Topics.TopicGuard topics,
     ProcessorTelemetry telemetry,
     IOptions<ProcessorOptions> processorOptions,
     TimeProvider timeProvider,
@@ -42,6 +43,7 @@ internal sealed class StreamProcessorWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await KafkaReadiness.WaitForBrokerAsync(consumers.Config, _options.StartupBackoff, TimeSpan.FromSeconds(30), timeProvider, logger, stoppingToken);
+        await topics.EnsureAsync(stoppingToken);
         RegisterGauges();
         using var consumer = consumers.Create(builder => builder
             .SetPartitionsAssignedHandler(OnAssigned)
