@@ -183,7 +183,7 @@ internal sealed class StreamProcessorWorker(
             {
                 consumer.StoreOffset(new TopicPartitionOffset(topic, partition, nextOffset));
             }
-            catch (KafkaException ex) when (ex.Error.Code == ErrorCode.Local_State)
+            catch (KafkaException ex) when (ex.Error.Code is ErrorCode.Local_State or ErrorCode.Local_UnknownPartition)
             {
                 // The partition is no longer assigned (lost, or revoked before its last batch completed): the
                 // checkpoint holds the position, and the partition's new owner commits its own hints.
