@@ -15,6 +15,12 @@ public static class PipelineResources
     /// <summary>One-shot compose service that creates the topics before the workers start.</summary>
     public const string TopicInit = "kafka-topic-init";
 
+    /// <summary>
+    /// One-shot compose service that makes the bound output folder writable by the StreamProcessor's non-root user
+    /// (<see cref="OutputFolderInit"/>), with folder output.
+    /// </summary>
+    public const string OutputInit = "output-init";
+
     /// <summary>The Azure Storage emulator, with <c>output-storage=azurite</c>.</summary>
     public const string Azurite = "azurite";
 

@@ -30,6 +30,15 @@ public static class ServiceEnvironment
     /// <summary>The services' health endpoint (ServiceDefaults maps it), probed by the AppHost.</summary>
     public const string HealthPath = "/health";
 
-    /// <summary>Where the StreamProcessor writes inside a container (compose binds it to ./data/output).</summary>
+    /// <summary>Where the StreamProcessor writes inside a container (compose binds it to <see cref="ComposeOutputFolder"/>).</summary>
     public const string ContainerOutputPath = "/app/data/output";
+
+    /// <summary>The host folder, beside docker-compose.yaml, that compose binds to <see cref="ContainerOutputPath"/>.</summary>
+    public const string ComposeOutputFolder = "./data/output";
+
+    /// <summary>
+    /// The user the services' images run as: <c>APP_UID</c>, the non-root user of the .NET 8+ base images that the
+    /// SDK's container build uses by default.
+    /// </summary>
+    public const int ContainerUserId = 1654;
 }

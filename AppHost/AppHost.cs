@@ -14,6 +14,13 @@ using Pipeline.AppHost.Topology;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
+// The default build runs Kafka as a container: without an engine, say so at once instead of waiting for it.
+if (PipelineKafkaChoice.MissingPrerequisite(builder) is { } missing)
+{
+    await Console.Error.WriteLineAsync(missing);
+    return 1;
+}
+
 // Partition and replica counts shape the model, so they are read as numbers now, from the same
 // configuration keys as the parameters; a bad value stops here with a message naming the parameter.
 var settings = PipelineSettings.FromConfiguration(builder.Configuration);
@@ -23,4 +30,5 @@ var output = builder.AddPipelineOutput(settings, PipelineKafkaChoice.LocalAzurit
 var services = builder.AddPipelineServices<Projects.Producer, Projects.StreamProcessor>(settings, kafka, output);
 builder.AddDeployment(services, settings);
 
-builder.Build().Run();
+await builder.Build().RunAsync();
+return 0;

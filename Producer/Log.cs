@@ -21,4 +21,16 @@ internal static partial class Log
     [LoggerMessage(EventId = 5, EventName = "Done", Level = LogLevel.Information,
         Message = "All {Total} events delivered; stopping")]
     public static partial void Done(ILogger logger, long total);
+
+    [LoggerMessage(EventId = 6, EventName = "NotDelivered", Level = LogLevel.Error,
+        Message = "{Undelivered} of {Total} events were not delivered ({Failed} failed, {InFlight} unacknowledged when the flush gave up): {Reason}")]
+    public static partial void NotDelivered(ILogger logger, long undelivered, long total, long failed, long inFlight, string reason);
+
+    [LoggerMessage(EventId = 7, EventName = "PartialOutage", Level = LogLevel.Warning,
+        Message = "Kafka partly unavailable: {Outage}; those messages wait in the client and are retried while the other partitions are delivered")]
+    public static partial void PartialOutage(ILogger logger, string outage);
+
+    [LoggerMessage(EventId = 8, EventName = "PartialOutageOver", Level = LogLevel.Information,
+        Message = "Every partition of {Topic} has a reachable leader again")]
+    public static partial void PartialOutageOver(ILogger logger, string topic);
 }

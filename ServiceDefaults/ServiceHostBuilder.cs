@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Pipeline.ServiceDefaults.Configuration;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -8,15 +9,18 @@ public static class ServiceHostBuilder
     /// <summary>
     /// A web host whose content root is the service's own folder, so its <c>appsettings.json</c> is
     /// read wherever it is started from (<c>dotnet run</c> from the repository root, Aspire, a built
-    /// folder), and whose health endpoints listen on loopback unless told where.
+    /// folder), whose empty environment and command-line values count as not set (as compose passes an unset
+    /// variable), and whose health endpoints listen on loopback unless told where.
     /// </summary>
     public static WebApplicationBuilder Create(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        return WebApplication.CreateBuilder(new WebApplicationOptions
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
             ContentRootPath = AppContext.BaseDirectory,
-        }).ListenOnLoopbackUnlessConfigured();
+        });
+        EmptyValuesAreUnset.Apply(builder.Configuration);
+        return builder.ListenOnLoopbackUnlessConfigured();
     }
 }

@@ -11,6 +11,9 @@ internal static class PipelineKafkaChoice
     /// <summary>No Docker either: Azurite, when asked for, runs from npm (<c>npm ci</c> in tools/azurite).</summary>
     public const AzuriteHosting LocalAzurite = AzuriteHosting.Executable;
 
+    /// <summary>Nothing to check: the embedded broker needs no container engine.</summary>
+    public static string? MissingPrerequisite(IDistributedApplicationBuilder builder) => null;
+
     public static PipelineKafka AddPipelineKafka(this IDistributedApplicationBuilder builder, PipelineSettings settings) =>
         builder.AddEmbeddedKafka<Projects.KafkaBroker>(settings).WithPipelineTopics(settings);
 

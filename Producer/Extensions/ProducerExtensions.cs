@@ -25,12 +25,20 @@ public static class ProducerExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ProducerOptions>, ProducerOptionsValidator>();
 
-        builder.AddKafkaProducer<string, byte[]>(KafkaConnection.ConnectionName, settings =>
-        {
-            settings.Config = CreateProducerDefaults();
-            settings.OutageConsequence = "messages wait in the client and are retried";
-            settings.RecoveryDescription = "deliveries resumed";
-        });
+        builder.AddKafkaProducer<string, byte[]>(
+            KafkaConnection.ConnectionName,
+            settings =>
+            {
+                settings.Config = CreateProducerDefaults();
+                settings.OutageConsequence = "messages wait in the client and are retried";
+                settings.RecoveryDescription = "deliveries resumed";
+            },
+            (services, producer) =>
+            {
+                var watch = services.GetRequiredService<PartitionOutageWatch>();
+                producer.SetStatisticsHandler((_, statistics) => watch.Observe(statistics));
+            });
+        builder.Services.AddSingleton<PartitionOutageWatch>();
         builder.Services.AddSingleton<ProducerTelemetry>();
         builder.Services.AddSingleton<EventPublisher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<EventPublisher>());
@@ -39,7 +47,8 @@ public static class ProducerExtensions
 
     /// <summary>
     /// Idempotent, acks=all, and an unlimited delivery timeout: while the broker is away the
-    /// client keeps retrying in order instead of failing messages it has accepted.
+    /// client keeps retrying in order instead of failing messages it has accepted. Statistics every
+    /// 5 s feed <see cref="PartitionOutageWatch"/>.
     /// Any <c>Kafka:Client:*</c> key, then any <c>Kafka:Producer:*</c> key, overrides these (SASL, TLS, tuning).
     /// </summary>
     internal static ProducerConfig CreateProducerConfig(IConfiguration configuration) =>
@@ -52,6 +61,8 @@ public static class ProducerExtensions
         config.ClientId = "pipeline-producer";
         config.MessageTimeoutMs = 0;
         config.CompressionType = CompressionType.Lz4;
+        // A partition whose leader is unreachable while others are fine raises no client error; the statistics show it.
+        config.StatisticsIntervalMs = 5000;
         return config;
     }
 

@@ -22,6 +22,7 @@ internal sealed class EventPublisher(
     IOptions<ProducerOptions> options,
     ProducerTelemetry telemetry,
     [FromKeyedServices(KafkaClientMonitor.Producer)] KafkaClientMonitor monitor,
+    PartitionOutageWatch outageWatch,
     TimeProvider timeProvider,
     IHostApplicationLifetime lifetime,
     ILogger<EventPublisher> logger) : BackgroundService
@@ -34,12 +35,20 @@ internal sealed class EventPublisher(
     private int _idleSendCount;
     private long _delivered;
     private long _failed;
+    private long _undelivered;
+    private string? _lastFailure;
 
     /// <summary>Events acknowledged by the broker so far.</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
 
     /// <summary>Events that could not be delivered.</summary>
     public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Events accepted but not acknowledged when publishing stopped (failed, or still in flight after the flush).</summary>
+    public long Undelivered => Interlocked.Read(ref _undelivered);
+
+    /// <summary>The process's exit code: non-zero when any event accepted was not delivered.</summary>
+    public int ExitCode => Undelivered > 0 ? ProducerExitCodes.Undelivered : ProducerExitCodes.Success;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -81,15 +90,53 @@ internal sealed class EventPublisher(
         }
         finally
         {
-            var undelivered = producer.Flush(_options.FlushTimeout);
-            Log.Stopped(logger, Delivered, Failed, undelivered);
+            var inFlight = producer.Flush(_options.FlushTimeout);
+            Log.Stopped(logger, Delivered, Failed, inFlight);
+            ReportUndelivered(produced);
         }
 
         if (produced >= total && _options.ExitWhenDone)
         {
-            Log.Done(logger, produced);
+            // Done means acknowledged: "produced" only counts what the client accepted.
+            if (Undelivered == 0)
+            {
+                Log.Done(logger, produced);
+            }
+
             lifetime.StopApplication();
         }
+    }
+
+    /// <summary>
+    /// Counts what was accepted but not acknowledged (failed, or still queued when the flush gave up, which is lost when
+    /// the process exits) and says why: the last delivery error, or the partition outage that held them.
+    /// </summary>
+    private void ReportUndelivered(long produced)
+    {
+        var delivered = Delivered;
+        var failed = Failed;
+        var undelivered = Math.Max(0, produced - delivered);
+        Interlocked.Exchange(ref _undelivered, undelivered);
+        if (undelivered == 0)
+        {
+            return;
+        }
+
+        var inFlight = Math.Max(0, undelivered - failed);
+        var reasons = new List<string>(2);
+        if (failed > 0)
+        {
+            reasons.Add("last delivery error: " + (Volatile.Read(ref _lastFailure) ?? "unknown"));
+        }
+
+        if (inFlight > 0)
+        {
+            reasons.Add(outageWatch.CurrentOutage is { } outage
+                ? "still waiting for " + outage
+                : $"no acknowledgement within {_options.FlushTimeout} ({ProducerOptions.SectionName}:{nameof(ProducerOptions.FlushTimeout)})");
+        }
+
+        Log.NotDelivered(logger, undelivered, produced, failed, inFlight, string.Join("; ", reasons));
     }
 
     private void Publish(GeneratedEvent generated, string spanName, Action<DeliveryReport<string, byte[]>> onDelivery, CancellationToken stoppingToken)
@@ -167,6 +214,7 @@ internal sealed class EventPublisher(
 
         if (failed)
         {
+            Volatile.Write(ref _lastFailure, report.Error.Reason);
             Interlocked.Increment(ref _failed);
             telemetry.Failed.Add(1,
                 new KeyValuePair<string, object?>(ProducerTelemetryNames.Tags.Topic, report.Topic),

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Options;
+using Pipeline.ServiceDefaults.Configuration;
 using Pipeline.StreamProcessor.Contracts;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Storage;
@@ -73,6 +74,7 @@ internal static class OutputCommands
             Args = args,
             ContentRootPath = contentRoot,
         }).Configuration;
+        EmptyValuesAreUnset.Apply(configuration);
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
         services.AddSinkOptions();
         using var provider = services.BuildServiceProvider();

@@ -32,19 +32,27 @@ public sealed class TopologyCommandsTests
     }
 
     [Fact]
-    public void TopicInitScript_CreatesEachTopicIfMissing_WithKafkasOwnTool()
+    public async Task TopicInitScript_WaitsForKafkaToAnswer_ThenCreatesEachTopicIfMissing()
     {
-        // Arrange
+        // Arrange: the script run by a real shell, with a kafka-topics that refuses the first two --list calls,
+        // as a broker whose container has started but does not listen yet.
         var settings = new PipelineSettings { Topic = "events", TopicPartitions = 3 };
+        using var tool = new FakeKafkaTopics(failedListCalls: 2);
 
         // Act
-        var script = TopicInitCommands.Script(settings, "kafka:9093");
+        var (exitCode, output) = await tool.RunAsync(TopicInitCommands.Script(settings, "kafka:9093"), TestContext.Current.CancellationToken);
 
-        // Assert
+        // Assert: three --list calls (the last answered), then each topic created with Kafka's own default replication.
+        Assert.True(exitCode == 0, output);
         Assert.Equal(
-            "kafka-topics --bootstrap-server kafka:9093 --create --if-not-exists --topic events --partitions 3 --replication-factor 1" +
-            " && kafka-topics --bootstrap-server kafka:9093 --create --if-not-exists --topic events.windows --partitions 3 --replication-factor 1" +
-            " && kafka-topics --bootstrap-server kafka:9093 --create --if-not-exists --topic events.dlq --partitions 1 --replication-factor 1",
-            script);
+        [
+            "--bootstrap-server kafka:9093 --list",
+            "--bootstrap-server kafka:9093 --list",
+            "--bootstrap-server kafka:9093 --list",
+            "--bootstrap-server kafka:9093 --create --if-not-exists --topic events --partitions 3",
+            "--bootstrap-server kafka:9093 --create --if-not-exists --topic events.windows --partitions 3",
+            "--bootstrap-server kafka:9093 --create --if-not-exists --topic events.dlq --partitions 1",
+        ], tool.Calls);
+        Assert.Contains("Waiting for Kafka at kafka:9093", output, StringComparison.Ordinal);
     }
 }
