@@ -11,6 +11,9 @@ public static class PipelineParameters
 {
     public const string Topic = "topic";
     public const string TopicPartitions = "topic-partitions";
+
+    /// <summary>Replicas of each topic the AppHost creates; unset: the cluster's default (<c>default.replication.factor</c>).</summary>
+    public const string TopicReplicationFactor = "topic-replication-factor";
     public const string EventsPerSecond = "events-per-second";
     public const string ProcessorReplicas = "processor-replicas";
     public const string DataDirectory = "data-directory";

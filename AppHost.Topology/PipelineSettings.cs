@@ -28,6 +28,12 @@ public sealed record PipelineSettings
 
     public int TopicPartitions { get; init; } = DefaultPartitions;
 
+    /// <summary>
+    /// Replicas of each topic created; null (the default) leaves it to the cluster (<c>default.replication.factor</c>,
+    /// 1 on a single broker, typically 3 on a production cluster). Capped by the brokers the cluster has.
+    /// </summary>
+    public short? TopicReplicationFactor { get; init; }
+
     public double EventsPerSecond { get; init; } = DefaultEventsPerSecond;
 
     public int ProcessorReplicas { get; init; } = DefaultProcessorReplicas;
@@ -54,6 +60,12 @@ public sealed record PipelineSettings
             Topic = Read(configuration, PipelineParameters.Topic) ?? DefaultTopic,
             TopicPartitions = Read(configuration, PipelineParameters.TopicPartitions, DefaultPartitions,
                 static (string text, out int value) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value)),
+            TopicReplicationFactor = Read<short?>(configuration, PipelineParameters.TopicReplicationFactor, null,
+                static (string text, out short? value) =>
+                {
+                    value = short.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
+                    return value is not null;
+                }),
             EventsPerSecond = Read(configuration, PipelineParameters.EventsPerSecond, DefaultEventsPerSecond,
                 static (string text, out double value) => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value)),
             ProcessorReplicas = Read(configuration, PipelineParameters.ProcessorReplicas, DefaultProcessorReplicas,
@@ -96,6 +108,11 @@ public sealed record PipelineSettings
         if (TopicPartitions is < 1 or > 1000)
         {
             throw Invalid(PipelineParameters.TopicPartitions, "must be between 1 and 1000", TopicPartitions);
+        }
+
+        if (TopicReplicationFactor is < 1)
+        {
+            throw Invalid(PipelineParameters.TopicReplicationFactor, "must be at least 1 (unset: the cluster's default)", TopicReplicationFactor);
         }
 
         if (!(EventsPerSecond is > 0 and <= 10_000_000))
@@ -165,5 +182,5 @@ public enum OutputStorage
     Azurite,
 }
 
-/// <summary>A topic and its partition count (replication factor 1: a single broker).</summary>
+/// <summary>A topic and its partition count (replicas: <see cref="PipelineSettings.TopicReplicationFactor"/>).</summary>
 public sealed record TopicSpec(string Name, int Partitions);

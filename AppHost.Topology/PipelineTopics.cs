@@ -23,7 +23,7 @@ public static class PipelineTopics
             var bootstrapServers = await connection.ConnectionStringExpression.GetValueAsync(cancellationToken)
                 ?? throw new InvalidOperationException($"The '{connection.Name}' resource has no connection string.");
             var logger = @event.Services.GetRequiredService<ResourceLoggerService>().GetLogger(resource);
-            await TopicProvisioner.EnsureTopicsAsync(bootstrapServers, settings.Topics, logger, cancellationToken);
+            await TopicProvisioner.EnsureTopicsAsync(bootstrapServers, settings.Topics, settings.TopicReplicationFactor, logger, cancellationToken);
         });
         return kafka;
     }

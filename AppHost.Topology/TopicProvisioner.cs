@@ -8,13 +8,26 @@ namespace Pipeline.AppHost.Topology;
 /// Creates the pipeline's topics with their partition counts before the services start (Aspire has
 /// no topic API; the AppHost calls this from the Kafka resource's ready event, which <c>WaitFor</c>
 /// awaits). Idempotent: an existing topic is kept, and a partition count that differs is reported,
-/// not silently ignored.
+/// not silently ignored. Replicas: the cluster's default unless a replication factor is given (capped by the
+/// brokers the cluster has), never a fixed 1 that leaves a three-broker cluster's topics on one broker.
 /// </summary>
 public static partial class TopicProvisioner
 {
+    /// <summary>What CreateTopics sends for "the broker's default.replication.factor" (KIP-464, Kafka 2.4+).</summary>
+    public const short BrokerDefaultReplicationFactor = -1;
+
+    public static Task<IReadOnlyList<TopicOutcome>> EnsureTopicsAsync(
+        string bootstrapServers,
+        IReadOnlyList<TopicSpec> topics,
+        ILogger logger,
+        CancellationToken cancellationToken) =>
+        EnsureTopicsAsync(bootstrapServers, topics, replicationFactor: null, logger, cancellationToken);
+
+    /// <summary>Creates the topics that do not exist; <paramref name="replicationFactor"/> replicas each, null: the cluster's default.</summary>
     public static async Task<IReadOnlyList<TopicOutcome>> EnsureTopicsAsync(
         string bootstrapServers,
         IReadOnlyList<TopicSpec> topics,
+        short? replicationFactor,
         ILogger logger,
         CancellationToken cancellationToken)
     {
@@ -22,8 +35,11 @@ public static partial class TopicProvisioner
         ArgumentNullException.ThrowIfNull(topics);
         ArgumentNullException.ThrowIfNull(logger);
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build();
+        var replicas = replicationFactor is { } wanted
+            ? ReplicationFactor(wanted, admin.GetMetadata(TimeSpan.FromSeconds(10)).Brokers.Count)
+            : BrokerDefaultReplicationFactor;
         var specifications = topics
-            .Select(static topic => new TopicSpecification { Name = topic.Name, NumPartitions = topic.Partitions, ReplicationFactor = 1 })
+            .Select(topic => new TopicSpecification { Name = topic.Name, NumPartitions = topic.Partitions, ReplicationFactor = replicas })
             .ToList();
         IReadOnlyList<CreateTopicReport> reports;
         try
@@ -73,6 +89,9 @@ public static partial class TopicProvisioner
 
         return outcomes;
     }
+
+    /// <summary><paramref name="wanted"/> replicas, capped by the <paramref name="brokers"/> the cluster has (at least 1).</summary>
+    public static short ReplicationFactor(short wanted, int brokers) => (short)Math.Clamp(Math.Min(wanted, brokers), 1, short.MaxValue);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Created topic {Topic} with {Partitions} partition(s)")]
     private static partial void LogCreated(ILogger logger, string topic, int partitions);

@@ -35,6 +35,18 @@ internal static partial class Log
         Message = "Partition {Topic}/{Partition}: committing offset {Offset} to Kafka failed ({Reason}); the checkpoint holds it")]
     public static partial void OffsetCommitFailed(ILogger logger, string topic, int partition, long offset, string reason);
 
+    [LoggerMessage(EventId = 40, EventName = "OffsetHintDropped", Level = LogLevel.Debug,
+        Message = "Partition {Topic}/{Partition}: offset hint {Offset} dropped, the partition is no longer assigned; the checkpoint holds it")]
+    public static partial void OffsetHintDropped(ILogger logger, string topic, int partition, long offset);
+
+    [LoggerMessage(EventId = 41, EventName = "TopicCreated", Level = LogLevel.Information,
+        Message = "Created the missing output topic {Topic} with {Partitions} partition(s), replication factor {ReplicationFactor} (-1: the cluster's default)")]
+    public static partial void TopicCreated(ILogger logger, string topic, int partitions, short replicationFactor);
+
+    [LoggerMessage(EventId = 42, EventName = "OutputOff", Level = LogLevel.Information,
+        Message = "The {Output} output is off ({Setting}=none): {Consequence}")]
+    public static partial void OutputOff(ILogger logger, string output, string setting, string consequence);
+
     [LoggerMessage(EventId = 9, EventName = "Rejected", Level = LogLevel.Debug,
         Message = "Message {Topic}/{Partition}@{Offset} rejected: {Reason}")]
     public static partial void Rejected(ILogger logger, string topic, int partition, long offset, string? reason);

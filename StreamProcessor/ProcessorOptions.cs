@@ -6,8 +6,8 @@ namespace Pipeline.StreamProcessor;
 /// What the StreamProcessor consumes and how it behaves. Section <c>Pipeline:Processor</c>, e.g.
 /// <code>{ "Pipeline": { "Processor": { "Topic": "events", "GroupId": "stream-processor" } } }</code>
 /// The seed's <see cref="TopicAlias"/> is an alias; every default is the initializer below (appsettings.json
-/// restates none). Kafka client settings pass through from <c>Kafka:Consumer:*</c>
-/// (consumer) and <c>Kafka:Producer:*</c> (dead-letter and windows topics).
+/// restates none). Kafka client settings pass through from <c>Kafka:Client:*</c> (every client), then
+/// <c>Kafka:Consumer:*</c> (consumer) and <c>Kafka:Producer:*</c> (dead-letter and windows topics).
 /// </summary>
 public sealed class ProcessorOptions
 {
@@ -27,11 +27,27 @@ public sealed class ProcessorOptions
     [Required(ErrorMessage = "Pipeline:Processor:GroupId is required.")]
     public string GroupId { get; set; } = "stream-processor";
 
-    /// <summary>Dead-letter topic for rejected messages; default <c>&lt;Topic&gt;.dlq</c>.</summary>
+    /// <summary>
+    /// Dead-letter topic for rejected messages; default <c>&lt;Topic&gt;.dlq</c>; <see cref="Off"/> (<c>none</c>): no
+    /// dead-letter topic, rejected messages are only counted (<c>pipeline.events.rejected</c>) and logged (at Debug).
+    /// </summary>
     public string? DeadLetterTopic { get; set; }
 
-    /// <summary>Topic receiving every closed window as JSON; default <c>&lt;Topic&gt;.windows</c>.</summary>
+    /// <summary>
+    /// Topic receiving every closed window as JSON; default <c>&lt;Topic&gt;.windows</c>; <see cref="Off"/> (<c>none</c>):
+    /// closed windows go to the Parquet aggregates only.
+    /// </summary>
     public string? WindowsTopic { get; set; }
+
+    /// <summary>
+    /// At start, create the output topics that do not exist (<see cref="ResolvedWindowsTopic"/> with the input topic's
+    /// partition count, <see cref="ResolvedDeadLetterTopic"/> with one). False: a missing one fails the start, naming it
+    /// and the command that creates it (for clusters where topics are managed elsewhere).
+    /// </summary>
+    public bool CreateTopics { get; set; } = true;
+
+    /// <summary>Replicas of the output topics the processor creates; null (the default): the cluster's default, capped by its brokers.</summary>
+    public short? TopicReplicationFactor { get; set; }
 
     /// <summary>Longest a poll blocks when no message is waiting (bounds trigger latency).</summary>
     public TimeSpan PollTimeout { get; set; } = TimeSpan.FromMilliseconds(100);
@@ -59,6 +75,15 @@ public sealed class ProcessorOptions
     /// </summary>
     public int MaxMessageSpansPerSecond { get; set; } = 100;
 
+    /// <summary>The value of <see cref="WindowsTopic"/> or <see cref="DeadLetterTopic"/> (any case) that turns that output off.</summary>
+    public const string Off = "none";
+
+    /// <summary>Whether closed windows are published to <see cref="ResolvedWindowsTopic"/> (not <see cref="Off"/>).</summary>
+    public bool PublishesWindows => !IsOff(WindowsTopic);
+
+    /// <summary>Whether rejected messages are published to <see cref="ResolvedDeadLetterTopic"/> (not <see cref="Off"/>).</summary>
+    public bool PublishesDeadLetters => !IsOff(DeadLetterTopic);
+
     /// <summary>The suffix of the default <see cref="ResolvedDeadLetterTopic"/>.</summary>
     public const string DeadLetterSuffix = ".dlq";
 
@@ -70,4 +95,6 @@ public sealed class ProcessorOptions
 
     /// <summary>The windows topic used: <see cref="WindowsTopic"/>, or <see cref="Topic"/> + <see cref="WindowsSuffix"/>.</summary>
     public string ResolvedWindowsTopic => string.IsNullOrWhiteSpace(WindowsTopic) ? Topic + WindowsSuffix : WindowsTopic;
+
+    private static bool IsOff(string? topic) => string.Equals(topic?.Trim(), Off, StringComparison.OrdinalIgnoreCase);
 }

@@ -14,8 +14,15 @@ internal sealed class ProcessorOptionsValidator : IValidateOptions<ProcessorOpti
         {
             // The derived topics are checked as derived: a long Topic fails here, not at the first closed window.
             TopicName(options.Topic, $"{nameof(options.Topic)} ({ProcessorOptions.TopicAlias})");
-            TopicName(options.ResolvedWindowsTopic, nameof(options.WindowsTopic));
-            TopicName(options.ResolvedDeadLetterTopic, nameof(options.DeadLetterTopic));
+            if (options.PublishesWindows)
+            {
+                TopicName(options.ResolvedWindowsTopic, nameof(options.WindowsTopic));
+            }
+
+            if (options.PublishesDeadLetters)
+            {
+                TopicName(options.ResolvedDeadLetterTopic, nameof(options.DeadLetterTopic));
+            }
         }
 
         Positive(options.PollTimeout, nameof(options.PollTimeout));
@@ -26,6 +33,11 @@ internal sealed class ProcessorOptionsValidator : IValidateOptions<ProcessorOpti
         if (options.MaxMessageSpansPerSecond < 0)
         {
             failures.Add($"{Section}:{nameof(options.MaxMessageSpansPerSecond)} must be 0 (no per-message spans) or more (was {options.MaxMessageSpansPerSecond}).");
+        }
+
+        if (options.TopicReplicationFactor is < 1)
+        {
+            failures.Add($"{Section}:{nameof(options.TopicReplicationFactor)} must be at least 1, or unset for the cluster's default (was {options.TopicReplicationFactor}).");
         }
 
         if (options.ResolvedDeadLetterTopic == options.Topic || options.ResolvedWindowsTopic == options.Topic)

@@ -49,7 +49,7 @@ public static class ProducerExtensions
     /// Idempotent, acks=all, and an unlimited delivery timeout: while the broker is away the
     /// client keeps retrying in order instead of failing messages it has accepted. Statistics every
     /// 5 s feed <see cref="PartitionOutageWatch"/>.
-    /// Any <c>Kafka:Producer:*</c> key overrides these (SASL, TLS, tuning).
+    /// Any <c>Kafka:Client:*</c> key, then any <c>Kafka:Producer:*</c> key, overrides these (SASL, TLS, tuning).
     /// </summary>
     internal static ProducerConfig CreateProducerConfig(IConfiguration configuration) =>
         KafkaClientConfiguration.Create(

@@ -7,16 +7,25 @@ namespace Pipeline.ServiceDefaults.Kafka;
 
 /// <summary>
 /// Passes configuration through to Confluent's client config, so SASL/TLS and every other
-/// librdkafka setting works without code: keys with a dot are librdkafka property names
-/// (<c>Kafka:Producer:sasl.mechanism</c>), others bind to the typed properties
-/// (<c>Kafka:Producer:SaslMechanism</c>).
+/// librdkafka setting works without code. <see cref="ClientSection"/> (<c>Kafka:Client</c>) is applied to every
+/// producer, consumer and admin client of a service; the client's own section (<see cref="ProducerSection"/>,
+/// <see cref="ConsumerSection"/>) is applied after it and wins. In each section:
+/// <list type="bullet">
+/// <item>a key with a dot is a librdkafka property (<c>Kafka:Client:sasl.mechanism</c>);</item>
+/// <item>nested keys are joined with dots (<c>Kafka:Client:sasl:mechanism</c> is <c>sasl.mechanism</c>), which is
+/// how an environment variable names one: <c>Kafka__Client__sasl__mechanism</c>;</item>
+/// <item>any other key binds to the typed property (<c>Kafka:Client:SaslMechanism</c>);</item>
+/// <item>an empty value is unset (skipped).</item>
+/// </list>
 /// </summary>
 public static class KafkaClientConfiguration
 {
+    /// <summary>Settings every Kafka client of a service shares (bootstrap, SASL, TLS), below the per-client sections.</summary>
+    public const string ClientSection = "Kafka:Client";
     public const string ProducerSection = "Kafka:Producer";
     public const string ConsumerSection = "Kafka:Consumer";
 
-    /// <summary>Applies every key of <paramref name="section"/> to <paramref name="config"/>.</summary>
+    /// <summary>Applies every key of <paramref name="section"/> (nested keys joined with dots) to <paramref name="config"/>.</summary>
     /// <remarks>
     /// Not <c>ConfigurationBinder.Bind</c>: it reads every typed property, and Confluent's getters
     /// throw on valid librdkafka spellings set through raw keys (<c>SASL_SSL</c>).
@@ -26,23 +35,25 @@ public static class KafkaClientConfiguration
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(section);
-        foreach (var child in section.GetChildren())
+        foreach (var (path, value) in section.AsEnumerable(makePathsRelative: true))
         {
-            if (child.Value is null)
+            if (string.IsNullOrEmpty(value))
             {
                 continue;
             }
 
-            if (child.Key.Contains('.', StringComparison.Ordinal))
+            // Environment variable names cannot hold a dot, but '__' becomes a nested key: a nested path is the dotted name.
+            var key = path.Replace(ConfigurationPath.KeyDelimiter, ".", StringComparison.Ordinal);
+            if (key.Contains('.', StringComparison.Ordinal))
             {
-                config.Set(child.Key, child.Value);
+                config.Set(key, value);
                 continue;
             }
 
-            var property = typeof(T).GetProperty(child.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)
+            var property = typeof(T).GetProperty(key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)
                 ?? throw new InvalidOperationException(
-                    $"{section.Path}:{child.Key} is not a {typeof(T).Name} setting; use a librdkafka property name such as 'sasl.mechanism'.");
-            property.SetValue(config, Convert(child.Value, property.PropertyType, $"{section.Path}:{child.Key}"));
+                    $"{section.Path}:{key} is not a {typeof(T).Name} setting; use a librdkafka property name such as 'sasl.mechanism'.");
+            property.SetValue(config, Convert(value, property.PropertyType, $"{section.Path}:{key}"));
         }
 
         return config;
@@ -64,8 +75,8 @@ public static class KafkaClientConfiguration
     }
 
     /// <summary>
-    /// <paramref name="config"/> with the bootstrap servers of <paramref name="connectionName"/> and then every key of
-    /// <paramref name="section"/> applied; with <paramref name="validate"/>, throws naming the settings when no
+    /// <paramref name="config"/> with the bootstrap servers of <paramref name="connectionName"/>, then every key of
+    /// <see cref="ClientSection"/>, then every key of <paramref name="section"/> applied; with <paramref name="validate"/>, throws naming the settings when no
     /// bootstrap servers are configured.
     /// </summary>
     public static T Create<T>(IConfiguration configuration, string connectionName, string section, T config, bool validate = true)
@@ -75,12 +86,18 @@ public static class KafkaClientConfiguration
         ArgumentNullException.ThrowIfNull(config);
         if (string.IsNullOrEmpty(config.BootstrapServers))
         {
-            config.BootstrapServers = (validate
-                ? KafkaConnection.GetBootstrapServers(configuration, connectionName)
-                : KafkaConnection.FindBootstrapServers(configuration, connectionName)) ?? string.Empty;
+            config.BootstrapServers = KafkaConnection.FindBootstrapServers(configuration, connectionName) ?? string.Empty;
         }
 
-        return Apply(config, configuration.GetSection(section));
+        Apply(config, configuration.GetSection(ClientSection));
+        Apply(config, configuration.GetSection(section));
+        if (validate && string.IsNullOrEmpty(config.BootstrapServers))
+        {
+            // Throws naming the settings that could supply them (a section's bootstrap.servers would have, too).
+            config.BootstrapServers = KafkaConnection.GetBootstrapServers(configuration, connectionName);
+        }
+
+        return config;
     }
 
     /// <summary>

@@ -14,8 +14,9 @@ namespace Microsoft.Extensions.Hosting;
 /// <remarks>
 /// Mirrors the shape and names of Aspire.Confluent.Kafka (<c>AddKafkaProducer&lt;TKey,TValue&gt;(connectionName, …)</c>,
 /// <c>AddKafkaConsumer&lt;TKey,TValue&gt;(…)</c>, <c>KafkaProducerSettings</c>), which is not served here; swapping it in
-/// later stays a small change. Differences: client settings come from <c>Kafka:{Producer|Consumer}</c> and override
-/// the code's defaults; the consumer is registered as a <see cref="KafkaConsumerFactory{TKey,TValue}"/>, since a
+/// later stays a small change. Differences: client settings come from <c>Kafka:Client</c>, then
+/// <c>Kafka:{Producer|Consumer}</c>, and override the code's defaults; librdkafka's log lines go to the service's
+/// logger (<see cref="KafkaClientLog"/>); the consumer is registered as a <see cref="KafkaConsumerFactory{TKey,TValue}"/>, since a
 /// consumer's rebalance handlers belong to the worker that owns it.
 /// </remarks>
 public static class KafkaClientExtensions
@@ -41,7 +42,7 @@ public static class KafkaClientExtensions
             monitor.ReportConfig(config);
             var producer = new ProducerBuilder<TKey, TValue>(config)
                 .SetErrorHandler((_, error) => monitor.ReportError(error))
-                .SetLogHandler(static (_, _) => { }); // client chatter is summarised by the error handler
+                .SetLogHandler(KafkaClientLog.Handler(services.GetRequiredService<ILoggerFactory>(), config, settings.ClientName));
             configureBuilder?.Invoke(services, producer);
             return producer.Build();
         });
@@ -58,11 +59,13 @@ public static class KafkaClientExtensions
         Action<KafkaConsumerSettings>? configureSettings = null,
         Action<IServiceProvider, ConsumerBuilder<TKey, TValue>>? configureBuilder = null)
     {
-        AddClient<KafkaConsumerSettings, ConsumerConfig>(builder, connectionName, KafkaClientMonitor.Consumer, configureSettings);
+        var settings = AddClient<KafkaConsumerSettings, ConsumerConfig>(builder, connectionName, KafkaClientMonitor.Consumer, configureSettings);
         builder.Services.AddSingleton(services => new KafkaConsumerFactory<TKey, TValue>(
             services.GetRequiredService<ConsumerConfig>(),
             services.GetRequiredKeyedService<KafkaClientMonitor>(KafkaClientMonitor.Consumer),
-            configureBuilder is null ? null : consumer => configureBuilder(services, consumer)));
+            configureBuilder is null ? null : consumer => configureBuilder(services, consumer),
+            services.GetRequiredService<ILoggerFactory>(),
+            settings.ClientName));
         return builder;
     }
 
@@ -97,7 +100,10 @@ public static class KafkaClientExtensions
             settings.RecoveryDescription));
         if (!settings.DisableHealthChecks)
         {
-            services.AddKeyedSingleton(key, (provider, _) => new KafkaHealthCheck(provider.GetRequiredService<TConfig>(), settings.HealthCheckTimeout));
+            services.AddKeyedSingleton(key, (provider, _) => new KafkaHealthCheck(
+                provider.GetRequiredService<TConfig>(),
+                settings.HealthCheckTimeout,
+                KafkaClientLog.Handler(provider.GetRequiredService<ILoggerFactory>(), provider.GetRequiredService<TConfig>(), settings.ClientName, "health")));
             // The registration's factory runs on every probe: it returns the one check (and its admin client).
             services.AddHealthChecks().Add(new HealthCheckRegistration(
                 HealthCheckName,

@@ -9,12 +9,12 @@ namespace Pipeline.ServiceDefaults.Kafka;
 /// Built from the configuration of the client it checks (<c>AddKafkaProducer</c>/<c>AddKafkaConsumer</c>), so it
 /// connects as that client does: same addresses, same security settings (secrets are kept, never logged).
 /// </summary>
-public sealed class KafkaHealthCheck(ClientConfig config, TimeSpan timeout) : IHealthCheck, IDisposable
+public sealed class KafkaHealthCheck(ClientConfig config, TimeSpan timeout, Action<IClient, LogMessage>? logHandler = null) : IHealthCheck, IDisposable
 {
     private readonly Lazy<IAdminClient> _admin = new(() => new AdminClientBuilder(KafkaClientConfiguration.ForAdmin(config))
-        // The client's own error handler reports the cluster's state; a probe adds no log lines (and a
-        // consumer's or producer's settings, harmless here, would warn on every admin client).
-        .SetLogHandler(static (_, _) => { })
+        // The client's own error handler reports the cluster's state, so the probe's lines go at Debug at most
+        // (KafkaClientLog.Handler with probe: a consumer's or producer's settings would warn on an admin client).
+        .SetLogHandler(logHandler ?? (static (_, _) => { }))
         .Build());
 
     /// <summary>The configuration the check connects with.</summary>

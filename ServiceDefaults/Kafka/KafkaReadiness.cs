@@ -21,7 +21,8 @@ public static partial class KafkaReadiness
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
         using var admin = new AdminClientBuilder(KafkaClientConfiguration.ForAdmin(config))
-            .SetLogHandler(static (_, _) => { }) // connection refusals while waiting are expected; we log one line per attempt
+            // Connection refusals while waiting are expected: one line per attempt below; librdkafka's own at Debug.
+            .SetLogHandler(KafkaClientLog.Handler(logger, config, probe: true))
             .Build();
         var backoff = initialBackoff;
         for (var attempt = 1; ; attempt++)

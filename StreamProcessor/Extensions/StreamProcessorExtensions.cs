@@ -9,6 +9,7 @@ using Pipeline.StreamProcessor.Reporting;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Storage;
 using Pipeline.StreamProcessor.Telemetry;
+using Pipeline.StreamProcessor.Topics;
 using Pipeline.StreamProcessor.Windowing;
 
 namespace Pipeline.StreamProcessor.Extensions;
@@ -73,9 +74,15 @@ public static class StreamProcessorExtensions
             settings.ClientName = "results producer";
             settings.DisableHealthChecks = true;
         });
-        services.AddSingleton<IResultPublisher>(sp => new ResultPublisher(
-            sp.GetRequiredService<Confluent.Kafka.IProducer<byte[]?, byte[]>>(),
-            sp.GetRequiredService<ProcessorOptions>()));
+        services.AddSingleton<IResultPublisher>(sp =>
+        {
+            var options = sp.GetRequiredService<ProcessorOptions>();
+            var publisher = new ResultPublisher(sp.GetRequiredService<Confluent.Kafka.IProducer<byte[]?, byte[]>>(), options);
+            return options.PublishesWindows && options.PublishesDeadLetters ? publisher : new SwitchedResultPublisher(publisher, options);
+        });
+        // Checks the topics (and creates missing outputs) once the cluster answers, with the consumer's settings.
+        services.AddSingleton(sp => new TopicGuard(
+            sp.GetRequiredService<ConsumerConfig>(), sp.GetRequiredService<ProcessorOptions>(), sp.GetRequiredService<ILogger<TopicGuard>>()));
         services.AddSingleton<BatchCommitter>();
         services.AddSingleton<LiveView>();
         services.AddSingleton<SinkHealth>();
@@ -97,8 +104,10 @@ public static class StreamProcessorExtensions
         ClientId = "pipeline-stream-processor",
         AutoOffsetReset = AutoOffsetReset.Earliest,
         // Offsets are ours: the checkpoint decides where a partition resumes, and the commit to
-        // Kafka follows it (for lag and tooling), never the other way round.
-        EnableAutoCommit = false,
+        // Kafka follows it (for lag and tooling), never the other way round. The engine stores an offset only
+        // once its checkpoint is saved; librdkafka commits what is stored in the background (every
+        // auto.commit.interval.ms, and on revoke and close), so a slow commit never holds the engine.
+        EnableAutoCommit = true,
         EnableAutoOffsetStore = false,
         PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
         FetchMaxBytes = 64 * 1024 * 1024,

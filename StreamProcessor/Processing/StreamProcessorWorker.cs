@@ -11,12 +11,14 @@ namespace Pipeline.StreamProcessor.Processing;
 /// <summary>
 /// Kafka's side of the <see cref="ProcessingEngine"/>: the consumer is its <see cref="IMessageSource"/>.
 /// <c>Consume</c> feeds it messages (and runs the rebalance callbacks, which become the engine's
-/// assign/revoke/lose on the same thread), commit hints become <c>consumer.Commit</c>, a failing sink pauses
+/// assign/revoke/lose on the same thread), commit hints become <c>consumer.StoreOffset</c> (committed in the
+/// background), a failing sink pauses
 /// the assignment. Fatal errors escape <see cref="ExecuteAsync"/> and stop the host.
 /// </summary>
 internal sealed class StreamProcessorWorker(
     KafkaConsumerFactory<string?, DecodedValue> consumers,
     ProcessingEngine engine,
+    Topics.TopicGuard topics,
     ProcessorTelemetry telemetry,
     IOptions<ProcessorOptions> processorOptions,
     TimeProvider timeProvider,
@@ -41,6 +43,7 @@ internal sealed class StreamProcessorWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await KafkaReadiness.WaitForBrokerAsync(consumers.Config, _options.StartupBackoff, TimeSpan.FromSeconds(30), timeProvider, logger, stoppingToken);
+        await topics.EnsureAsync(stoppingToken);
         RegisterGauges();
         using var consumer = consumers.Create(builder => builder
             .SetPartitionsAssignedHandler(OnAssigned)
@@ -169,11 +172,22 @@ internal sealed class StreamProcessorWorker(
 
         public void Resume() => consumer.Resume(consumer.Assignment);
 
+        /// <summary>
+        /// Stores the hint; librdkafka commits stored offsets in the background (auto commit), on revoke and on close.
+        /// Never a synchronous commit: one waits on the group coordinator, which a rebalance or a slow broker can
+        /// hold for a minute, and the engine's thread (every lane's checkpoints) would wait with it.
+        /// </summary>
         public void Commit(int partition, long nextOffset)
         {
             try
             {
-                consumer.Commit([new TopicPartitionOffset(topic, partition, nextOffset)]);
+                consumer.StoreOffset(new TopicPartitionOffset(topic, partition, nextOffset));
+            }
+            catch (KafkaException ex) when (ex.Error.Code is ErrorCode.Local_State or ErrorCode.Local_UnknownPartition)
+            {
+                // The partition is no longer assigned (lost, or revoked before its last batch completed): the
+                // checkpoint holds the position, and the partition's new owner commits its own hints.
+                Log.OffsetHintDropped(logger, topic, partition, nextOffset);
             }
             catch (KafkaException ex)
             {

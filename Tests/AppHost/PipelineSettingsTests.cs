@@ -59,6 +59,8 @@ public sealed class PipelineSettingsTests
     [InlineData("topic", "bad topic!")]
     [InlineData("topic", "../events")]
     [InlineData("output-storage", "blob")]
+    [InlineData("topic-replication-factor", "0")]
+    [InlineData("topic-replication-factor", "three")]
     [InlineData("output-storage", "1")]
     [InlineData("topic", "a-topic-name-so-long-that-its-windows-topic-would-pass-kafkas-limit-of-249-characters-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")]
     public void FromConfiguration_InvalidParameter_FailsNamingTheParameter(string name, string value)
@@ -82,6 +84,13 @@ public sealed class PipelineSettingsTests
 
         // Assert
         Assert.Equal("AppHost parameter 'output-storage' (Parameters:output-storage) must be one of folder, azurite; got 's3'.", ex.Message);
+    }
+
+    [Fact]
+    public void FromConfiguration_TopicReplicationFactor_UnsetIsTheClusterDefault_SetIsRead()
+    {
+        Assert.Null(PipelineSettings.FromConfiguration(Configuration()).TopicReplicationFactor);
+        Assert.Equal((short)3, PipelineSettings.FromConfiguration(Configuration(("Parameters:topic-replication-factor", "3"))).TopicReplicationFactor);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public abstract class BrokerRunTest(string name, int defaultPartitions = 1) : IA
 
     protected string Topic { get; } = name + "-" + Guid.NewGuid().ToString("N")[..8];
 
-    protected KafkaBrokerServer Broker { get; private set; } = null!;
+    protected KafkaBrokerServer Broker { get; set; } = null!;
 
     protected string OutputPath => Path.Combine(Root, "output");
 

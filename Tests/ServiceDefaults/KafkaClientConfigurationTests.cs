@@ -73,6 +73,65 @@ public sealed class KafkaClientConfigurationTests
     }
 
     [Fact]
+    public void Create_SharedClientSection_AppliesToTheClient_ItsOwnSectionOverridesIt()
+    {
+        var configuration = Build(new()
+        {
+            ["ConnectionStrings:kafka"] = "a:1",
+            ["Kafka:Client:security.protocol"] = "SASL_SSL",
+            ["Kafka:Client:sasl.mechanism"] = "SCRAM-SHA-512",
+            ["Kafka:Client:sasl.username"] = "shared",
+            ["Kafka:Producer:sasl.username"] = "producer",
+        });
+
+        var producer = KafkaClientConfiguration.Create(configuration, "kafka", KafkaClientConfiguration.ProducerSection, new ProducerConfig());
+        var consumer = KafkaClientConfiguration.Create(configuration, "kafka", KafkaClientConfiguration.ConsumerSection, new ConsumerConfig());
+
+        Assert.Equal("SCRAM-SHA-512", producer.Get("sasl.mechanism"));
+        Assert.Equal("SCRAM-SHA-512", consumer.Get("sasl.mechanism"));
+        Assert.Equal("SASL_SSL", consumer.Get("security.protocol"));
+        Assert.Equal("producer", producer.SaslUsername);
+        Assert.Equal("shared", consumer.SaslUsername);
+    }
+
+    [Fact]
+    public void Create_BootstrapServersOnlyInTheSharedSection_AreEnough()
+    {
+        var configuration = Build(new() { ["Kafka:Client:bootstrap.servers"] = "cluster:9093" });
+
+        var config = KafkaClientConfiguration.Create(configuration, "kafka", KafkaClientConfiguration.ConsumerSection, new ConsumerConfig());
+
+        Assert.Equal("cluster:9093", config.BootstrapServers);
+    }
+
+    [Fact]
+    public void Apply_NestedKeys_AreTheDottedLibrdkafkaName()
+    {
+        // What the environment variables Kafka__Client__sasl__mechanism and Kafka__Client__ssl__ca__location become.
+        var section = Build(new()
+        {
+            ["Kafka:Client:sasl:mechanism"] = "PLAIN",
+            ["Kafka:Client:ssl:ca:location"] = "/etc/ssl/ca.pem",
+        }).GetSection(KafkaClientConfiguration.ClientSection);
+
+        var config = KafkaClientConfiguration.Apply(new ConsumerConfig(), section);
+
+        Assert.Equal("PLAIN", config.Get("sasl.mechanism"));
+        Assert.Equal("/etc/ssl/ca.pem", config.SslCaLocation);
+    }
+
+    [Fact]
+    public void Apply_EmptyValue_IsUnset()
+    {
+        var section = Build(new() { ["Kafka:Consumer:sasl.password"] = "", ["Kafka:Consumer:ClientId"] = "" }).GetSection("Kafka:Consumer");
+
+        var config = KafkaClientConfiguration.Apply(new ConsumerConfig { ClientId = "kept" }, section);
+
+        Assert.Null(config.Get("sasl.password"));
+        Assert.Equal("kept", config.ClientId);
+    }
+
+    [Fact]
     public void TraceContext_InjectThenExtract_RoundTripsTheSpanContext()
     {
         using var source = new ActivitySource("test-trace-context");

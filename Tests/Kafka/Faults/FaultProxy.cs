@@ -7,7 +7,8 @@ namespace Pipeline.Tests.Kafka.Faults;
 /// <summary>
 /// A TCP proxy between real clients and the embedded broker that injects the network faults Kafka clients
 /// must survive: a lost response after the broker acted on the request (the client retries what already
-/// happened) and a member that goes silent without leaving (the broker must expire it). The broker advertises
+/// happened), a response held back (a broker slow to answer one kind of request) and a member that goes
+/// silent without leaving (the broker must expire it). The broker advertises
 /// the proxy's port, so every connection of the client goes through it. Test-only; frames are only
 /// delimited (4-byte size prefix), never interpreted beyond the API key and correlation id.
 /// </summary>
@@ -21,6 +22,10 @@ internal sealed class FaultProxy : IAsyncDisposable
     private int _responsesToDrop;
     private short _dropApiKey = -1;
     private volatile string? _silentClientId;
+    private short _holdApiKey = -1;
+    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _heldResponses;
+    private short _recordApiKey = -1;
 
     public FaultProxy()
     {
@@ -42,6 +47,28 @@ internal sealed class FaultProxy : IAsyncDisposable
     {
         _dropApiKey = apiKey;
         Volatile.Write(ref _responsesToDrop, count);
+    }
+
+    /// <summary>
+    /// From now on, holds every response to a request of <paramref name="apiKey"/> (the broker acted on it) until
+    /// <see cref="ReleaseResponses"/>: a broker slow to answer. Later responses on the same connection wait behind it,
+    /// as they would behind a slow broker.
+    /// </summary>
+    public void HoldResponses(short apiKey) => Volatile.Write(ref _holdApiKey, apiKey);
+
+    /// <summary>Responses held back so far (counted when their hold starts).</summary>
+    public int HeldResponses => Volatile.Read(ref _heldResponses);
+
+    /// <summary>From now on, keeps a copy of every request frame of <paramref name="apiKey"/> (size prefix included) in <see cref="RecordedRequests"/>.</summary>
+    public void RecordRequests(short apiKey) => Volatile.Write(ref _recordApiKey, apiKey);
+
+    public System.Collections.Concurrent.ConcurrentQueue<byte[]> RecordedRequests { get; } = new();
+
+    /// <summary>Sends every held response and stops holding.</summary>
+    public void ReleaseResponses()
+    {
+        Volatile.Write(ref _holdApiKey, -1);
+        _release.TrySetResult();
     }
 
     /// <summary>
@@ -105,6 +132,7 @@ internal sealed class FaultProxy : IAsyncDisposable
         {
             await upstream.ConnectAsync(IPAddress.Loopback, _brokerPort, _stop.Token);
             var pendingDrop = new HashSet<int>();
+            var pendingHold = new HashSet<int>();
             string? clientId = null;
             using var cut = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             var requests = PumpAsync(client.GetStream(), upstream.GetStream(), () => clientId, frame =>
@@ -116,6 +144,19 @@ internal sealed class FaultProxy : IAsyncDisposable
                     lock (pendingDrop)
                     {
                         pendingDrop.Add(BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(8)));
+                    }
+                }
+
+                if (apiKey == Volatile.Read(ref _recordApiKey))
+                {
+                    RecordedRequests.Enqueue(frame);
+                }
+
+                if (apiKey == Volatile.Read(ref _holdApiKey))
+                {
+                    lock (pendingHold)
+                    {
+                        pendingHold.Add(BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(8)));
                     }
                 }
 
@@ -133,7 +174,19 @@ internal sealed class FaultProxy : IAsyncDisposable
                 }
 
                 return true;
-            }, cut.Token);
+            }, cut.Token, frame =>
+            {
+                lock (pendingHold)
+                {
+                    if (!pendingHold.Remove(BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(4))) || _release.Task.IsCompleted)
+                    {
+                        return Task.CompletedTask;
+                    }
+                }
+
+                Interlocked.Increment(ref _heldResponses);
+                return _release.Task;
+            });
             await Task.WhenAny(requests, responses);
             await cut.CancelAsync();
         }
@@ -153,9 +206,13 @@ internal sealed class FaultProxy : IAsyncDisposable
         return length < 0 ? null : System.Text.Encoding.UTF8.GetString(frame, 14, length);
     }
 
-    /// <summary>Copies whole frames; stops (cutting the connection) when <paramref name="forward"/> says no.</summary>
+    /// <summary>
+    /// Copies whole frames; stops (cutting the connection) when <paramref name="forward"/> says no; waits for the task
+    /// <paramref name="holdUntil"/> returns before sending a frame.
+    /// </summary>
     private async Task PumpAsync(
-        NetworkStream from, NetworkStream to, Func<string?> clientId, Func<byte[], bool> forward, CancellationToken cancellationToken)
+        NetworkStream from, NetworkStream to, Func<string?> clientId, Func<byte[], bool> forward, CancellationToken cancellationToken,
+        Func<byte[], Task>? holdUntil = null)
     {
         var sizeBuffer = new byte[4];
         try
@@ -175,6 +232,11 @@ internal sealed class FaultProxy : IAsyncDisposable
                 while (_silentClientId is { } silent && silent == clientId())
                 {
                     await Task.Delay(50, cancellationToken);
+                }
+
+                if (holdUntil?.Invoke(frame) is { IsCompleted: false } hold)
+                {
+                    await hold.WaitAsync(cancellationToken);
                 }
 
                 await to.WriteAsync(frame, cancellationToken);
