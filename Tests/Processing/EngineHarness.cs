@@ -28,7 +28,7 @@ internal sealed class EngineHarness : IDisposable
     private readonly TempOutputDirectory _output = new();
     private readonly IHost _host;
 
-    public EngineHarness(IDictionary<string, string?>? settings = null)
+    public EngineHarness(IDictionary<string, string?>? settings = null, IResultPublisher? publisher = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -48,7 +48,7 @@ internal sealed class EngineHarness : IDisposable
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<TimeProvider>(Time);
         builder.AddStreamProcessor();
-        builder.Services.Replace(ServiceDescriptor.Singleton<IResultPublisher>(Publisher));
+        builder.Services.Replace(ServiceDescriptor.Singleton(publisher ?? Publisher));
         _host = builder.Build();
         Engine = _host.Services.GetRequiredService<ProcessingEngine>();
         Layout = _host.Services.GetRequiredService<OutputLayout>();
