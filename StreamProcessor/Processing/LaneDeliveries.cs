@@ -1,0 +1,120 @@
+using Confluent.Kafka;
+
+namespace Pipeline.StreamProcessor.Processing;
+
+/// <summary>
+/// The results messages of one lane that the broker has not acknowledged yet, each with its state. Delivery reports
+/// arrive on the producer's thread, everything else on the engine's; acknowledged messages are dropped at once, so a
+/// retry can publish again exactly the ones that failed and nothing the broker already has.
+/// </summary>
+internal sealed class LaneDeliveries
+{
+    private readonly object _gate = new();
+    private readonly HashSet<Delivery> _unacknowledged = [];
+
+    /// <summary>Starts tracking a message about to be produced; <see cref="OnReport"/> settles it.</summary>
+    public Delivery Add(string topic, Message<byte[]?, byte[]> message)
+    {
+        var delivery = new Delivery(topic, message);
+        lock (_gate)
+        {
+            _unacknowledged.Add(delivery);
+        }
+
+        return delivery;
+    }
+
+    /// <summary>Stops tracking a message whose produce call threw (it never reached the client's queue).</summary>
+    public void Remove(Delivery delivery)
+    {
+        lock (_gate)
+        {
+            _unacknowledged.Remove(delivery);
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    public void OnReport(Delivery delivery, Error error)
+    {
+        lock (_gate)
+        {
+            if (error.IsError)
+            {
+                delivery.Failure = error;
+            }
+            else
+            {
+                _unacknowledged.Remove(delivery);
+            }
+
+            delivery.InFlight = false;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    /// <summary>Takes the failed messages out of the failed state, to be produced again (the caller then marks each in flight).</summary>
+    public List<Delivery> TakeFailed()
+    {
+        lock (_gate)
+        {
+            var failed = _unacknowledged.Where(static d => d.Failure is not null).ToList();
+            foreach (var delivery in failed)
+            {
+                delivery.Failure = null;
+                delivery.InFlight = true;
+            }
+
+            return failed;
+        }
+    }
+
+    /// <summary>
+    /// Waits until nothing is in flight any more (or <paramref name="wait"/> has passed); returns the messages still
+    /// in flight and the first delivery error among the rest.
+    /// </summary>
+    public (int InFlight, Error? Failure) Wait(TimeSpan wait)
+    {
+        var deadline = Environment.TickCount64 + (long)wait.TotalMilliseconds;
+        lock (_gate)
+        {
+            while (true)
+            {
+                var inFlight = 0;
+                Error? failure = null;
+                foreach (var delivery in _unacknowledged)
+                {
+                    if (delivery.InFlight)
+                    {
+                        inFlight++;
+                    }
+                    else
+                    {
+                        failure ??= delivery.Failure;
+                    }
+                }
+
+                var left = deadline - Environment.TickCount64;
+                if (inFlight == 0 || failure is not null || left <= 0)
+                {
+                    return (inFlight, failure);
+                }
+
+                Monitor.Wait(_gate, TimeSpan.FromMilliseconds(left));
+            }
+        }
+    }
+
+    /// <summary>One message of the lane, kept until the broker acknowledges it.</summary>
+    internal sealed class Delivery(string topic, Message<byte[]?, byte[]> message)
+    {
+        public string Topic { get; } = topic;
+
+        public Message<byte[]?, byte[]> Message { get; } = message;
+
+        /// <summary>Produced and not reported yet. Written under the tracker's lock only.</summary>
+        public bool InFlight { get; set; } = true;
+
+        /// <summary>The error of its last delivery report, until it is produced again.</summary>
+        public Error? Failure { get; set; }
+    }
+}
