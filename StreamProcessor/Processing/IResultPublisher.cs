@@ -16,9 +16,9 @@ internal interface IResultPublisher
     void PublishWindows(int partition, IReadOnlyList<WindowAggregate> closed);
 
     /// <summary>
-    /// Whether everything the lane published so far is acknowledged, waiting at most <paramref name="wait"/>. Messages
-    /// whose delivery failed before this call are published again first (only those: what the broker acknowledged
-    /// never is); throws <see cref="ResultPublishException"/> when a delivery failed, to be retried by a later call.
+    /// Whether everything the lane published so far is acknowledged, waiting at most <paramref name="wait"/>. Throws
+    /// <see cref="ResultPublishException"/> when a delivery failed; the next call publishes again the messages whose
+    /// failure was reported (only those: what the broker acknowledged never is), then waits for them.
     /// </summary>
     bool TryConfirm(int partition, TimeSpan wait);
 

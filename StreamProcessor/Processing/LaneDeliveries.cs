@@ -52,15 +52,19 @@ internal sealed class LaneDeliveries
         }
     }
 
-    /// <summary>Takes the failed messages out of the failed state, to be produced again (the caller then marks each in flight).</summary>
+    /// <summary>
+    /// Takes the failed messages whose failure <see cref="Wait"/> already reported out of the failed state, as in flight
+    /// again, for the caller to produce them again: a failure is first reported (the lane backs off), then retried.
+    /// </summary>
     public List<Delivery> TakeFailed()
     {
         lock (_gate)
         {
-            var failed = _unacknowledged.Where(static d => d.Failure is not null).ToList();
+            var failed = _unacknowledged.Where(static d => d is { Failure: not null, FailureReported: true }).ToList();
             foreach (var delivery in failed)
             {
                 delivery.Failure = null;
+                delivery.FailureReported = false;
                 delivery.InFlight = true;
             }
 
@@ -70,7 +74,8 @@ internal sealed class LaneDeliveries
 
     /// <summary>
     /// Waits until nothing is in flight any more (or <paramref name="wait"/> has passed); returns the messages still
-    /// in flight and the first delivery error among the rest.
+    /// in flight and the first delivery error among the rest (every failure is then reported, see <see cref="TakeFailed"/>).
+    /// Real time: the reports come from the producer's own thread, whatever clock the engine runs on.
     /// </summary>
     public (int InFlight, Error? Failure) Wait(TimeSpan wait)
     {
@@ -94,9 +99,19 @@ internal sealed class LaneDeliveries
                 }
 
                 var left = deadline - Environment.TickCount64;
-                if (inFlight == 0 || failure is not null || left <= 0)
+                if (failure is not null)
                 {
+                    foreach (var delivery in _unacknowledged)
+                    {
+                        delivery.FailureReported |= delivery.Failure is not null;
+                    }
+
                     return (inFlight, failure);
+                }
+
+                if (inFlight == 0 || left <= 0)
+                {
+                    return (inFlight, null);
                 }
 
                 Monitor.Wait(_gate, TimeSpan.FromMilliseconds(left));
@@ -116,5 +131,8 @@ internal sealed class LaneDeliveries
 
         /// <summary>The error of its last delivery report, until it is produced again.</summary>
         public Error? Failure { get; set; }
+
+        /// <summary>Whether <see cref="Failure"/> was reported to the lane (it may be produced again from then).</summary>
+        public bool FailureReported { get; set; }
     }
 }
