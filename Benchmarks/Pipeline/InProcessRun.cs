@@ -243,11 +243,9 @@ internal sealed class DiscardingResultPublisher : IResultPublisher
     {
     }
 
-    public void PublishWindows(int partition, IReadOnlyList<WindowAggregate> closed)
-    {
-    }
+    public long PublishWindows(int partition, IReadOnlyList<WindowAggregate> closed) => 0;
 
-    public bool TryConfirm(int partition, TimeSpan wait) => true;
+    public bool TryConfirm(int partition, long mark, TimeSpan wait) => true;
 
     public void Forget(int partition)
     {

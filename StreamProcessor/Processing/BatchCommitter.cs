@@ -127,7 +127,7 @@ internal sealed class BatchCommitter(
 
         if (batch.ResultsPublishedAt is null)
         {
-            publisher.PublishWindows(lane.Partition, batch.Closed);
+            batch.ResultsMark = publisher.PublishWindows(lane.Partition, batch.Closed);
             batch.ResultsPublishedAt = timeProvider.GetTimestamp();
         }
 
@@ -205,7 +205,7 @@ internal sealed class BatchCommitter(
         bool confirmed;
         try
         {
-            confirmed = publisher.TryConfirm(lane.Partition, wait);
+            confirmed = publisher.TryConfirm(lane.Partition, batch.ResultsMark, wait);
         }
         catch (ResultPublishException)
         {

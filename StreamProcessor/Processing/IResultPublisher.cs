@@ -12,15 +12,18 @@ internal interface IResultPublisher
     /// <summary>Dead-letters a rejected message, as one of its partition's lane.</summary>
     void PublishRejected(in SourceMessage message);
 
-    /// <summary>Publishes the windows a batch of <paramref name="partition"/>'s lane closed.</summary>
-    void PublishWindows(int partition, IReadOnlyList<WindowAggregate> closed);
+    /// <summary>
+    /// Publishes the windows a batch of <paramref name="partition"/>'s lane closed; returns the lane's mark, which
+    /// <see cref="TryConfirm"/> waits up to: the batch's dead letters and windows, not the rejects of the lane's next batch.
+    /// </summary>
+    long PublishWindows(int partition, IReadOnlyList<WindowAggregate> closed);
 
     /// <summary>
-    /// Whether everything the lane published so far is acknowledged, waiting at most <paramref name="wait"/>. Throws
+    /// Whether everything the lane published up to <paramref name="mark"/> is acknowledged, waiting at most <paramref name="wait"/>. Throws
     /// <see cref="ResultPublishException"/> when a delivery failed; the next call publishes again the messages whose
     /// failure was reported (only those: what the broker acknowledged never is), then waits for them.
     /// </summary>
-    bool TryConfirm(int partition, TimeSpan wait);
+    bool TryConfirm(int partition, long mark, TimeSpan wait);
 
     /// <summary>Stops tracking the lane's messages (its partition went elsewhere: the next owner replays them).</summary>
     void Forget(int partition);

@@ -11,11 +11,15 @@ internal sealed class LaneDeliveries
 {
     private readonly object _gate = new();
     private readonly HashSet<Delivery> _unacknowledged = [];
+    private long _sequence;
+
+    /// <summary>The sequence number of the lane's last message: a batch waits for its lane's messages up to here only.</summary>
+    public long Mark => Interlocked.Read(ref _sequence);
 
     /// <summary>Starts tracking a message about to be produced; <see cref="OnReport"/> settles it.</summary>
     public Delivery Add(string topic, Message<byte[]?, byte[]> message)
     {
-        var delivery = new Delivery(topic, message);
+        var delivery = new Delivery(Interlocked.Increment(ref _sequence), topic, message);
         lock (_gate)
         {
             _unacknowledged.Add(delivery);
@@ -56,11 +60,11 @@ internal sealed class LaneDeliveries
     /// Takes the failed messages whose failure <see cref="Wait"/> already reported out of the failed state, as in flight
     /// again, for the caller to produce them again: a failure is first reported (the lane backs off), then retried.
     /// </summary>
-    public List<Delivery> TakeFailed()
+    public List<Delivery> TakeFailed(long upTo)
     {
         lock (_gate)
         {
-            var failed = _unacknowledged.Where(static d => d is { Failure: not null, FailureReported: true }).ToList();
+            var failed = _unacknowledged.Where(d => d is { Failure: not null, FailureReported: true } && d.Sequence <= upTo).ToList();
             foreach (var delivery in failed)
             {
                 delivery.Failure = null;
@@ -73,11 +77,11 @@ internal sealed class LaneDeliveries
     }
 
     /// <summary>
-    /// Waits until nothing is in flight any more (or <paramref name="wait"/> has passed); returns the messages still
+    /// Waits until none of the messages up to <paramref name="upTo"/> is in flight any more (or <paramref name="wait"/> has passed); returns the messages still
     /// in flight and the first delivery error among the rest (every failure is then reported, see <see cref="TakeFailed"/>).
     /// Real time: the reports come from the producer's own thread, whatever clock the engine runs on.
     /// </summary>
-    public (int InFlight, Error? Failure) Wait(TimeSpan wait)
+    public (int InFlight, Error? Failure) Wait(long upTo, TimeSpan wait)
     {
         var deadline = Environment.TickCount64 + (long)wait.TotalMilliseconds;
         lock (_gate)
@@ -88,6 +92,11 @@ internal sealed class LaneDeliveries
                 Error? failure = null;
                 foreach (var delivery in _unacknowledged)
                 {
+                    if (delivery.Sequence > upTo)
+                    {
+                        continue; // a later batch's: messages rejected after this batch was sealed
+                    }
+
                     if (delivery.InFlight)
                     {
                         inFlight++;
@@ -103,7 +112,7 @@ internal sealed class LaneDeliveries
                 {
                     foreach (var delivery in _unacknowledged)
                     {
-                        delivery.FailureReported |= delivery.Failure is not null;
+                        delivery.FailureReported |= delivery.Failure is not null && delivery.Sequence <= upTo;
                     }
 
                     return (inFlight, failure);
@@ -120,8 +129,11 @@ internal sealed class LaneDeliveries
     }
 
     /// <summary>One message of the lane, kept until the broker acknowledges it.</summary>
-    internal sealed class Delivery(string topic, Message<byte[]?, byte[]> message)
+    internal sealed class Delivery(long sequence, string topic, Message<byte[]?, byte[]> message)
     {
+        /// <summary>Its place among the lane's messages (see <see cref="Mark"/>).</summary>
+        public long Sequence { get; } = sequence;
+
         public string Topic { get; } = topic;
 
         public Message<byte[]?, byte[]> Message { get; } = message;

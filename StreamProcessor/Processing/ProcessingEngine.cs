@@ -559,8 +559,9 @@ internal sealed class ProcessingEngine(
 
         if (_options.ExitOnSinkFailure)
         {
-            throw new SinkFailedException(
-                $"Stopping: the output could not be written ({ex.Message}) and {ProcessorOptions.SectionName}:ExitOnSinkFailure is set.", ex);
+            throw new SinkFailedException(results
+                ? $"Stopping: the results of partition {lane.Topic}/{lane.Partition} were not acknowledged ({ex.Message}) and {ProcessorOptions.SectionName}:ExitOnSinkFailure is set."
+                : $"Stopping: the output could not be written ({ex.Message}) and {ProcessorOptions.SectionName}:ExitOnSinkFailure is set.", ex);
         }
     }
 

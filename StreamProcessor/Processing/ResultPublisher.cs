@@ -81,7 +81,7 @@ internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, Proce
         }
     }
 
-    public void PublishWindows(int partition, IReadOnlyList<WindowAggregate> closed)
+    public long PublishWindows(int partition, IReadOnlyList<WindowAggregate> closed)
     {
         var lane = Lane(partition);
         foreach (var window in closed)
@@ -99,9 +99,11 @@ internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, Proce
                 Timestamp = new Timestamp(window.WindowEnd),
             });
         }
+
+        return lane.Mark;
     }
 
-    public bool TryConfirm(int partition, TimeSpan wait)
+    public bool TryConfirm(int partition, long mark, TimeSpan wait)
     {
         if (!_lanes.TryGetValue(partition, out var lane))
         {
@@ -110,7 +112,7 @@ internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, Proce
 
         // Only what failed goes out again; a message still in flight may yet be acknowledged (librdkafka retries it
         // until message.timeout.ms), and one acknowledged is no longer tracked.
-        foreach (var failed in lane.TakeFailed())
+        foreach (var failed in lane.TakeFailed(mark))
         {
             try
             {
@@ -124,7 +126,7 @@ internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, Proce
             }
         }
 
-        var (inFlight, failure) = lane.Wait(wait);
+        var (inFlight, failure) = lane.Wait(mark, wait);
         if (failure is not null)
         {
             throw new ResultPublishException(

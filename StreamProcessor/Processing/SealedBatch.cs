@@ -51,6 +51,9 @@ internal sealed class SealedBatch(
     /// </summary>
     public long? ResultsPublishedAt { get; set; }
 
+    /// <summary>The lane's results mark once its windows are published (<see cref="IResultPublisher.PublishWindows"/>).</summary>
+    public long ResultsMark { get; set; }
+
     /// <summary>The files' write, running in the background; null before it starts and after a failed commit.</summary>
     public Task<BatchFiles>? Write { get; set; }
 }

@@ -244,9 +244,13 @@ internal sealed class RecordingPublisher : IResultPublisher
 
     public void PublishRejected(in SourceMessage message) => Rejected.Add(message.Offset);
 
-    public void PublishWindows(int partition, IReadOnlyList<WindowAggregate> closed) => Windows.AddRange(closed);
+    public long PublishWindows(int partition, IReadOnlyList<WindowAggregate> closed)
+    {
+        Windows.AddRange(closed);
+        return 0;
+    }
 
-    public bool TryConfirm(int partition, TimeSpan wait)
+    public bool TryConfirm(int partition, long mark, TimeSpan wait)
     {
         Confirms++;
         return true;

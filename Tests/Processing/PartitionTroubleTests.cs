@@ -127,10 +127,13 @@ public sealed class PartitionTroubleTests
         {
         }
 
-        public void PublishWindows(int partition, IReadOnlyList<WindowAggregate> closed) =>
+        public long PublishWindows(int partition, IReadOnlyList<WindowAggregate> closed)
+        {
             Windows.AddRange(closed.Select(w => (partition, w)));
+            return Windows.Count;
+        }
 
-        public bool TryConfirm(int partition, TimeSpan wait) => !(Stuck && partition == 1);
+        public bool TryConfirm(int partition, long mark, TimeSpan wait) => !(Stuck && partition == 1);
 
         public void Forget(int partition)
         {

@@ -17,15 +17,32 @@ public sealed class ResultPublisherTests
         // Arrange
         var producer = ScriptedProducer.Create();
         var sut = new ResultPublisher(producer, new ProcessorOptions { Topic = "events" });
-        sut.PublishWindows(0, [Window(1)]);
-        sut.PublishWindows(1, [Window(2)]);
+        var mark0 = sut.PublishWindows(0, [Window(1)]);
+        var mark1 = sut.PublishWindows(1, [Window(2)]);
 
         // Act: only partition 0's message is acknowledged.
         ScriptedProducer.Report(producer, 0, ErrorCode.NoError);
 
         // Assert
-        Assert.True(sut.TryConfirm(0, TimeSpan.Zero));
-        Assert.False(sut.TryConfirm(1, TimeSpan.Zero));
+        Assert.True(sut.TryConfirm(0, mark0, TimeSpan.Zero));
+        Assert.False(sut.TryConfirm(1, mark1, TimeSpan.Zero));
+    }
+
+    [Fact]
+    public void TryConfirm_WaitsForTheLanesMessagesUpToTheBatchsMark_NotForRejectsOfItsNextBatch()
+    {
+        // Arrange: the batch's window, then a reject of the lane's next batch, still in flight.
+        var producer = ScriptedProducer.Create();
+        var sut = new ResultPublisher(producer, new ProcessorOptions { Topic = "events" });
+        var mark = sut.PublishWindows(0, [Window(1)]);
+        sut.PublishRejected(EngineHarness.Rejected(0, 7));
+
+        // Act
+        ScriptedProducer.Report(producer, 0, ErrorCode.NoError);
+
+        // Assert
+        Assert.True(sut.TryConfirm(0, mark, TimeSpan.Zero));
+        Assert.False(sut.TryConfirm(0, mark + 1, TimeSpan.Zero));
     }
 
     [Fact]
@@ -34,21 +51,21 @@ public sealed class ResultPublisherTests
         // Arrange: three windows; two acknowledged, one timed out in the client.
         var producer = ScriptedProducer.Create();
         var sut = new ResultPublisher(producer, new ProcessorOptions { Topic = "events" });
-        sut.PublishWindows(0, [Window(1), Window(2), Window(3)]);
+        var mark = sut.PublishWindows(0, [Window(1), Window(2), Window(3)]);
         ScriptedProducer.Report(producer, 0, ErrorCode.NoError);
         ScriptedProducer.Report(producer, 1, ErrorCode.Local_MsgTimedOut);
         ScriptedProducer.Report(producer, 2, ErrorCode.NoError);
 
         // Act
-        var refused = Assert.Throws<ResultPublishException>(() => sut.TryConfirm(0, TimeSpan.Zero));
-        var inFlightAfterRetry = sut.TryConfirm(0, TimeSpan.Zero);
+        var refused = Assert.Throws<ResultPublishException>(() => sut.TryConfirm(0, mark, TimeSpan.Zero));
+        var inFlightAfterRetry = sut.TryConfirm(0, mark, TimeSpan.Zero);
         ScriptedProducer.Report(producer, 3, ErrorCode.NoError);
 
         // Assert: the retry produced window 2 again, and nothing else.
         Assert.Contains("partition 0", refused.Message, StringComparison.Ordinal);
         Assert.False(inFlightAfterRetry);
         Assert.Equal(["1", "2", "3", "2"], ScriptedProducer.Keys(producer));
-        Assert.True(sut.TryConfirm(0, TimeSpan.Zero));
+        Assert.True(sut.TryConfirm(0, mark, TimeSpan.Zero));
     }
 
     private static WindowAggregate Window(int id) => new(s_t0, s_t0.AddSeconds(10), id, 1, 1, 1, 1);
