@@ -521,6 +521,14 @@ internal sealed class ProcessingEngine(
         {
             _sinkBackoff = TimeSpan.Zero;
             source.Resume();
+            foreach (var waiting in _laneSnapshot)
+            {
+                if (waiting.RetryBackoff > TimeSpan.Zero)
+                {
+                    source.Pause(waiting.Partition); // resuming the output does not resume a lane whose results still fail
+                }
+            }
+
             Log.SinkRecovered(logger);
         }
 
