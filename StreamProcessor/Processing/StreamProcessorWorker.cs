@@ -208,8 +208,10 @@ internal sealed class StreamProcessorWorker(
         public void Close() => consumer.Close();
 
         /// <summary>
-        /// Seeks where the engine says the lane goes on (<see cref="LogRangeGuard"/>: past lost offsets, or it throws);
-        /// when it cannot tell (no answer from the leader), seeks to the same position, to be checked again.
+        /// Restarts the partition where the engine says the lane goes on (<see cref="LogRangeGuard"/>: past lost offsets,
+        /// or it throws); when it cannot tell (no answer from the leader), at the same position, to be checked again.
+        /// The partition is assigned again rather than sought: after the reset error its fetch has stopped, and librdkafka
+        /// refuses a seek then (Local: Erroneous state).
         /// </summary>
         private void OnOutOfRange(int partition, string reason)
         {
@@ -221,7 +223,13 @@ internal sealed class StreamProcessorWorker(
             }
 
             var offset = engine.OffsetOutOfRange(partition) ?? Math.Max(lane.NextOffset, 0);
-            consumer.Seek(new TopicPartitionOffset(topic, partition, offset));
+            var assigned = new TopicPartition(topic, partition);
+            consumer.IncrementalUnassign([assigned]);
+            consumer.IncrementalAssign([new TopicPartitionOffset(assigned, offset)]);
+            if (lane.RetryBackoff > TimeSpan.Zero)
+            {
+                consumer.Pause([assigned]); // its results still fail: assigning again must not resume it
+            }
         }
 
         private static List<KeyValuePair<string, byte[]>>? CopyHeaders(Headers? headers) =>
