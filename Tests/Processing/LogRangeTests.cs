@@ -1,5 +1,7 @@
+using System.Diagnostics.Metrics;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Telemetry;
 
 namespace Pipeline.Tests.Processing;
 
@@ -17,6 +19,27 @@ public sealed class LogRangeTests
         // Arrange: offsets 0-4 committed; then retention deletes up to 9 while the partition is elsewhere.
         using var harness = new EngineHarness();
         var source = harness.Source;
+        List<(long Value, string? Partition)> lostMeasured = [];
+        using var listener = new MeterListener();
+        var instrument = harness.Service<ProcessorTelemetry>().OffsetsLost;
+        listener.InstrumentPublished = (published, l) =>
+        {
+            if (ReferenceEquals(published, instrument))
+            {
+                l.EnableMeasurementEvents(published);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            string? partition = null;
+            foreach (var tag in tags)
+            {
+                partition = tag.Key == ProcessorTelemetryNames.Tags.Partition ? tag.Value as string : partition;
+            }
+
+            lostMeasured.Add((value, partition));
+        });
+        listener.Start();
         IReadOnlyList<(int Partition, long? StartAt)>? starts = null;
         CommitFive(harness)
             .Then(() =>
@@ -33,6 +56,7 @@ public sealed class LogRangeTests
         Assert.Equal([(0, (long?)10)], starts ?? []);
         var lost = Assert.Single(harness.Logs.Events, static e => e.Name == "OffsetsLost");
         Assert.Equal((5L, 9L, 5L), ((long)lost.Values["FirstLost"]!, (long)lost.Values["LastLost"]!, (long)lost.Values["Lost"]!));
+        Assert.Equal([(5L, "0")], lostMeasured);
         Assert.Equal(11, harness.Checkpoint(0)?.NextOffset);
     }
 
