@@ -52,7 +52,20 @@ internal sealed class PartitionProber(IOptions<ProcessorOptions> options, TimePr
         }
 
         var timeout = _options.PartitionProbeTimeout;
-        await Task.WhenAll(partitions.Select(partition => Task.Run(() => Record(partition, source.QueryOffsets(partition, timeout)), cancellationToken)));
+        await Task.WhenAll(partitions.Select(partition => Task.Run(() => Record(partition, Query(source, partition, timeout)), cancellationToken)));
+    }
+
+    /// <summary>The leader's answer; a request that failed in any way is no answer (the loop must outlive any one failure).</summary>
+    private static LogOffsets? Query(IMessageSource source, int partition, TimeSpan timeout)
+    {
+        try
+        {
+            return source.QueryOffsets(partition, timeout);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Records one answer of the partition's leader, or its absence (null: no answer within the probe timeout).</summary>
