@@ -19,9 +19,10 @@ namespace Pipeline.StreamProcessor.Processing;
 /// retried with a doubling backoff (or stops the run with <see cref="SinkFailedException"/> under
 /// <see cref="ProcessorOptions.ExitOnSinkFailure"/>); a lane whose results are not acknowledged is the same sink failure
 /// for that lane alone: its partition is paused and retried with its own backoff while the other lanes commit. An idle
-/// partition's watermark advances only while the broker confirms it has nothing more (<see cref="PartitionProber"/>). On revoke a lane commits before it is dropped; on lost it
-/// is dropped, and so is a lane whose checkpoint another owner wrote (<see cref="CheckpointConflictException"/>);
-/// on stop every lane commits, then the source closes.
+/// partition's watermark advances only while the broker confirms it has nothing more (<see cref="PartitionProber"/>).
+/// A lane resumes from its checkpoint only if the log still holds it (<see cref="LogRangeGuard"/>). On revoke a lane
+/// commits before it is dropped; on lost it is dropped, and so is a lane whose checkpoint another owner wrote
+/// (<see cref="CheckpointConflictException"/>); on stop every lane commits, then the source closes.
 /// </summary>
 internal sealed class ProcessingEngine(
     LaneFactory laneFactory,
@@ -278,12 +279,21 @@ internal sealed class ProcessingEngine(
         }
     }
 
-    /// <summary>What a dropped lane leaves behind: its keys, its sink failure, its results' tracking.</summary>
+    /// <summary>
+    /// What a dropped lane leaves behind: its keys, its sink failure, its results' tracking, and the pause of its
+    /// partition (still assigned while the rebalance callback runs), which would otherwise outlast it if the partition
+    /// came back.
+    /// </summary>
     private void Forget(PartitionLane lane)
     {
         _keys.Release(lane.Partition);
         sinkHealth.ClearLane(lane.Partition);
         publisher.Forget(lane.Partition);
+        if (lane.RetryBackoff > TimeSpan.Zero)
+        {
+            lane.RetryBackoff = TimeSpan.Zero;
+            _source?.Resume(lane.Partition);
+        }
     }
 
     /// <summary>Whether the lane may count as idle: the broker recently confirmed there is nothing beyond its position.</summary>

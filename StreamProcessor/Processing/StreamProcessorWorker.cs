@@ -188,9 +188,9 @@ internal sealed class StreamProcessorWorker(
 
         public void Resume() => consumer.Resume(consumer.Assignment);
 
-        public void Pause(int partition) => consumer.Pause([new TopicPartition(topic, partition)]);
+        public void Pause(int partition) => PauseOrResume(partition, pause: true);
 
-        public void Resume(int partition) => consumer.Resume([new TopicPartition(topic, partition)]);
+        public void Resume(int partition) => PauseOrResume(partition, pause: false);
 
         public void Commit(int partition, long nextOffset)
         {
@@ -229,6 +229,27 @@ internal sealed class StreamProcessorWorker(
             if (lane.RetryBackoff > TimeSpan.Zero)
             {
                 consumer.Pause([assigned]); // its results still fail: assigning again must not resume it
+            }
+        }
+
+        /// <summary>Pauses or resumes one partition; one no longer assigned has nothing to pause or resume.</summary>
+        private void PauseOrResume(int partition, bool pause)
+        {
+            List<TopicPartition> partitions = [new TopicPartition(topic, partition)];
+            try
+            {
+                if (pause)
+                {
+                    consumer.Pause(partitions);
+                }
+                else
+                {
+                    consumer.Resume(partitions);
+                }
+            }
+            catch (KafkaException ex)
+            {
+                Log.ConsumeFailed(logger, ex.Error.Reason);
             }
         }
 
