@@ -57,6 +57,47 @@ public sealed class PartitionTroubleTests
     }
 
     [Fact]
+    public async Task ResultsNotAcknowledged_LaneRevokedWhileWaiting_ItsPartitionIsResumed_AndItsHealthCleared()
+    {
+        // Arrange
+        var publisher = new StuckResultsPublisher { Stuck = true };
+        using var harness = new EngineHarness(publisher: publisher);
+        var source = harness.Source;
+        source.Assign(0, 1)
+            .Deliver(EngineHarness.Event(1, 0, id: 2), EngineHarness.Event(1, 1, id: 2, seconds: 45))
+            .Advance(s_trigger)
+            .Advance(s_flushTimeout)
+            .Then(() => harness.Engine.Revoke([1]));
+
+        // Act
+        await harness.RunAsync();
+
+        // Assert: the revoke's final commit could not land (the next owner replays), and nothing stays paused or unhealthy.
+        Assert.Equal(["pause 1", "resume 1", "close"], source.Calls);
+        Assert.Null(harness.Checkpoint(1));
+        var health = await harness.SinkHealth.CheckHealthAsync(new HealthCheckContext(), TestContext.Current.CancellationToken);
+        Assert.Equal(HealthStatus.Healthy, health.Status);
+    }
+
+    [Fact]
+    public async Task ResultsNotAcknowledged_WithExitOnSinkFailure_StopsNamingThePartition()
+    {
+        // Arrange
+        var publisher = new StuckResultsPublisher { Stuck = true };
+        using var harness = new EngineHarness(new Dictionary<string, string?> { ["Pipeline:Processor:ExitOnSinkFailure"] = "true" }, publisher);
+        harness.Source.Assign(1)
+            .Deliver(EngineHarness.Event(1, 0, id: 2), EngineHarness.Event(1, 1, id: 2, seconds: 45))
+            .Advance(s_trigger)
+            .Advance(s_flushTimeout);
+
+        // Act
+        var ex = await Assert.ThrowsAsync<SinkFailedException>(harness.RunAsync);
+
+        // Assert
+        Assert.Contains($"partition {EngineHarness.Topic}/1 were not acknowledged", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task IdleAdvance_PartitionWhoseLeaderStoppedAnswering_IsNotIdle_ItsWindowsWaitForItsData_HealthNamesIt()
     {
         // Arrange: the leader answers no offsets request (the client's cached high watermark would say "caught up").
