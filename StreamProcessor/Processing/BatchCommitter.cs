@@ -97,8 +97,8 @@ internal sealed class BatchCommitter(
 
     /// <summary>
     /// Moves the lane's batch in flight on: waits for its files (writing them again if a previous attempt failed),
-    /// publishes its windows (once), and once every results message of the lane is acknowledged saves its checkpoint
-    /// and hands its offset to the source. Returns false, with nothing else done, while the results are still in flight
+    /// publishes its windows (once), and once the lane's results up to the batch's mark (its dead letters and windows)
+    /// are acknowledged saves its checkpoint and hands its offset to the source. Returns false, with nothing else done, while the results are still in flight
     /// after <paramref name="resultsWait"/>: the engine comes back at its next trigger check, and the other lanes go on
     /// meanwhile. On a failure the batch stays in flight, unchanged, for the retry.
     /// </summary>
