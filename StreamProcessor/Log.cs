@@ -91,6 +91,22 @@ internal static partial class Log
         Message = "Partition {Topic}/{Partition}: the files of its uncommitted batch could not all be removed ({Reason}); they stay beyond the checkpoint until the partition's next assignment")]
     public static partial void AbandonFailed(ILogger logger, Exception exception, string topic, int partition, string reason);
 
+    [LoggerMessage(EventId = 21, EventName = "ResultsFailed", Level = LogLevel.Error,
+        Message = "Partition {Topic}/{Partition}: its dead-letter/window messages were not acknowledged ({Reason}). This partition is paused and its batch retried with backoff; the other partitions go on")]
+    public static partial void ResultsFailed(ILogger logger, Exception exception, string topic, int partition, string reason);
+
+    [LoggerMessage(EventId = 22, EventName = "ResultsRecovered", Level = LogLevel.Information,
+        Message = "Partition {Topic}/{Partition}: its results were acknowledged and its batch committed; consuming it again")]
+    public static partial void ResultsRecovered(ILogger logger, string topic, int partition);
+
+    [LoggerMessage(EventId = 23, EventName = "OffsetsLost", Level = LogLevel.Warning,
+        Message = "Partition {Topic}/{Partition}: offsets {FirstLost} to {LastLost} ({Lost}) were deleted from the log (retention) before they were processed; {Action}")]
+    public static partial void OffsetsLost(ILogger logger, string topic, int partition, long firstLost, long lastLost, long lost, string action);
+
+    [LoggerMessage(EventId = 24, EventName = "StartUnchecked", Level = LogLevel.Warning,
+        Message = "Partition {Topic}/{Partition}: its leader did not give its log's offsets within {Timeout}; resuming at the checkpoint's offset {NextOffset} unchecked")]
+    public static partial void StartUnchecked(ILogger logger, string topic, int partition, long nextOffset, TimeSpan timeout);
+
     [LoggerMessage(EventId = ProcessorLogEvents.WindowUpdateId, EventName = ProcessorLogEvents.WindowUpdateName, Level = LogLevel.Information,
         Message = "{Table}")]
     public static partial void WindowUpdate(ILogger logger, string table);

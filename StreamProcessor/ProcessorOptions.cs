@@ -63,6 +63,28 @@ public sealed class ProcessorOptions
     /// <summary>How long a commit waits for dead-letter and window messages to be acknowledged.</summary>
     public TimeSpan ProducerFlushTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How often each assigned partition's leader is asked for its offsets (a ListOffsets round trip): the facts that say
+    /// a partition is idle (its watermark may advance with the clock) or unavailable (health is Degraded).
+    /// </summary>
+    public TimeSpan PartitionProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long one offsets request waits for the partition's leader (also at assignment, to check the checkpoint).</summary>
+    public TimeSpan PartitionProbeTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How old a leader's last answer may be and still count: an older one means the partition is not confirmed idle (its
+    /// watermark waits rather than closing windows before its data arrives) and is unavailable (health Degraded, naming it).
+    /// At least <see cref="PartitionProbeInterval"/>.
+    /// </summary>
+    public TimeSpan PartitionConfirmationMaxAge { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// When offsets a partition had not processed were deleted from the log (retention): stop (true) instead of counting
+    /// them (<c>pipeline.kafka.offsets_lost</c>), logging their range, and continuing from the log start (false).
+    /// </summary>
+    public bool FailOnDataLoss { get; set; }
+
     /// <summary>First wait between attempts to reach the broker at start; doubles up to 30 s.</summary>
     public TimeSpan StartupBackoff { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -30,6 +30,14 @@ internal sealed class ProcessorOptionsValidator : IValidateOptions<ProcessorOpti
         Positive(options.MaxSinkRetryBackoff, nameof(options.MaxSinkRetryBackoff));
         Positive(options.ProducerFlushTimeout, nameof(options.ProducerFlushTimeout));
         Positive(options.StartupBackoff, nameof(options.StartupBackoff));
+        Positive(options.PartitionProbeInterval, nameof(options.PartitionProbeInterval));
+        Positive(options.PartitionProbeTimeout, nameof(options.PartitionProbeTimeout));
+        if (options.PartitionConfirmationMaxAge < options.PartitionProbeInterval)
+        {
+            // A shorter bound would let every answer expire before the next probe: no partition would ever be idle.
+            failures.Add($"{Section}:{nameof(options.PartitionConfirmationMaxAge)} must be at least {Section}:{nameof(options.PartitionProbeInterval)} " +
+                $"(was {options.PartitionConfirmationMaxAge}, interval {options.PartitionProbeInterval}).");
+        }
         if (options.MaxMessageSpansPerSecond < 0)
         {
             failures.Add($"{Section}:{nameof(options.MaxMessageSpansPerSecond)} must be 0 (no per-message spans) or more (was {options.MaxMessageSpansPerSecond}).");

@@ -166,13 +166,21 @@ internal static class InProcessRun
             return true;
         }
 
-        public bool IsCaughtUp(int partition, long nextOffset) => nextOffset >= _next;
+        public LogOffsets? QueryOffsets(int partition, TimeSpan timeout) => new LogOffsets(0, _next);
 
         public void Pause()
         {
         }
 
         public void Resume()
+        {
+        }
+
+        public void Pause(int partition)
+        {
+        }
+
+        public void Resume(int partition)
         {
         }
 
@@ -235,11 +243,11 @@ internal sealed class DiscardingResultPublisher : IResultPublisher
     {
     }
 
-    public void PublishWindows(IReadOnlyList<WindowAggregate> closed)
-    {
-    }
+    public long PublishWindows(int partition, IReadOnlyList<WindowAggregate> closed) => 0;
 
-    public void Flush(TimeSpan timeout)
+    public bool TryConfirm(int partition, long mark, TimeSpan wait) => true;
+
+    public void Forget(int partition)
     {
     }
 }

@@ -86,23 +86,30 @@ public static class StreamProcessorExtensions
         services.AddSingleton<BatchCommitter>();
         services.AddSingleton<LiveView>();
         services.AddSingleton<SinkHealth>();
+        services.AddSingleton<PartitionProber>();
+        services.AddSingleton<PartitionHealth>();
+        services.AddSingleton<LogRangeGuard>();
         services.AddSingleton<ProcessingEngine>();
         services.AddSingleton<StreamProcessorWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<StreamProcessorWorker>());
 
         services.AddHealthChecks()
-            .AddCheck<SinkHealth>("sink", tags: ["ready"]);
+            .AddCheck<SinkHealth>("sink", tags: ["ready"])
+            .AddCheck<PartitionHealth>("partitions", tags: ["ready"]);
         return builder;
     }
 
     /// <summary>
-    /// The input consumer's defaults (any <c>Kafka:Consumer:*</c> key overrides them): manual offsets, earliest
+    /// The input consumer's defaults (any <c>Kafka:Consumer:*</c> key overrides them): manual offsets, no automatic
     /// reset, cooperative rebalancing, large fetches. The group id comes from <see cref="ProcessorOptions"/>.
     /// </summary>
     private static ConsumerConfig CreateConsumerDefaults() => new()
     {
         ClientId = "pipeline-stream-processor",
-        AutoOffsetReset = AutoOffsetReset.Earliest,
+        // Never reset a position silently: the lanes start at explicit offsets (their checkpoints, or the earliest), so
+        // only an out-of-range position (retention deleted it, the topic was recreated) reaches this setting, and the
+        // engine decides what that means (LogRangeGuard: count and log the loss, or stop).
+        AutoOffsetReset = AutoOffsetReset.Error,
         // Offsets are ours: the checkpoint decides where a partition resumes, and the commit to
         // Kafka follows it (for lag and tooling), never the other way round. The engine stores an offset only
         // once its checkpoint is saved; librdkafka commits what is stored in the background (every

@@ -13,8 +13,8 @@ namespace Pipeline.StreamProcessor.Processing;
 /// 1. seal the batch (<see cref="Seal"/>): close the windows the watermark has passed and fix the batch's rows, closed
 ///    windows and next checkpoint; the lane goes on with the next batch while
 /// 2. the batch's Parquet files are written in the background (temporary names, flushed, renamed to deterministic names);
-/// 3. then, on the lane's thread (<see cref="CompleteAsync"/>), closed windows are published and every dead-letter and
-///    window message is acknowledged;
+/// 3. then, on the lane's thread (<see cref="CompleteAsync"/>), closed windows are published (once) and every dead-letter
+///    and window message of this lane is acknowledged, without blocking the other lanes while they are in flight;
 /// 4. the partition checkpoint (next offset + open windows) is replaced atomically, only if it is still the version the
 ///    lane read or last wrote (otherwise another owner has the partition: <see cref="CheckpointConflictException"/>);
 /// 5. the offset goes to the source (Kafka's commit), for lag and tooling only: the checkpoint is the truth.
@@ -33,20 +33,23 @@ internal sealed class BatchCommitter(
 {
     /// <summary>
     /// Commits the lane completely, here and now: the batch in flight, then the open batch, if it holds messages or
-    /// closed windows; returns whether there was anything to commit (for revoke, stop, and a failing sink's retry).
+    /// closed windows; returns whether there was anything to commit (for revoke and stop). Waits up to
+    /// <see cref="ProcessorOptions.ProducerFlushTimeout"/> for each batch's results.
     /// </summary>
-    public async Task<bool> CommitAsync(PartitionLane lane, IMessageSource source, CancellationToken cancellationToken)
+    /// <remarks><c>caughtUp</c>: whether the broker recently confirmed the lane has read all there is (idle windows).</remarks>
+    /// <exception cref="TimeoutException">A batch's results were not acknowledged in time.</exception>
+    public async Task<bool> CommitAsync(PartitionLane lane, IMessageSource source, bool caughtUp, CancellationToken cancellationToken)
     {
         var committed = false;
         if (lane.InFlight is not null)
         {
-            await CompleteAsync(lane, source, cancellationToken);
+            await CompleteNowAsync(lane, source, cancellationToken);
             committed = true;
         }
 
-        if (Seal(lane, source))
+        if (Seal(lane, caughtUp))
         {
-            await CompleteAsync(lane, source, cancellationToken);
+            await CompleteNowAsync(lane, source, cancellationToken);
             committed = true;
         }
 
@@ -57,15 +60,19 @@ internal sealed class BatchCommitter(
     /// Seals the lane's open batch and starts writing its files in the background; false when it holds neither
     /// messages nor closed windows. The lane must have no batch in flight.
     /// </summary>
-    /// <remarks><paramref name="source"/> says whether the lane has read all there is (idle windows).</remarks>
-    public bool Seal(PartitionLane lane, IMessageSource source)
+    /// <remarks>
+    /// <c>caughtUp</c>: whether the broker recently confirmed the partition holds nothing beyond the lane's position: only
+    /// then may an idle partition's watermark advance with the clock. The engine decides it (<see cref="PartitionProber"/>);
+    /// the committer never asks the transport.
+    /// </remarks>
+    public bool Seal(PartitionLane lane, bool caughtUp)
     {
         if (lane.InFlight is not null)
         {
             throw new InvalidOperationException($"Partition {lane.Partition} already has a batch in flight.");
         }
 
-        lane.Windows.AdvanceIdle(source.IsCaughtUp(lane.Partition, lane.NextOffset));
+        lane.Windows.AdvanceIdle(caughtUp);
         var closed = new List<WindowAggregate>();
         lane.Windows.DrainClosed(closed);
         if (lane.BatchMessages == 0 && closed.Count == 0)
@@ -89,21 +96,52 @@ internal sealed class BatchCommitter(
     }
 
     /// <summary>
-    /// Finishes the lane's batch in flight: waits for its files (writing them again if a previous attempt failed),
-    /// then publishes its windows, saves its checkpoint and hands its offset to the source. On a failure the batch stays
-    /// in flight, unchanged, for the retry.
+    /// Moves the lane's batch in flight on: waits for its files (writing them again if a previous attempt failed),
+    /// publishes its windows (once), and once the lane's results up to the batch's mark (its dead letters and windows)
+    /// are acknowledged saves its checkpoint and hands its offset to the source. Returns false, with nothing else done, while the results are still in flight
+    /// after <paramref name="resultsWait"/>: the engine comes back at its next trigger check, and the other lanes go on
+    /// meanwhile. On a failure the batch stays in flight, unchanged, for the retry.
     /// </summary>
+    /// <exception cref="TimeoutException">
+    /// The lane's results were not acknowledged within <see cref="ProcessorOptions.ProducerFlushTimeout"/> of their
+    /// publication (a sink failure of this lane only).
+    /// </exception>
+    /// <exception cref="ResultPublishException">A results message of the lane was refused; the retry publishes it again.</exception>
     /// <exception cref="CheckpointConflictException">Another owner wrote the checkpoint: no offset hint, the lane must stop.</exception>
-    public async Task CompleteAsync(PartitionLane lane, IMessageSource source, CancellationToken cancellationToken)
+    public async Task<bool> CompleteAsync(PartitionLane lane, IMessageSource source, TimeSpan resultsWait, CancellationToken cancellationToken)
     {
         var batch = lane.InFlight ?? throw new InvalidOperationException($"Partition {lane.Partition} has no batch in flight.");
         var write = batch.Write ?? StartWrite(lane, batch);
+        BatchFiles files;
+        try
+        {
+            files = await write.WaitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The retry writes the files again: a failed write may have left them in any state. (Only a cancellation,
+            // not caught here, leaves the write running, to be awaited by the stop.)
+            batch.Write = null;
+            throw;
+        }
+
+        if (batch.ResultsPublishedAt is null)
+        {
+            batch.ResultsMark = publisher.PublishWindows(lane.Partition, batch.Closed);
+            batch.ResultsPublishedAt = timeProvider.GetTimestamp();
+        }
+
+        if (!ResultsConfirmed(lane, batch, resultsWait))
+        {
+            return false;
+        }
 
         // A settle span in the conventions' shape (commit {topic}, kind Client): it makes the batch durable and
         // commits its offset, from the moment it was sealed. As the conventions do for a batch, it links the producers'
         // spans (creation contexts) of the batch's messages, the first PartitionLane.MaxTraceLinks that had one, so every
         // batch is reachable from the traces of its messages when most have no process span of their own. Built once per
-        // batch, so its name is not cached.
+        // batch (started only once its results are acknowledged, so a lane waiting for them emits no span per check),
+        // so its name is not cached.
         using var activity = ProcessorTelemetry.ActivitySource.StartActivity(
             ProcessorTelemetry.Spans.Commit(lane.Topic), ActivityKind.Client, parentContext: default, links: batch.TraceLinks,
             startTime: timeProvider.GetUtcNow() - timeProvider.GetElapsedTime(batch.SealedAt));
@@ -120,9 +158,6 @@ internal sealed class BatchCommitter(
 
         try
         {
-            var files = await write.WaitAsync(cancellationToken);
-            publisher.PublishWindows(batch.Closed);
-            publisher.Flush(options.Value.ProducerFlushTimeout);
             lane.CheckpointVersion = await checkpoints.SaveAsync(batch.Checkpoint, lane.CheckpointVersion, cancellationToken);
             if (batch.NextOffset >= 0)
             {
@@ -132,11 +167,11 @@ internal sealed class BatchCommitter(
             Record(lane, batch, files);
             lane.InFlight = null;
             lane.Recycle(batch.Raw);
+            return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // The retry writes the files again: a failed step may have left them in any state. (The write has
-            // finished: only a cancellation, not caught here, leaves it running, to be awaited by the stop.) A refused
+            // The retry writes the files again: a failed checkpoint save may have left them in any state. A refused
             // checkpoint is never retried: the lane is abandoned, and its files with it (Abandon).
             if (ex is not CheckpointConflictException)
             {
@@ -149,6 +184,47 @@ internal sealed class BatchCommitter(
             throw;
         }
     }
+
+    /// <summary>Completes the batch in flight, waiting for its results up to the flush timeout; throws when they do not come.</summary>
+    private async Task CompleteNowAsync(PartitionLane lane, IMessageSource source, CancellationToken cancellationToken)
+    {
+        var timeout = options.Value.ProducerFlushTimeout;
+        if (!await CompleteAsync(lane, source, timeout, cancellationToken))
+        {
+            throw ResultsTimeout(lane, timeout);
+        }
+    }
+
+    /// <summary>
+    /// Whether the lane's results are all acknowledged, waiting at most <paramref name="wait"/> (real time: the
+    /// producer's reports come from its own thread). Throws once they have been outstanding for the flush timeout since
+    /// their publication or last retry, which then counts again from now.
+    /// </summary>
+    private bool ResultsConfirmed(PartitionLane lane, SealedBatch batch, TimeSpan wait)
+    {
+        bool confirmed;
+        try
+        {
+            confirmed = publisher.TryConfirm(lane.Partition, batch.ResultsMark, wait);
+        }
+        catch (ResultPublishException)
+        {
+            batch.ResultsPublishedAt = timeProvider.GetTimestamp();
+            throw;
+        }
+
+        var timeout = options.Value.ProducerFlushTimeout;
+        if (confirmed || timeProvider.GetElapsedTime(batch.ResultsPublishedAt ?? 0) < timeout)
+        {
+            return confirmed;
+        }
+
+        batch.ResultsPublishedAt = timeProvider.GetTimestamp();
+        throw ResultsTimeout(lane, timeout);
+    }
+
+    private static TimeoutException ResultsTimeout(PartitionLane lane, TimeSpan timeout) =>
+        new($"Dead-letter/window message(s) of partition {lane.Topic}/{lane.Partition} not acknowledged within {timeout}.");
 
     /// <summary>
     /// Abandons the lane's batch in flight, which will never be committed here (the partition was lost, or its

@@ -4,8 +4,8 @@ namespace Pipeline.StreamProcessor.Processing;
 
 /// <summary>
 /// What the <see cref="ProcessingEngine"/> reads from and reports to: messages in, offsets out. Kafka in the
-/// service (<see cref="StreamProcessorWorker"/>), a list in the benchmark and the tests. Every member is called
-/// from the engine's thread; partition assignment changes reach the engine (<see cref="ProcessingEngine.Assign"/>,
+/// service (<see cref="StreamProcessorWorker"/>), a list in the benchmark and the tests. Every member but
+/// <see cref="QueryOffsets"/> is called from the engine's thread; partition assignment changes reach the engine (<see cref="ProcessingEngine.Assign"/>,
 /// <see cref="ProcessingEngine.Revoke"/>, <see cref="ProcessingEngine.Lose"/>) from inside <see cref="TryReceive"/>
 /// or <see cref="Close"/>, on that same thread.
 /// </summary>
@@ -14,14 +14,24 @@ internal interface IMessageSource
     /// <summary>The next message, waiting at most <paramref name="timeout"/>; false when none came.</summary>
     bool TryReceive(TimeSpan timeout, out SourceMessage message);
 
-    /// <summary>Whether the partition holds nothing after <paramref name="nextOffset"/> (as last known, no request); unknown is false.</summary>
-    bool IsCaughtUp(int partition, long nextOffset);
+    /// <summary>
+    /// Asks the partition's leader where its log starts and ends (a round trip, never a cached value); null when no
+    /// answer came within <paramref name="timeout"/>. Thread-safe: the <see cref="PartitionProber"/> calls it from
+    /// its own tasks, the engine when a partition is assigned or its position is out of range.
+    /// </summary>
+    LogOffsets? QueryOffsets(int partition, TimeSpan timeout);
 
     /// <summary>Stops delivering messages of every assigned partition (the output is failing).</summary>
     void Pause();
 
-    /// <summary>Delivers messages again after <see cref="Pause"/>.</summary>
+    /// <summary>Delivers messages again after <see cref="Pause()"/>.</summary>
     void Resume();
+
+    /// <summary>Stops delivering one partition's messages (its lane's results are not acknowledged).</summary>
+    void Pause(int partition);
+
+    /// <summary>Delivers one partition's messages again after <see cref="Pause(int)"/>.</summary>
+    void Resume(int partition);
 
     /// <summary>
     /// The offset hint, called once the batch's files and checkpoint are durable (for lag and tooling: the

@@ -66,6 +66,15 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
     /// <summary>The oldest Kafka timestamp in the open batch (for event-to-commit latency).</summary>
     public DateTime OldestKafkaTimestamp { get; private set; } = DateTime.MaxValue;
 
+    /// <summary>
+    /// The backoff of this lane's own sink failure (its results were not acknowledged), zero while it has none; it
+    /// doubles with each failed retry up to <see cref="ProcessorOptions.MaxSinkRetryBackoff"/>.
+    /// </summary>
+    public TimeSpan RetryBackoff { get; set; }
+
+    /// <summary><see cref="TimeProvider.GetTimestamp"/> of this lane's next retry while <see cref="RetryBackoff"/> is set.</summary>
+    public long RetryAt { get; set; }
+
     /// <summary>Whether a message at <paramref name="offset"/> is a replay below <see cref="NextOffset"/>, which <see cref="Add"/> ignores.</summary>
     public bool IsReplay(long offset) => NextOffset >= 0 && offset < NextOffset;
 

@@ -15,11 +15,14 @@ namespace Pipeline.StreamProcessor.Processing;
 /// <see cref="RunAsync"/> (so assignment changes, lanes and commits never race). Each message is aggregated
 /// and buffered; a lane's batch is sealed when it is full or the trigger interval has passed, and committed
 /// (<see cref="BatchCommitter"/>: files, then checkpoint, then the offset hint), its files written in the background
-/// while the lane consumes the next batch (under load; an idle source waits for them). A failing sink pauses the source and is
+/// while the lane consumes the next batch (under load; an idle source waits for them). A failing output pauses the source and is
 /// retried with a doubling backoff (or stops the run with <see cref="SinkFailedException"/> under
-/// <see cref="ProcessorOptions.ExitOnSinkFailure"/>). On revoke a lane commits before it is dropped; on lost it
-/// is dropped, and so is a lane whose checkpoint another owner wrote (<see cref="CheckpointConflictException"/>);
-/// on stop every lane commits, then the source closes.
+/// <see cref="ProcessorOptions.ExitOnSinkFailure"/>); a lane whose results are not acknowledged is the same sink failure
+/// for that lane alone: its partition is paused and retried with its own backoff while the other lanes commit. An idle
+/// partition's watermark advances only while the broker confirms it has nothing more (<see cref="PartitionProber"/>).
+/// A lane resumes from its checkpoint only if the log still holds it (<see cref="LogRangeGuard"/>). On revoke a lane
+/// commits before it is dropped; on lost it is dropped, and so is a lane whose checkpoint another owner wrote
+/// (<see cref="CheckpointConflictException"/>); on stop every lane commits, then the source closes.
 /// </summary>
 internal sealed class ProcessingEngine(
     LaneFactory laneFactory,
@@ -28,6 +31,8 @@ internal sealed class ProcessingEngine(
     IResultPublisher publisher,
     LiveView liveView,
     SinkHealth sinkHealth,
+    PartitionProber prober,
+    LogRangeGuard logRange,
     ProcessorTelemetry telemetry,
     IOptions<ProcessorOptions> processorOptions,
     IOptions<SinkOptions> sinkOptions,
@@ -135,8 +140,10 @@ internal sealed class ProcessingEngine(
                 stale.Dispose();
             }
 
+            sinkHealth.ClearLane(partition);
+            publisher.Forget(partition);
             _lanes[partition] = lane;
-            starts.Add((partition, startAt));
+            starts.Add((partition, _source is { } source ? logRange.StartAt(lane.Topic, partition, startAt, source) : startAt));
         }
 
         _laneSnapshot = [.. _lanes.Values];
@@ -182,6 +189,25 @@ internal sealed class ProcessingEngine(
     }
 
     /// <summary>
+    /// Where a lane goes on when the consumer found its position out of range during the run (retention deleted what it
+    /// had not read yet, or the topic was recreated): checked by <see cref="LogRangeGuard"/> like a resume; null when the
+    /// partition is not this engine's or its leader did not answer (the consumer then tries its position again).
+    /// Called by the source, on the engine's thread.
+    /// </summary>
+    public long? OffsetOutOfRange(int partition)
+    {
+        if (!_lanes.TryGetValue(partition, out var lane))
+        {
+            return null;
+        }
+
+        var next = Math.Max(lane.NextOffset, 0);
+        return CurrentSource.QueryOffsets(partition, _options.PartitionProbeTimeout) is { } log
+            ? logRange.ResumeAt(lane.Topic, partition, next, log)
+            : null;
+    }
+
+    /// <summary>
     /// Commits and drops the lanes of revoked partitions (the next owner resumes from their checkpoints); a
     /// failed commit only means the next owner replays from the previous checkpoint.
     /// </summary>
@@ -197,7 +223,7 @@ internal sealed class ProcessingEngine(
             try
             {
                 // Flush and checkpoint before the partition moves: the next owner resumes here.
-                committer.CommitAsync(lane, CurrentSource, CancellationToken.None).GetAwaiter().GetResult();
+                committer.CommitAsync(lane, CurrentSource, IsCaughtUp(lane), CancellationToken.None).GetAwaiter().GetResult();
             }
             catch (CheckpointConflictException ex)
             {
@@ -210,7 +236,7 @@ internal sealed class ProcessingEngine(
                 Log.RevokeCommitFailed(logger, ex, lane.Topic, lane.Partition);
             }
 
-            _keys.Release(lane.Partition);
+            Forget(lane);
             lane.Dispose();
         }
 
@@ -225,7 +251,7 @@ internal sealed class ProcessingEngine(
         {
             if (_lanes.Remove(partition, out var lane))
             {
-                _keys.Release(lane.Partition);
+                Forget(lane);
                 committer.Abandon(lane);
                 lane.Dispose();
             }
@@ -246,12 +272,32 @@ internal sealed class ProcessingEngine(
         if (_lanes.TryGetValue(lane.Partition, out var current) && ReferenceEquals(current, lane))
         {
             _lanes.Remove(lane.Partition);
-            _keys.Release(lane.Partition);
+            Forget(lane);
             committer.Abandon(lane);
             lane.Dispose();
             _laneSnapshot = [.. _lanes.Values];
         }
     }
+
+    /// <summary>
+    /// What a dropped lane leaves behind: its keys, its sink failure, its results' tracking, and the pause of its
+    /// partition (still assigned while the rebalance callback runs), which would otherwise outlast it if the partition
+    /// came back.
+    /// </summary>
+    private void Forget(PartitionLane lane)
+    {
+        _keys.Release(lane.Partition);
+        sinkHealth.ClearLane(lane.Partition);
+        publisher.Forget(lane.Partition);
+        if (lane.RetryBackoff > TimeSpan.Zero)
+        {
+            lane.RetryBackoff = TimeSpan.Zero;
+            _source?.Resume(lane.Partition);
+        }
+    }
+
+    /// <summary>Whether the lane may count as idle: the broker recently confirmed there is nothing beyond its position.</summary>
+    private bool IsCaughtUp(PartitionLane lane) => prober.IsCaughtUp(lane.Partition, lane.NextOffset);
 
     private IMessageSource CurrentSource =>
         _source ?? throw new InvalidOperationException("Partitions change only while the engine runs.");
@@ -396,9 +442,16 @@ internal sealed class ProcessingEngine(
         var sink = sinkOptions.Value;
         foreach (var lane in _laneSnapshot)
         {
+            var retrying = lane.RetryBackoff > TimeSpan.Zero;
+            if (retrying && now < lane.RetryAt)
+            {
+                continue; // this lane's own backoff; the others go on
+            }
+
             var due = lane.BatchMessages >= sink.MaxBatchRows
                 || timeProvider.GetElapsedTime(lane.BatchStartedAt, now) >= sink.TriggerInterval
-                || sinkHealth.IsFailing;
+                || sinkHealth.IsFailing
+                || retrying;
             if (!await TryCommitAsync(lane, source, due, idle, cancellationToken))
             {
                 return;
@@ -414,29 +467,34 @@ internal sealed class ProcessingEngine(
 
     /// <summary>
     /// Moves one lane's commits on: completes its batch in flight once the files are written (waiting for them when
-    /// the next batch is due, or when the source is idle and there is nothing to overlap them with), and seals the
-    /// open batch when it is due, its files then written while the lane consumes on. On a sink failure pauses the
-    /// source and schedules a retry.
+    /// the next batch is due, or when the source is idle and there is nothing to overlap them with) and its results are
+    /// acknowledged (waited for a poll timeout at most, and only when idle: a lane whose results are slow holds no other
+    /// lane back), and seals the open batch when it is due, its files then written while the lane consumes on. A failing
+    /// output pauses the source and schedules a retry (false: the other lanes would fail alike); results not acknowledged
+    /// pause this lane's partition only.
     /// </summary>
     private async Task<bool> TryCommitAsync(PartitionLane lane, IMessageSource source, bool due, bool idle, CancellationToken cancellationToken)
     {
+        var retrying = lane.RetryBackoff > TimeSpan.Zero;
         var waitForFiles = due || idle || sinkHealth.IsFailing;
+        var resultsWait = idle ? _options.PollTimeout : TimeSpan.Zero;
+        var completed = false;
         try
         {
             if (lane.InFlight is { } inFlight && (waitForFiles || inFlight.Write is not { IsCompleted: false }))
             {
-                await committer.CompleteAsync(lane, source, cancellationToken);
+                completed = await committer.CompleteAsync(lane, source, resultsWait, cancellationToken);
             }
 
             if (due && lane.InFlight is null)
             {
-                if (!committer.Seal(lane, source))
+                if (!committer.Seal(lane, IsCaughtUp(lane)))
                 {
                     lane.RestartTrigger(timeProvider.GetTimestamp());
                 }
                 else if (idle || sinkHealth.IsFailing)
                 {
-                    await committer.CompleteAsync(lane, source, cancellationToken);
+                    completed |= await committer.CompleteAsync(lane, source, resultsWait, cancellationToken);
                 }
             }
         }
@@ -445,37 +503,91 @@ internal sealed class ProcessingEngine(
             // Not a sink failure (the output answered, and a retry would be refused again): the lane stops.
             DropConflicted(lane, ex);
         }
+        catch (Exception ex) when (ex is TimeoutException or ResultPublishException)
+        {
+            // The results topic did not take this lane's messages (a partition without a leader, a slow broker): the
+            // output is fine and the other lanes' results may be too, so only this lane waits.
+            LaneFailed(lane, source, ex);
+            return true;
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            telemetry.SinkFailures.Add(1);
-            if (sinkHealth.ReportFailure(ex))
-            {
-                Log.SinkFailed(logger, ex, lane.Topic, lane.Partition, ex.Message);
-            }
-
-            if (_options.ExitOnSinkFailure)
-            {
-                throw new SinkFailedException(
-                    $"Stopping: the output could not be written ({ex.Message}) and {ProcessorOptions.SectionName}:ExitOnSinkFailure is set.", ex);
-            }
-
-            _sinkBackoff = _sinkBackoff == TimeSpan.Zero
-                ? _options.SinkRetryBackoff
-                : TimeSpan.FromTicks(Math.Min(_sinkBackoff.Ticks * 2, _options.MaxSinkRetryBackoff.Ticks));
-            _sinkRetryAt = timeProvider.GetTimestamp() + (long)(_sinkBackoff.TotalSeconds * timeProvider.TimestampFrequency);
+            ReportSinkFailure(lane, ex);
+            _sinkBackoff = NextBackoff(_sinkBackoff);
+            _sinkRetryAt = RetryTime(_sinkBackoff);
             source.Pause();
             return false;
+        }
+
+        if (retrying && completed)
+        {
+            lane.RetryBackoff = TimeSpan.Zero;
+            sinkHealth.ClearLane(lane.Partition);
+            source.Resume(lane.Partition);
+            Log.ResultsRecovered(logger, lane.Topic, lane.Partition);
         }
 
         if (sinkHealth.ReportSuccess())
         {
             _sinkBackoff = TimeSpan.Zero;
             source.Resume();
+            foreach (var waiting in _laneSnapshot)
+            {
+                if (waiting.RetryBackoff > TimeSpan.Zero)
+                {
+                    source.Pause(waiting.Partition); // resuming the output does not resume a lane whose results still fail
+                }
+            }
+
             Log.SinkRecovered(logger);
         }
 
         return true;
     }
+
+    /// <summary>A sink failure of one lane: its partition is paused and its batch retried after its own backoff.</summary>
+    private void LaneFailed(PartitionLane lane, IMessageSource source, Exception ex)
+    {
+        ReportSinkFailure(lane, ex);
+        if (lane.RetryBackoff == TimeSpan.Zero)
+        {
+            source.Pause(lane.Partition);
+        }
+
+        lane.RetryBackoff = NextBackoff(lane.RetryBackoff);
+        lane.RetryAt = RetryTime(lane.RetryBackoff);
+    }
+
+    /// <summary>Counts the failure, reports it to health (logged when an outage starts), and stops the run under <see cref="ProcessorOptions.ExitOnSinkFailure"/>.</summary>
+    private void ReportSinkFailure(PartitionLane lane, Exception ex)
+    {
+        telemetry.SinkFailures.Add(1);
+        var results = ex is TimeoutException or ResultPublishException;
+        if (results ? sinkHealth.ReportLaneFailure(lane.Partition, ex) : sinkHealth.ReportFailure(ex))
+        {
+            if (results)
+            {
+                Log.ResultsFailed(logger, ex, lane.Topic, lane.Partition, ex.Message);
+            }
+            else
+            {
+                Log.SinkFailed(logger, ex, lane.Topic, lane.Partition, ex.Message);
+            }
+        }
+
+        if (_options.ExitOnSinkFailure)
+        {
+            throw new SinkFailedException(results
+                ? $"Stopping: the results of partition {lane.Topic}/{lane.Partition} were not acknowledged ({ex.Message}) and {ProcessorOptions.SectionName}:ExitOnSinkFailure is set."
+                : $"Stopping: the output could not be written ({ex.Message}) and {ProcessorOptions.SectionName}:ExitOnSinkFailure is set.", ex);
+        }
+    }
+
+    private TimeSpan NextBackoff(TimeSpan current) => current == TimeSpan.Zero
+        ? _options.SinkRetryBackoff
+        : TimeSpan.FromTicks(Math.Min(current.Ticks * 2, _options.MaxSinkRetryBackoff.Ticks));
+
+    private long RetryTime(TimeSpan backoff) => timeProvider.GetTimestamp() + (long)(backoff.TotalSeconds * timeProvider.TimestampFrequency);
 
     private async Task StopAsync(IMessageSource source)
     {
@@ -485,7 +597,7 @@ internal sealed class ProcessingEngine(
             {
                 try
                 {
-                    await committer.CommitAsync(lane, source, CancellationToken.None);
+                    await committer.CommitAsync(lane, source, IsCaughtUp(lane), CancellationToken.None);
                 }
                 catch (CheckpointConflictException ex)
                 {

@@ -12,8 +12,10 @@ namespace Pipeline.StreamProcessor.Processing;
 /// <summary>
 /// Publishes rejected messages to the dead-letter topic (original bytes and key, the reason and the
 /// origin in headers) and closed windows to the windows topic (<see cref="ClosedWindow"/> JSON, key = id). A batch's
-/// checkpoint is written only after <see cref="Flush"/> confirmed every message: a crash can repeat
-/// them (at least once, same keys and contents) but never lose them. The producer belongs to the container.
+/// checkpoint is written only after <see cref="TryConfirm"/> confirmed every message of its lane: a crash can repeat
+/// them (at least once, same keys and contents) but never lose them. Each lane's messages are tracked on their own
+/// (<see cref="LaneDeliveries"/>): the producer's <c>Flush</c> would wait for every lane's, so one results partition
+/// without a leader used to hold back every lane's commit. The producer belongs to the container.
 /// </summary>
 internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, ProcessorOptions options) : IResultPublisher
 {
@@ -33,7 +35,9 @@ internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, Proce
     private readonly string _deadLetterTopic = options.ResolvedDeadLetterTopic;
     private readonly string _windowsTopic = options.ResolvedWindowsTopic;
     private readonly ArrayBufferWriter<byte> _json = new(256);
-    private Error? _firstError;
+
+    // Written on the engine's thread only; each tracker is also reached from the producer's delivery reports.
+    private readonly Dictionary<int, LaneDeliveries> _lanes = [];
 
     public void PublishRejected(in SourceMessage rejected)
     {
@@ -60,9 +64,10 @@ internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, Proce
             Value = value.OriginalBytes ?? [],
             Headers = headers,
         };
+        var lane = Lane(rejected.Partition);
         try
         {
-            Produce(_deadLetterTopic, message);
+            Produce(lane, _deadLetterTopic, message);
         }
         catch (ProduceException<byte[]?, byte[]> ex) when (ex.Error.Code == ErrorCode.MsgSizeTooLarge)
         {
@@ -72,12 +77,13 @@ internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, Proce
             // message: a poison pill on every restart. Dead-letter a prefix instead, with the original size.
             headers.Add(OriginalSizeHeader, Encoding.UTF8.GetBytes(message.Value.Length.ToString(CultureInfo.InvariantCulture)));
             message.Value = message.Value[..Math.Min(message.Value.Length, TruncatedValueBytes)];
-            Produce(_deadLetterTopic, message);
+            Produce(lane, _deadLetterTopic, message);
         }
     }
 
-    public void PublishWindows(IReadOnlyList<WindowAggregate> closed)
+    public long PublishWindows(int partition, IReadOnlyList<WindowAggregate> closed)
     {
+        var lane = Lane(partition);
         foreach (var window in closed)
         {
             _json.ResetWrittenCount();
@@ -86,39 +92,75 @@ internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, Proce
                 JsonSerializer.Serialize(writer, window.ToClosedWindow(), ClosedWindowJsonContext.Default.ClosedWindow);
             }
 
-            Produce(_windowsTopic, new Message<byte[]?, byte[]>
+            Produce(lane, _windowsTopic, new Message<byte[]?, byte[]>
             {
                 Key = Encoding.UTF8.GetBytes(window.Id.ToString(CultureInfo.InvariantCulture)),
                 Value = _json.WrittenSpan.ToArray(),
                 Timestamp = new Timestamp(window.WindowEnd),
             });
         }
+
+        return lane.Mark;
     }
 
-    /// <summary>Waits until every message published so far is acknowledged; throws if one failed.</summary>
-    public void Flush(TimeSpan timeout)
+    public bool TryConfirm(int partition, long mark, TimeSpan wait)
     {
-        var pending = producer.Flush(timeout);
-        var error = Interlocked.Exchange(ref _firstError, null);
-        if (error is not null)
+        if (!_lanes.TryGetValue(partition, out var lane))
         {
-            throw new ResultPublishException($"A dead-letter/window message was refused: {error.Reason}", new KafkaException(error));
+            return true;
         }
 
-        if (pending > 0)
+        // Only what failed goes out again; a message still in flight may yet be acknowledged (librdkafka retries it
+        // until message.timeout.ms), and one acknowledged is no longer tracked.
+        foreach (var failed in lane.TakeFailed(mark))
         {
-            throw new TimeoutException($"{pending} dead-letter/window message(s) not acknowledged within {timeout}.");
+            try
+            {
+                producer.ProduceWithBackpressure(failed.Topic, failed.Message, report => lane.OnReport(failed, report.Error),
+                    TimeSpan.FromMilliseconds(50));
+            }
+            catch (ProduceException<byte[]?, byte[]> ex)
+            {
+                lane.OnReport(failed, ex.Error); // still failed: the next retry publishes it again
+                throw new ResultPublishException($"A dead-letter/window message of partition {partition} was refused: {ex.Error.Reason}", ex);
+            }
         }
+
+        var (inFlight, failure) = lane.Wait(mark, wait);
+        if (failure is not null)
+        {
+            throw new ResultPublishException(
+                $"A dead-letter/window message of partition {partition} was refused: {failure.Reason}", new KafkaException(failure));
+        }
+
+        return inFlight == 0;
     }
 
-    private void Produce(string topic, Message<byte[]?, byte[]> message) =>
-        producer.ProduceWithBackpressure(topic, message, OnDelivery, TimeSpan.FromMilliseconds(50));
+    public void Forget(int partition) => _lanes.Remove(partition);
 
-    private void OnDelivery(DeliveryReport<byte[]?, byte[]> report)
+    private LaneDeliveries Lane(int partition)
     {
-        if (report.Error.IsError)
+        if (!_lanes.TryGetValue(partition, out var lane))
         {
-            Interlocked.CompareExchange(ref _firstError, report.Error, null);
+            lane = new LaneDeliveries();
+            _lanes[partition] = lane;
+        }
+
+        return lane;
+    }
+
+    private void Produce(LaneDeliveries lane, string topic, Message<byte[]?, byte[]> message)
+    {
+        var delivery = lane.Add(topic, message);
+        try
+        {
+            producer.ProduceWithBackpressure(delivery.Topic, delivery.Message, report => lane.OnReport(delivery, report.Error),
+                TimeSpan.FromMilliseconds(50));
+        }
+        catch
+        {
+            lane.Remove(delivery); // never queued: the caller decides (a dead letter too large is cut and produced again)
+            throw;
         }
     }
 }

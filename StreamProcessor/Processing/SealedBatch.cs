@@ -45,6 +45,15 @@ internal sealed class SealedBatch(
     /// <summary>The producers' contexts its commit span links (<see cref="PartitionLane.TakeTraceLinks"/>), or null.</summary>
     public IReadOnlyList<ActivityLink>? TraceLinks { get; init; }
 
+    /// <summary>
+    /// <see cref="TimeProvider.GetTimestamp"/> when its windows were published (once: a retry publishes again only what
+    /// the broker refused), restarted by each retry; null before. The results' acknowledgement is awaited from then.
+    /// </summary>
+    public long? ResultsPublishedAt { get; set; }
+
+    /// <summary>The lane's results mark once its windows are published (<see cref="IResultPublisher.PublishWindows"/>).</summary>
+    public long ResultsMark { get; set; }
+
     /// <summary>The files' write, running in the background; null before it starts and after a failed commit.</summary>
     public Task<BatchFiles>? Write { get; set; }
 }

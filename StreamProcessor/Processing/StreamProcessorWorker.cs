@@ -12,13 +12,15 @@ namespace Pipeline.StreamProcessor.Processing;
 /// Kafka's side of the <see cref="ProcessingEngine"/>: the consumer is its <see cref="IMessageSource"/>.
 /// <c>Consume</c> feeds it messages (and runs the rebalance callbacks, which become the engine's
 /// assign/revoke/lose on the same thread), commit hints become <c>consumer.StoreOffset</c> (committed in the
-/// background), a failing sink pauses
-/// the assignment. Fatal errors escape <see cref="ExecuteAsync"/> and stop the host.
+/// background), a failing sink pauses the assignment (or one partition), and the <see cref="PartitionProber"/> asks
+/// the assigned partitions' leaders for their offsets beside the engine. Fatal errors escape <see cref="ExecuteAsync"/>
+/// and stop the host.
 /// </summary>
 internal sealed class StreamProcessorWorker(
     KafkaConsumerFactory<string?, DecodedValue> consumers,
     ProcessingEngine engine,
     Topics.TopicGuard topics,
+    PartitionProber prober,
     ProcessorTelemetry telemetry,
     IOptions<ProcessorOptions> processorOptions,
     TimeProvider timeProvider,
@@ -52,12 +54,17 @@ internal sealed class StreamProcessorWorker(
         consumer.Subscribe(_options.Topic);
         Log.Started(logger, _options.Topic, _options.GroupId);
         _consumer = consumer;
+        var source = new KafkaMessageSource(consumer, consumers.Monitor, _options.Topic, engine, logger);
+        using var stopProbing = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var probing = prober.RunAsync(source, () => [.. engine.Lanes.Select(static l => l.Partition)], stopProbing.Token);
         try
         {
-            await engine.RunAsync(new KafkaMessageSource(consumer, consumers.Monitor, _options.Topic, logger), stoppingToken);
+            await engine.RunAsync(source, stoppingToken);
         }
         finally
         {
+            await stopProbing.CancelAsync();
+            await probing; // before the consumer is disposed: a probe in progress uses it
             _consumer = null;
         }
     }
@@ -114,6 +121,7 @@ internal sealed class StreamProcessorWorker(
         IConsumer<string?, DecodedValue> consumer,
         KafkaClientMonitor monitor,
         string topic,
+        ProcessingEngine engine,
         ILogger logger) : IMessageSource
     {
         private static readonly Func<object, ActivityContext> s_extractTraceContext =
@@ -125,6 +133,12 @@ internal sealed class StreamProcessorWorker(
             try
             {
                 result = consumer.Consume(timeout);
+            }
+            catch (ConsumeException ex) when (ex.Error.Code == ErrorCode.Local_AutoOffsetReset && ex.ConsumerRecord is { } record)
+            {
+                // The position is no longer in the log (auto.offset.reset=error: never reset silently).
+                OnOutOfRange(record.Partition.Value, ex.Error.Reason);
+                result = null;
             }
             catch (ConsumeException ex) when (!ex.Error.IsFatal)
             {
@@ -152,25 +166,34 @@ internal sealed class StreamProcessorWorker(
             return true;
         }
 
-        /// <summary>From the high watermark the client cached with its last fetch (no request).</summary>
-        public bool IsCaughtUp(int partition, long nextOffset)
+        /// <summary>
+        /// A ListOffsets round trip to the partition's leader (<c>QueryWatermarkOffsets</c>, thread-safe), never the
+        /// high watermark the client cached with its last fetch: that one goes stale when fetches stop being answered.
+        /// </summary>
+        public LogOffsets? QueryOffsets(int partition, TimeSpan timeout)
         {
-            WatermarkOffsets watermarks;
             try
             {
-                watermarks = consumer.GetWatermarkOffsets(new TopicPartition(topic, partition));
+                var offsets = consumer.QueryWatermarkOffsets(new TopicPartition(topic, partition), timeout);
+                return offsets.Low.IsSpecial || offsets.High.IsSpecial ? null : new LogOffsets(offsets.Low.Value, offsets.High.Value);
             }
             catch (KafkaException)
             {
-                return false;
+                return null;
             }
-
-            return KafkaLag.Of(watermarks, nextOffset, unknownPositionIsStart: true) == 0;
+            catch (ObjectDisposedException)
+            {
+                return null;
+            }
         }
 
         public void Pause() => consumer.Pause(consumer.Assignment);
 
         public void Resume() => consumer.Resume(consumer.Assignment);
+
+        public void Pause(int partition) => PauseOrResume(partition, pause: true);
+
+        public void Resume(int partition) => PauseOrResume(partition, pause: false);
 
         /// <summary>
         /// Stores the hint; librdkafka commits stored offsets in the background (auto commit), on revoke and on close.
@@ -197,6 +220,52 @@ internal sealed class StreamProcessorWorker(
         }
 
         public void Close() => consumer.Close();
+
+        /// <summary>
+        /// Restarts the partition where the engine says the lane goes on (<see cref="LogRangeGuard"/>: past lost offsets,
+        /// or it throws); when it cannot tell (no answer from the leader), at the same position, to be checked again.
+        /// The partition is assigned again rather than sought: after the reset error its fetch has stopped, and librdkafka
+        /// refuses a seek then (Local: Erroneous state).
+        /// </summary>
+        private void OnOutOfRange(int partition, string reason)
+        {
+            Log.ConsumeFailed(logger, reason);
+            var lane = engine.Lanes.FirstOrDefault(l => l.Partition == partition);
+            if (lane is null)
+            {
+                return;
+            }
+
+            var offset = engine.OffsetOutOfRange(partition) ?? Math.Max(lane.NextOffset, 0);
+            var assigned = new TopicPartition(topic, partition);
+            consumer.IncrementalUnassign([assigned]);
+            consumer.IncrementalAssign([new TopicPartitionOffset(assigned, offset)]);
+            if (lane.RetryBackoff > TimeSpan.Zero)
+            {
+                consumer.Pause([assigned]); // its results still fail: assigning again must not resume it
+            }
+        }
+
+        /// <summary>Pauses or resumes one partition; one no longer assigned has nothing to pause or resume.</summary>
+        private void PauseOrResume(int partition, bool pause)
+        {
+            List<TopicPartition> partitions = [new TopicPartition(topic, partition)];
+            try
+            {
+                if (pause)
+                {
+                    consumer.Pause(partitions);
+                }
+                else
+                {
+                    consumer.Resume(partitions);
+                }
+            }
+            catch (KafkaException ex)
+            {
+                Log.ConsumeFailed(logger, ex.Error.Reason);
+            }
+        }
 
         private static List<KeyValuePair<string, byte[]>>? CopyHeaders(Headers? headers) =>
             headers is null ? null : [.. headers.Select(static h => KeyValuePair.Create(h.Key, h.GetValueBytes()))];

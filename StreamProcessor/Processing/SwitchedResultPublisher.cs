@@ -20,13 +20,11 @@ internal sealed class SwitchedResultPublisher(IResultPublisher inner, ProcessorO
         }
     }
 
-    public void PublishWindows(IReadOnlyList<WindowAggregate> closed)
-    {
-        if (_windows)
-        {
-            inner.PublishWindows(closed);
-        }
-    }
+    /// <summary>With the windows topic off, publishes none but still returns the lane's mark (its dead letters).</summary>
+    public long PublishWindows(int partition, IReadOnlyList<WindowAggregate> closed) =>
+        inner.PublishWindows(partition, _windows ? closed : []);
 
-    public void Flush(TimeSpan timeout) => inner.Flush(timeout);
+    public bool TryConfirm(int partition, long mark, TimeSpan wait) => inner.TryConfirm(partition, mark, wait);
+
+    public void Forget(int partition) => inner.Forget(partition);
 }

@@ -32,6 +32,7 @@ internal sealed class ProcessorTelemetry
         CommitLatency = Meter.CreateHistogram<double>(ProcessorTelemetryNames.Instruments.CommitLatency, "ms", "Time from an event's Kafka timestamp to the commit of its batch.");
         SinkFailures = Meter.CreateCounter<long>(ProcessorTelemetryNames.Instruments.SinkFailures, "{failure}", "Batch commits that failed (disk full, unwritable output).");
         KeyPartitionConflicts = Meter.CreateCounter<long>(ProcessorTelemetryNames.Instruments.KeyPartitionConflicts, "{event}", "Events whose id was first seen in another partition.");
+        OffsetsLost = Meter.CreateCounter<long>(ProcessorTelemetryNames.Instruments.OffsetsLost, "{offset}", "Offsets deleted from the log (retention) before they were processed.");
     }
 
     public Meter Meter { get; }
@@ -59,6 +60,8 @@ internal sealed class ProcessorTelemetry
     public Counter<long> SinkFailures { get; }
 
     public Counter<long> KeyPartitionConflicts { get; }
+
+    public Counter<long> OffsetsLost { get; }
 
     /// <summary>
     /// The tags every consume and process measurement for <paramref name="topic"/> and <paramref name="consumerGroup"/>

@@ -28,6 +28,9 @@ public static class ProcessorTelemetryNames
         public const string SinkFailures = "pipeline.sink.failures";
         public const string KeyPartitionConflicts = "pipeline.key.partition_conflicts";
 
+        /// <summary>Offsets deleted from the log before the processor read them (retention), tagged with the partition.</summary>
+        public const string OffsetsLost = "pipeline.kafka.offsets_lost";
+
         /// <summary>Observable gauge of the consumer lag, one measurement per partition (tagged <see cref="Tags.Partition"/>).</summary>
         public const string ConsumerLag = "pipeline.consumer.lag";
         public const string WatermarkDelay = "pipeline.watermark.delay";

@@ -26,7 +26,7 @@ public sealed class WindowsTopicContractTests
             Id: 7, Count: 4, Sum: 10.5, Min: -1.25, Max: 6);
 
         // Act
-        sut.PublishWindows([window]);
+        sut.PublishWindows(0, [window]);
 
         // Assert
         var (topic, message) = Assert.Single(RecordingProducer.Messages(producer));
@@ -46,7 +46,7 @@ public sealed class WindowsTopicContractTests
         var window = new WindowAggregate(
             new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc), new DateTime(2026, 1, 2, 3, 4, 15, DateTimeKind.Utc),
             Id: 7, Count: 3, Sum: 1, Min: 0.1, Max: 0.6);
-        new ResultPublisher(producer, new ProcessorOptions { Topic = "events" }).PublishWindows([window]);
+        new ResultPublisher(producer, new ProcessorOptions { Topic = "events" }).PublishWindows(0, [window]);
         var json = Assert.Single(RecordingProducer.Messages(producer)).Message.Value;
 
         // Act

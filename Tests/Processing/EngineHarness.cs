@@ -28,7 +28,7 @@ internal sealed class EngineHarness : IDisposable
     private readonly TempOutputDirectory _output = new();
     private readonly IHost _host;
 
-    public EngineHarness(IDictionary<string, string?>? settings = null)
+    public EngineHarness(IDictionary<string, string?>? settings = null, IResultPublisher? publisher = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -48,7 +48,7 @@ internal sealed class EngineHarness : IDisposable
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<TimeProvider>(Time);
         builder.AddStreamProcessor();
-        builder.Services.Replace(ServiceDescriptor.Singleton<IResultPublisher>(Publisher));
+        builder.Services.Replace(ServiceDescriptor.Singleton(publisher ?? Publisher));
         _host = builder.Build();
         Engine = _host.Services.GetRequiredService<ProcessingEngine>();
         Layout = _host.Services.GetRequiredService<OutputLayout>();
@@ -150,7 +150,8 @@ internal sealed class ScriptedSource(EngineHarness harness) : IMessageSource
     /// <summary>For each offset hint: the checkpoint's next offset at that moment and the partition's batch files.</summary>
     public List<(int Partition, long Offset, long? CheckpointNextOffset, string[] Files)> Commits { get; } = [];
 
-    public Func<int, long, bool> CaughtUp { get; set; } = static (_, _) => false;
+    /// <summary>What the partition's leader answers an offsets request; null: no answer (it is down or slow).</summary>
+    public Func<int, LogOffsets?> Offsets { get; set; } = static _ => null;
 
     public ScriptedSource Deliver(params SourceMessage[] messages)
     {
@@ -187,6 +188,10 @@ internal sealed class ScriptedSource(EngineHarness harness) : IMessageSource
 
     public ScriptedSource Assign(params int[] partitions) => Then(() => harness.Engine.Assign(partitions));
 
+    /// <summary>One round of the <see cref="PartitionProber"/> over the assigned partitions, as the worker runs it every interval.</summary>
+    public ScriptedSource Probe() => Then(() => harness.Service<PartitionProber>()
+        .ProbeAsync(this, [.. harness.Engine.Lanes.Select(static l => l.Partition)], CancellationToken.None).GetAwaiter().GetResult());
+
     public bool TryReceive(TimeSpan timeout, out SourceMessage message)
     {
         message = default;
@@ -205,11 +210,15 @@ internal sealed class ScriptedSource(EngineHarness harness) : IMessageSource
         return false;
     }
 
-    public bool IsCaughtUp(int partition, long nextOffset) => CaughtUp(partition, nextOffset);
+    public LogOffsets? QueryOffsets(int partition, TimeSpan timeout) => Offsets(partition);
 
     public void Pause() => Calls.Add("pause");
 
     public void Resume() => Calls.Add("resume");
+
+    public void Pause(int partition) => Calls.Add($"pause {partition}");
+
+    public void Resume(int partition) => Calls.Add($"resume {partition}");
 
     public void Commit(int partition, long nextOffset)
     {
@@ -231,13 +240,25 @@ internal sealed class RecordingPublisher : IResultPublisher
 
     public List<WindowAggregate> Windows { get; } = [];
 
-    public int Flushes { get; private set; }
+    public int Confirms { get; private set; }
 
     public void PublishRejected(in SourceMessage message) => Rejected.Add(message.Offset);
 
-    public void PublishWindows(IReadOnlyList<WindowAggregate> closed) => Windows.AddRange(closed);
+    public long PublishWindows(int partition, IReadOnlyList<WindowAggregate> closed)
+    {
+        Windows.AddRange(closed);
+        return 0;
+    }
 
-    public void Flush(TimeSpan timeout) => Flushes++;
+    public bool TryConfirm(int partition, long mark, TimeSpan wait)
+    {
+        Confirms++;
+        return true;
+    }
+
+    public void Forget(int partition)
+    {
+    }
 }
 
 /// <summary>Records the engine's log events (Information and above) with their structured values.</summary>

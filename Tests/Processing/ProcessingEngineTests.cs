@@ -112,7 +112,7 @@ public sealed class ProcessingEngineTests : IDisposable
         Assert.Equal((0, 3L, (long?)3), (commit.Partition, commit.Offset, commit.CheckpointNextOffset));
         Assert.Contains(OutputLayout.BatchFileName(EngineHarness.Topic, 0, 0), commit.Files);
         Assert.Equal([2L], _harness.Publisher.Rejected);
-        Assert.True(_harness.Publisher.Flushes >= 1);
+        Assert.True(_harness.Publisher.Confirms >= 1);
     }
 
     [Fact]
