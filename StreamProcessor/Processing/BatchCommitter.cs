@@ -36,9 +36,9 @@ internal sealed class BatchCommitter(
     /// closed windows; returns whether there was anything to commit (for revoke and stop). Waits up to
     /// <see cref="ProcessorOptions.ProducerFlushTimeout"/> for each batch's results.
     /// </summary>
-    /// <remarks><c>caughtUp</c>: whether the broker recently confirmed the lane has read all there is (idle windows).</remarks>
+    /// <remarks><c>caughtUpAsOf</c>: when the broker last confirmed the lane has read all there is, if it did (idle windows).</remarks>
     /// <exception cref="TimeoutException">A batch's results were not acknowledged in time.</exception>
-    public async Task<bool> CommitAsync(PartitionLane lane, IMessageSource source, bool caughtUp, CancellationToken cancellationToken)
+    public async Task<bool> CommitAsync(PartitionLane lane, IMessageSource source, long? caughtUpAsOf, CancellationToken cancellationToken)
     {
         var committed = false;
         if (lane.InFlight is not null)
@@ -47,7 +47,7 @@ internal sealed class BatchCommitter(
             committed = true;
         }
 
-        if (Seal(lane, caughtUp))
+        if (Seal(lane, caughtUpAsOf))
         {
             await CompleteNowAsync(lane, source, cancellationToken);
             committed = true;
@@ -61,18 +61,18 @@ internal sealed class BatchCommitter(
     /// messages nor closed windows. The lane must have no batch in flight.
     /// </summary>
     /// <remarks>
-    /// <c>caughtUp</c>: whether the broker recently confirmed the partition holds nothing beyond the lane's position: only
-    /// then may an idle partition's watermark advance with the clock. The engine decides it (<see cref="PartitionProber"/>);
+    /// <c>caughtUpAsOf</c>: when the broker last confirmed the partition holds nothing beyond the lane's position (null if it
+    /// did not lately): only up to then may an idle partition's watermark advance with the clock. The engine decides it (<see cref="PartitionProber"/>);
     /// the committer never asks the transport.
     /// </remarks>
-    public bool Seal(PartitionLane lane, bool caughtUp)
+    public bool Seal(PartitionLane lane, long? caughtUpAsOf)
     {
         if (lane.InFlight is not null)
         {
             throw new InvalidOperationException($"Partition {lane.Partition} already has a batch in flight.");
         }
 
-        lane.Windows.AdvanceIdle(caughtUp);
+        lane.Windows.AdvanceIdle(caughtUpAsOf);
         var closed = new List<WindowAggregate>();
         lane.Windows.DrainClosed(closed);
         if (lane.BatchMessages == 0 && closed.Count == 0)

@@ -8,7 +8,7 @@ namespace Pipeline.StreamProcessor.Processing;
 /// the partition's leader is asked for its offsets (<see cref="IMessageSource.QueryOffsets"/>, a ListOffsets round trip),
 /// and the answer is kept with the time it came. The client's cached high watermark is no such answer: it is only as new as
 /// the last fetch response, and when a leader stops answering it goes stale and looks caught up. The one home of these
-/// facts, for the idle advance of the windows (<see cref="IsCaughtUp"/>) and for health (<see cref="Unavailable"/>).
+/// facts, for the idle advance of the windows (<see cref="CaughtUpAsOf"/>) and for health (<see cref="Unavailable"/>).
 /// Thread-safe: probes run off the engine's thread.
 /// </summary>
 internal sealed class PartitionProber(IOptions<ProcessorOptions> options, TimeProvider timeProvider)
@@ -73,23 +73,28 @@ internal sealed class PartitionProber(IOptions<ProcessorOptions> options, TimePr
     {
         var now = timeProvider.GetTimestamp();
         _facts.AddOrUpdate(partition,
-            static (_, state) => new ProbeFacts(state.Now, state.Answer is null ? null : state.Now, state.Answer ?? default),
+            static (_, state) => new ProbeFacts(state.Now, state.Answer is null ? null : state.Now, state.Answer ?? default, Answered: state.Answer is not null),
             static (_, previous, state) => state.Answer is { } answer
-                ? previous with { ConfirmedAt = state.Now, Log = answer }
-                : previous,
+                ? previous with { ConfirmedAt = state.Now, Log = answer, Answered = true }
+                : previous with { Answered = false },
             (Now: now, Answer: answer));
     }
 
     /// <summary>
-    /// Whether the partition's leader confirmed, within <see cref="ProcessorOptions.PartitionConfirmationMaxAge"/>, that its
-    /// log ends at or before <paramref name="nextOffset"/> (a negative one, or one below the log start, is the log start:
-    /// nothing before it can be read). No recent answer is never "caught up": silence is not idleness.
+    /// When the partition's leader last confirmed that its log ends at or before <paramref name="nextOffset"/> (a negative
+    /// one, or one below the log start, is the log start: nothing before it can be read); null when it did not: its last
+    /// answer shows more to read, its latest probe went unanswered, or its last answer is older than
+    /// <see cref="ProcessorOptions.PartitionConfirmationMaxAge"/>. Silence is not idleness, and an answer from before a
+    /// silence says nothing of what producers wrote since: idle time counts up to the confirmation, not up to now
+    /// (<see cref="Windowing.PartitionWindows.AdvanceIdle"/>), and a probe that fails restarts it.
     /// </summary>
-    public bool IsCaughtUp(int partition, long nextOffset) =>
+    public long? CaughtUpAsOf(int partition, long nextOffset) =>
         _facts.TryGetValue(partition, out var facts)
-        && facts.ConfirmedAt is { } confirmedAt
+        && facts is { Answered: true, ConfirmedAt: { } confirmedAt }
         && timeProvider.GetElapsedTime(confirmedAt) <= _options.PartitionConfirmationMaxAge
-        && facts.Log.High <= Math.Max(nextOffset, facts.Log.Low);
+        && facts.Log.High <= Math.Max(nextOffset, facts.Log.Low)
+            ? confirmedAt
+            : null;
 
     /// <summary>
     /// The partitions among <paramref name="assigned"/> whose leader has not answered for longer than
@@ -114,7 +119,7 @@ internal sealed class PartitionProber(IOptions<ProcessorOptions> options, TimePr
     }
 
     /// <summary>What is known of one partition: when it was first probed, and its leader's last answer (timestamps of the TimeProvider).</summary>
-    private sealed record ProbeFacts(long FirstProbedAt, long? ConfirmedAt, LogOffsets Log);
+    private sealed record ProbeFacts(long FirstProbedAt, long? ConfirmedAt, LogOffsets Log, bool Answered);
 }
 
 /// <summary>A partition's log as its leader reported it: the first offset still held and the next offset to be written.</summary>

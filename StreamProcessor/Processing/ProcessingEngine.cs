@@ -223,7 +223,7 @@ internal sealed class ProcessingEngine(
             try
             {
                 // Flush and checkpoint before the partition moves: the next owner resumes here.
-                committer.CommitAsync(lane, CurrentSource, IsCaughtUp(lane), CancellationToken.None).GetAwaiter().GetResult();
+                committer.CommitAsync(lane, CurrentSource, CaughtUpAsOf(lane), CancellationToken.None).GetAwaiter().GetResult();
             }
             catch (CheckpointConflictException ex)
             {
@@ -297,7 +297,7 @@ internal sealed class ProcessingEngine(
     }
 
     /// <summary>Whether the lane may count as idle: the broker recently confirmed there is nothing beyond its position.</summary>
-    private bool IsCaughtUp(PartitionLane lane) => prober.IsCaughtUp(lane.Partition, lane.NextOffset);
+    private long? CaughtUpAsOf(PartitionLane lane) => prober.CaughtUpAsOf(lane.Partition, lane.NextOffset);
 
     private IMessageSource CurrentSource =>
         _source ?? throw new InvalidOperationException("Partitions change only while the engine runs.");
@@ -488,7 +488,7 @@ internal sealed class ProcessingEngine(
 
             if (due && lane.InFlight is null)
             {
-                if (!committer.Seal(lane, IsCaughtUp(lane)))
+                if (!committer.Seal(lane, CaughtUpAsOf(lane)))
                 {
                     lane.RestartTrigger(timeProvider.GetTimestamp());
                 }
@@ -597,7 +597,7 @@ internal sealed class ProcessingEngine(
             {
                 try
                 {
-                    await committer.CommitAsync(lane, source, IsCaughtUp(lane), CancellationToken.None);
+                    await committer.CommitAsync(lane, source, CaughtUpAsOf(lane), CancellationToken.None);
                 }
                 catch (CheckpointConflictException ex)
                 {

@@ -90,27 +90,31 @@ internal sealed class PartitionWindows
     }
 
     /// <summary>
-    /// Advances the watermark of an idle partition: one that is caught up and has had no event for the idle timeout.
+    /// Advances the watermark of an idle partition: one whose leader confirmed there is nothing more to read, and that had
+    /// no event for the idle timeout before that confirmation.
     /// </summary>
-    /// <param name="caughtUp">
-    /// Whether the partition has nothing left to read. A partition with a backlog is never idle, however long its
-    /// events take to arrive (a restart behind thousands of messages of other partitions): advancing it would make
-    /// its own backlog late.
+    /// <param name="caughtUpAsOf">
+    /// When (a <see cref="TimeProvider"/> timestamp) the partition's leader last confirmed its log ends at the lane's
+    /// position; null when it did not: a backlog, or a leader that did not answer. A partition with a backlog is never
+    /// idle, however long its events take to arrive (a restart behind thousands of messages of other partitions):
+    /// advancing it would make its own backlog late. Idle time counts up to the confirmation, not up to now: an answer
+    /// from before a leader stopped answering says nothing of what producers wrote since, and a null restarts the count
+    /// (after an outage, producers get the idle timeout to deliver what they held).
     /// </param>
     /// <remarks>
     /// The advance is relative to the last event time, not to the wall clock: replayed or historical data whose
     /// event times lie far behind the clock still closes its last windows, and data that follows a pause is late
     /// only if it is older than the pause explains.
     /// </remarks>
-    public void AdvanceIdle(bool caughtUp)
+    public void AdvanceIdle(long? caughtUpAsOf)
     {
-        if (!caughtUp)
+        if (caughtUpAsOf is not { } confirmedAt)
         {
             _lastEventAt = _timeProvider.GetTimestamp(); // idleness counts from the moment there is nothing to read
             return;
         }
 
-        var idle = _timeProvider.GetElapsedTime(_lastEventAt);
+        var idle = _timeProvider.GetElapsedTime(_lastEventAt, confirmedAt);
         if (_maxEventTicks != None && idle >= _idleTimeout)
         {
             RaiseWatermark(_maxEventTicks + idle.Ticks - _delayTicks);

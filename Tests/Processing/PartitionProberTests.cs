@@ -15,45 +15,62 @@ public sealed class PartitionProberTests
     public PartitionProberTests() => _prober = new PartitionProber(Options.Create(new ProcessorOptions()), _time);
 
     [Fact]
-    public void IsCaughtUp_NoAnswerEver_IsFalse_AndTheSilenceBeyondTheBoundIsUnavailable()
+    public void CaughtUpAsOf_NoAnswerEver_IsFalse_AndTheSilenceBeyondTheBoundIsUnavailable()
     {
         _prober.Record(3, null);
 
-        Assert.False(_prober.IsCaughtUp(3, 0));
+        Assert.Null(_prober.CaughtUpAsOf(3, 0));
         Assert.Empty(_prober.Unavailable([3]));
         _time.Advance(s_maxAge + TimeSpan.FromMilliseconds(1));
         Assert.Equal([3], _prober.Unavailable([3, 4]).Select(static u => u.Partition));
     }
 
     [Fact]
-    public void IsCaughtUp_RecentAnswerAtThePosition_IsTrue_BeyondIt_IsFalse()
+    public void CaughtUpAsOf_RecentAnswerAtThePosition_IsTrue_BeyondIt_IsFalse()
     {
         _prober.Record(0, new LogOffsets(0, 5));
 
-        Assert.True(_prober.IsCaughtUp(0, 5));
-        Assert.False(_prober.IsCaughtUp(0, 4));
+        Assert.NotNull(_prober.CaughtUpAsOf(0, 5));
+        Assert.Null(_prober.CaughtUpAsOf(0, 4));
     }
 
     [Fact]
-    public void IsCaughtUp_AnswerOlderThanTheBound_IsFalse_EvenIfTheLogEndedAtThePosition()
+    public void CaughtUpAsOf_AnswerOlderThanTheBound_IsNull_EvenIfTheLogEndedAtThePosition()
     {
         _prober.Record(0, new LogOffsets(0, 5));
+        var answeredAt = _time.GetTimestamp();
         _time.Advance(s_maxAge);
-        _prober.Record(0, null); // the leader stopped answering
-        Assert.True(_prober.IsCaughtUp(0, 5));
+        Assert.Equal(answeredAt, _prober.CaughtUpAsOf(0, 5));
 
         _time.Advance(TimeSpan.FromMilliseconds(1));
 
-        Assert.False(_prober.IsCaughtUp(0, 5));
+        Assert.Null(_prober.CaughtUpAsOf(0, 5));
         Assert.Equal([0], _prober.Unavailable([0]).Select(static u => u.Partition));
     }
 
     [Fact]
-    public void IsCaughtUp_FreshLaneOrOneBelowTheLogStart_CountsFromTheLogStart()
+    public void CaughtUpAsOf_LatestProbeUnanswered_IsNull_UntilTheLeaderAnswersAgain()
+    {
+        // Before: a recent answer still counted after the leader stopped answering, so a slow or down leader's
+        // partition looked caught up for the whole bound and its windows closed early (the mock-cluster slow-leader run).
+        _prober.Record(0, new LogOffsets(0, 5));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        _prober.Record(0, null);
+
+        Assert.Null(_prober.CaughtUpAsOf(0, 5));
+        Assert.Empty(_prober.Unavailable([0]));
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        _prober.Record(0, new LogOffsets(0, 5));
+        Assert.Equal(_time.GetTimestamp(), _prober.CaughtUpAsOf(0, 5));
+    }
+
+    [Fact]
+    public void CaughtUpAsOf_FreshLaneOrOneBelowTheLogStart_CountsFromTheLogStart()
     {
         _prober.Record(0, new LogOffsets(7, 7));
 
-        Assert.True(_prober.IsCaughtUp(0, -1));
-        Assert.True(_prober.IsCaughtUp(0, 2));
+        Assert.NotNull(_prober.CaughtUpAsOf(0, -1));
+        Assert.NotNull(_prober.CaughtUpAsOf(0, 2));
     }
 }

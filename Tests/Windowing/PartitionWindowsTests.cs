@@ -96,12 +96,12 @@ public sealed class PartitionWindowsTests
 
         // Not idle yet: the clock does not move the watermark.
         _clock.Advance(TimeSpan.FromSeconds(29));
-        sut.AdvanceIdle(caughtUp: true);
+        sut.AdvanceIdle(caughtUpAsOf: _clock.GetTimestamp());
         Assert.Equal(s_t0.AddSeconds(-4), sut.Watermark);
 
         // Idle: watermark = last event time + idle time - delay, past the window's end.
         _clock.Advance(TimeSpan.FromSeconds(1));
-        sut.AdvanceIdle(caughtUp: true);
+        sut.AdvanceIdle(caughtUpAsOf: _clock.GetTimestamp());
         sut.DrainClosed(closed);
 
         Assert.Equal(s_t0.AddSeconds(1 + 30 - 5), sut.Watermark);
@@ -117,16 +117,54 @@ public sealed class PartitionWindowsTests
 
         // Slow to deliver but not idle: messages are waiting.
         _clock.Advance(TimeSpan.FromMinutes(5));
-        sut.AdvanceIdle(caughtUp: false);
+        sut.AdvanceIdle(caughtUpAsOf: null);
         Assert.Equal(s_t0.AddSeconds(-4), sut.Watermark);
 
         // Caught up: idleness counts from now, not from the last event.
         _clock.Advance(TimeSpan.FromSeconds(29));
-        sut.AdvanceIdle(caughtUp: true);
+        sut.AdvanceIdle(caughtUpAsOf: _clock.GetTimestamp());
         sut.DrainClosed(closed);
 
         Assert.Equal(s_t0.AddSeconds(-4), sut.Watermark);
         Assert.Empty(closed);
+    }
+
+    [Fact]
+    public void AdvanceIdle_ConfirmationFromBeforeTheSilence_DoesNotMakeItIdle()
+    {
+        // Arrange: the leader confirmed the partition caught up, then an event came, then the leader stopped answering;
+        // its last answer, still recent, is all there is.
+        var sut = new PartitionWindows(_options, _clock);
+        var closed = new List<WindowAggregate>();
+        var confirmedAt = _clock.GetTimestamp();
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        sut.Add(At(1));
+
+        // Act: long past the idle timeout, with only that earlier answer.
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        sut.AdvanceIdle(confirmedAt);
+        sut.DrainClosed(closed);
+
+        // Assert: the silence since is no idleness; the data the leader holds back would otherwise be late.
+        Assert.Equal(s_t0.AddSeconds(-4), sut.Watermark);
+        Assert.Empty(closed);
+    }
+
+    [Fact]
+    public void AdvanceIdle_IdleTime_CountsUpToTheConfirmationNotUpToNow()
+    {
+        // Arrange: an event, then the leader confirms nothing new 40 s later, then stays silent.
+        var sut = new PartitionWindows(_options, _clock);
+        sut.Add(At(1));
+        _clock.Advance(TimeSpan.FromSeconds(40));
+        var confirmedAt = _clock.GetTimestamp();
+
+        // Act
+        _clock.Advance(TimeSpan.FromMinutes(10));
+        sut.AdvanceIdle(confirmedAt);
+
+        // Assert: last event time + 40 s - delay, not + 10 min.
+        Assert.Equal(s_t0.AddSeconds(1 + 40 - 5), sut.Watermark);
     }
 
     [Fact]
@@ -135,7 +173,7 @@ public sealed class PartitionWindowsTests
         var sut = new PartitionWindows(_options, _clock);
 
         _clock.Advance(TimeSpan.FromMinutes(5));
-        sut.AdvanceIdle(caughtUp: true);
+        sut.AdvanceIdle(caughtUpAsOf: _clock.GetTimestamp());
 
         Assert.Null(sut.Watermark);
     }
