@@ -26,6 +26,15 @@ internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, Proce
     public const string OffsetHeader = "dlq.origin.offset";
     public const string TimestampHeader = "dlq.origin.timestamp";
 
+    /// <summary>
+    /// On every closed window: the input topic and partition whose lane closed it. A window's key (id) and start identify
+    /// a repeat after a crash (same content); the origin tells a repeat from a second partial window of an id that was
+    /// not keyed by id and so reached two partitions.
+    /// </summary>
+    public const string WindowTopicHeader = "window.origin.topic";
+
+    public const string WindowPartitionHeader = "window.origin.partition";
+
     /// <summary>Set only when the dead letter carries a prefix of the value: the original value's length in bytes.</summary>
     public const string OriginalSizeHeader = "dlq.original.size";
 
@@ -97,6 +106,11 @@ internal sealed class ResultPublisher(IProducer<byte[]?, byte[]> producer, Proce
                 Key = Encoding.UTF8.GetBytes(window.Id.ToString(CultureInfo.InvariantCulture)),
                 Value = _json.WrittenSpan.ToArray(),
                 Timestamp = new Timestamp(window.WindowEnd),
+                Headers = new Headers
+                {
+                    { WindowTopicHeader, Encoding.UTF8.GetBytes(options.Topic) },
+                    { WindowPartitionHeader, Encoding.UTF8.GetBytes(partition.ToString(CultureInfo.InvariantCulture)) },
+                },
             });
         }
 

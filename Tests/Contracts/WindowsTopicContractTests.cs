@@ -26,12 +26,15 @@ public sealed class WindowsTopicContractTests
             Id: 7, Count: 4, Sum: 10.5, Min: -1.25, Max: 6);
 
         // Act
-        sut.PublishWindows(0, [window]);
+        sut.PublishWindows(2, [window]);
 
         // Assert
         var (topic, message) = Assert.Single(RecordingProducer.Messages(producer));
         Assert.Equal("events.windows", topic);
         Assert.Equal("7", Encoding.UTF8.GetString(message.Key!));
+        Assert.Equal(
+            [(ResultPublisher.WindowTopicHeader, "events"), (ResultPublisher.WindowPartitionHeader, "2")],
+            message.Headers.Select(static h => (h.Key, Encoding.UTF8.GetString(h.GetValueBytes()))));
         Assert.Equal(new DateTime(2026, 1, 2, 3, 4, 15, DateTimeKind.Utc), message.Timestamp.UtcDateTime);
         Assert.Equal(
             """{"window_start":"2026-01-02T03:04:05Z","window_end":"2026-01-02T03:04:15Z","id":7,"count":4,"sum":10.5,"avg_value":2.625,"min_value":-1.25,"max_value":6}""",
