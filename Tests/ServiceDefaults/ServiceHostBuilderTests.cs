@@ -18,7 +18,9 @@ public sealed partial class ServiceHostBuilderTests() : BrokerRunTest("content-r
     [InlineData("StreamProcessor")]
     public async Task Service_StartedFromAnotherFolder_ReadsItsOwnAppSettings(string project)
     {
-        // Arrange: the working directory is an empty folder, not the build output.
+        // Arrange: the working directory is an empty folder, not the build output; the topic exists (a missing input
+        // topic stops the StreamProcessor at start).
+        await PipelineTestKit.CreateTopicAsync(Broker.BootstrapServers, Topic, partitions: 1);
         var elsewhere = Directory.CreateDirectory(Path.Combine(Root, "elsewhere")).FullName;
         using var service = ServiceProcess.Start(project, new Dictionary<string, string>
         {
