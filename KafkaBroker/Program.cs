@@ -21,7 +21,7 @@ static async Task<int> RunAsync(KafkaBrokerOptions options, CancellationToken ca
     }
 
     var builder = Host.CreateApplicationBuilder();
-    builder.ConfigureOpenTelemetry(); // logs and metrics (Pipeline.KafkaBroker) over OTLP when Aspire sets OTEL_EXPORTER_OTLP_ENDPOINT
+    builder.AddBrokerOpenTelemetry(); // logs and metrics (Pipeline.KafkaBroker) over OTLP when Aspire sets OTEL_EXPORTER_OTLP_ENDPOINT
     using var host = builder.Build();
 
     // The broker starts before the host rather than as a hosted service: a taken port is a usage

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Pipeline.StreamProcessor.Sinks;
-using Pipeline.Tests.Storage;
+using Pipeline.Azurite;
 
 namespace Pipeline.Benchmarks.Pipeline;
 

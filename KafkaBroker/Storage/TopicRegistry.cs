@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Pipeline.KafkaBroker.Protocol;
-using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.KafkaBroker.Storage;
 
@@ -174,9 +173,9 @@ internal sealed class TopicRegistry : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Kafka's rule (<see cref="KafkaTopicName"/>); null when <paramref name="name"/> follows it.</summary>
+    /// <summary>Kafka's rule (<see cref="TopicNameRule"/>); null when <paramref name="name"/> follows it.</summary>
     public static string? ValidateName(string? name) =>
-        KafkaTopicName.Validate(name) is { } problem ? $"Topic name {problem}." : null;
+        TopicNameRule.Validate(name) is { } problem ? $"Topic name {problem}." : null;
 
     private TopicLog OpenTopic(TopicMetadataFile metadata, string? directory)
     {

@@ -127,18 +127,7 @@ public sealed class BlobStorage : IRunStorage
     /// <summary>Creates the container if it does not exist yet (a start-up step).</summary>
     public async Task EnsureReadyAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        }
-        catch (RequestFailedException e)
-        {
-            throw AccessFailure(e);
-        }
-        catch (AggregateException e) when (RetriesExhausted(e) is { } last)
-        {
-            throw AccessFailure(last);
-        }
+        await TranslateAsync(() => _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken));
     }
 
     public async Task<WrittenObject> WriteAsync<TState>(
@@ -154,14 +143,16 @@ public sealed class BlobStorage : IRunStorage
         byte[] hash = ContentHash(content.Span);
         try
         {
-            var uploaded = await blob.UploadAsync(
-                BinaryData.FromBytes(content),
-                new BlobUploadOptions
-                {
-                    HttpHeaders = new BlobHttpHeaders { ContentHash = hash },
-                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-                },
-                cancellationToken);
+            var uploaded = await TranslateAsync(
+                () => blob.UploadAsync(
+                    BinaryData.FromBytes(content),
+                    new BlobUploadOptions
+                    {
+                        HttpHeaders = new BlobHttpHeaders { ContentHash = hash },
+                        Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                    },
+                    cancellationToken),
+                leaveToCaller: IsExistsConflict);
             return new WrittenObject(content.Length, new ObjectVersion(uploaded.Value.ETag.ToString()));
         }
         catch (RequestFailedException e) when (IsExistsConflict(e))
@@ -175,14 +166,6 @@ public sealed class BlobStorage : IRunStorage
             // Not this writer's to delete (it did not create it), and no longer its uploader's either.
             await TakeOverAsync(name, blob, existing, cancellationToken);
             return new WrittenObject(content.Length, Version: null);
-        }
-        catch (RequestFailedException e)
-        {
-            throw AccessFailure(e);
-        }
-        catch (AggregateException e) when (RetriesExhausted(e) is { } last)
-        {
-            throw AccessFailure(last);
         }
     }
 
@@ -210,20 +193,12 @@ public sealed class BlobStorage : IRunStorage
         var blob = _container.GetBlobClient(BlobName(name));
         try
         {
-            var result = (await blob.DownloadContentAsync(cancellationToken)).Value;
+            var result = (await TranslateAsync(() => blob.DownloadContentAsync(cancellationToken), leaveToCaller: IsNotFound)).Value;
             return new StoredObject(result.Content.ToMemory(), new ObjectVersion(result.Details.ETag.ToString()));
         }
-        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
+        catch (RequestFailedException e) when (IsNotFound(e))
         {
             return null; // BlobNotFound, or ContainerNotFound: nothing of the run exists yet
-        }
-        catch (RequestFailedException e)
-        {
-            throw AccessFailure(e);
-        }
-        catch (AggregateException e) when (RetriesExhausted(e) is { } last)
-        {
-            throw AccessFailure(last);
         }
     }
 
@@ -243,18 +218,7 @@ public sealed class BlobStorage : IRunStorage
     public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken)
     {
         var blob = _container.GetBlobClient(BlobName(name));
-        try
-        {
-            return (await blob.DeleteIfExistsAsync(cancellationToken: cancellationToken)).Value;
-        }
-        catch (RequestFailedException e)
-        {
-            throw AccessFailure(e);
-        }
-        catch (AggregateException e) when (RetriesExhausted(e) is { } last)
-        {
-            throw AccessFailure(last);
-        }
+        return (await TranslateAsync(() => blob.DeleteIfExistsAsync(cancellationToken: cancellationToken))).Value;
     }
 
     public async Task<bool> DeleteIfMatchAsync(string name, ObjectVersion expected, CancellationToken cancellationToken)
@@ -263,20 +227,14 @@ public sealed class BlobStorage : IRunStorage
         var blob = _container.GetBlobClient(BlobName(name));
         try
         {
-            await blob.DeleteAsync(conditions: new BlobRequestConditions { IfMatch = new ETag(expected.Value) }, cancellationToken: cancellationToken);
+            await TranslateAsync(
+                () => blob.DeleteAsync(conditions: new BlobRequestConditions { IfMatch = new ETag(expected.Value) }, cancellationToken: cancellationToken),
+                leaveToCaller: IsGoneOrChanged);
             return true;
         }
-        catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.NotFound or (int)HttpStatusCode.PreconditionFailed)
+        catch (RequestFailedException e) when (IsGoneOrChanged(e))
         {
             return false;
-        }
-        catch (RequestFailedException e)
-        {
-            throw AccessFailure(e);
-        }
-        catch (AggregateException e) when (RetriesExhausted(e) is { } last)
-        {
-            throw AccessFailure(last);
         }
     }
 
@@ -308,27 +266,23 @@ public sealed class BlobStorage : IRunStorage
         string name, ReadOnlyMemory<byte> content, BlobRequestConditions conditions, StorageConflict conflict, CancellationToken cancellationToken)
     {
         var blob = _container.GetBlobClient(BlobName(name));
-        try
-        {
-            var info = await blob.UploadAsync(
-                BinaryData.FromBytes(content),
-                new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentHash = ContentHash(content.Span) }, Conditions = conditions },
-                cancellationToken);
-            return new ObjectVersion(info.Value.ETag.ToString());
-        }
         // 412 ConditionNotMet: If-Match failed, or If-None-Match: * on an existing blob (the service answers 409
         // BlobAlreadyExists to the latter on a plain upload); 404 BlobNotFound: If-Match on a deleted blob.
-        catch (RequestFailedException e) when (IsExistsConflict(e) || (conflict == StorageConflict.VersionMismatch && e.Status == (int)HttpStatusCode.NotFound))
+        bool IsConflict(RequestFailedException e) =>
+            IsExistsConflict(e) || (conflict == StorageConflict.VersionMismatch && IsNotFound(e));
+        try
+        {
+            var info = await TranslateAsync(
+                () => blob.UploadAsync(
+                    BinaryData.FromBytes(content),
+                    new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentHash = ContentHash(content.Span) }, Conditions = conditions },
+                    cancellationToken),
+                leaveToCaller: IsConflict);
+            return new ObjectVersion(info.Value.ETag.ToString());
+        }
+        catch (RequestFailedException e) when (IsConflict(e))
         {
             throw new StorageConflictException(name, Locate(name), conflict, e);
-        }
-        catch (RequestFailedException e)
-        {
-            throw AccessFailure(e);
-        }
-        catch (AggregateException e) when (RetriesExhausted(e) is { } last)
-        {
-            throw AccessFailure(last);
         }
     }
 
@@ -372,22 +326,14 @@ public sealed class BlobStorage : IRunStorage
             {
                 try
                 {
-                    if (!await items.MoveNextAsync())
+                    if (!await TranslateAsync(() => items.MoveNextAsync().AsTask(), leaveToCaller: IsNotFound))
                     {
                         yield break;
                     }
                 }
-                catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
+                catch (RequestFailedException e) when (IsNotFound(e))
                 {
                     yield break; // ContainerNotFound: nothing to list
-                }
-                catch (RequestFailedException e)
-                {
-                    throw AccessFailure(e);
-                }
-                catch (AggregateException e) when (RetriesExhausted(e) is { } last)
-                {
-                    throw AccessFailure(last);
                 }
 
                 if (select(items.Current) is { } value)
@@ -462,11 +408,38 @@ public sealed class BlobStorage : IRunStorage
     private static bool IsExistsConflict(RequestFailedException e) =>
         e.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.Conflict;
 
+    private static bool IsNotFound(RequestFailedException e) => e.Status == (int)HttpStatusCode.NotFound;
+
+    private static bool IsGoneOrChanged(RequestFailedException e) =>
+        e.Status is (int)HttpStatusCode.NotFound or (int)HttpStatusCode.PreconditionFailed;
+
     /// <summary>
-    /// Every failure the cases before it did not claim: refused (401/403), unreachable (status 0, after the client's
-    /// retries) or failing (5xx). All become an <see cref="IOException"/>, which the engine treats as a sink failure:
-    /// it pauses, retries with backoff and reports the output unhealthy.
+    /// The one place a request's failure becomes a storage exception. Every failure <paramref name="leaveToCaller"/>
+    /// does not claim (an answer the caller turns into a result or a <see cref="StorageConflictException"/>, and
+    /// catches itself around this call) is refused (401/403), unreachable (status 0, after the client's retries) or
+    /// failing (5xx). All become a <see cref="StorageAccessException"/>, an <see cref="IOException"/>, which the
+    /// engine treats as a sink failure: it pauses, retries with backoff and reports the output unhealthy.
     /// </summary>
+    /// <remarks>
+    /// The caller's own handling stays outside this call, so what that handling does (a content comparison after a
+    /// conflict, say) fails as it fails, untranslated, as before this wrapper existed.
+    /// </remarks>
+    private async Task<T> TranslateAsync<T>(Func<Task<T>> request, Func<RequestFailedException, bool>? leaveToCaller = null)
+    {
+        try
+        {
+            return await request();
+        }
+        catch (RequestFailedException e) when (leaveToCaller?.Invoke(e) != true)
+        {
+            throw AccessFailure(e);
+        }
+        catch (AggregateException e) when (RetriesExhausted(e) is { } last)
+        {
+            throw AccessFailure(last);
+        }
+    }
+
     /// <summary>
     /// The client gives up on a request that never got an answer (connection refused, timeouts) with an
     /// <see cref="AggregateException"/> of every attempt's failure, not a <see cref="RequestFailedException"/>: the last

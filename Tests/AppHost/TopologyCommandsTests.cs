@@ -12,16 +12,9 @@ public sealed class TopologyCommandsTests
     {
         // Arrange
         var settings = new PipelineSettings { Topic = "sensors", TopicPartitions = 4 };
-        KafkaBrokerOptions? parsed = null;
 
-        // Act: the AppHost puts the port Aspire allocates first.
-        var exitCode = await BrokerCommandLine.Create((options, _) =>
-            {
-                parsed = options;
-                return Task.FromResult(0);
-            })
-            .Parse(["--port", "40123", .. EmbeddedKafka.Arguments(settings, "/var/data/kafka")])
-            .InvokeAsync(cancellationToken: TestContext.Current.CancellationToken);
+        // Act
+        var (exitCode, parsed) = await ParseEmbeddedBrokerArgumentsAsync(settings);
 
         // Assert
         Assert.Equal(0, exitCode);
@@ -37,17 +30,10 @@ public sealed class TopologyCommandsTests
     {
         // Arrange
         var settings = new PipelineSettings();
-        KafkaBrokerOptions? parsed = null;
         var standalone = new StandaloneOptions().BrokerOptions();
 
         // Act
-        var exitCode = await BrokerCommandLine.Create((options, _) =>
-            {
-                parsed = options;
-                return Task.FromResult(0);
-            })
-            .Parse(["--port", "40123", .. EmbeddedKafka.Arguments(settings, "/var/data/kafka")])
-            .InvokeAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var (exitCode, parsed) = await ParseEmbeddedBrokerArgumentsAsync(settings);
 
         // Assert: an hour and 256 MiB per partition, the same for both ways of running a demo.
         Assert.Equal(0, exitCode);
@@ -83,5 +69,22 @@ public sealed class TopologyCommandsTests
             "--bootstrap-server kafka:9093 --create --if-not-exists --topic events.dlq --partitions 1",
         ], tool.Calls);
         Assert.Contains("Waiting for Kafka at kafka:9093", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The options the broker's own command line makes of the arguments the AppHost gives the embedded broker, which
+    /// puts the port Aspire allocates first (here 40123) and keeps its log in <c>/var/data/kafka</c>.
+    /// </summary>
+    private static async Task<(int ExitCode, KafkaBrokerOptions? Parsed)> ParseEmbeddedBrokerArgumentsAsync(PipelineSettings settings)
+    {
+        KafkaBrokerOptions? parsed = null;
+        var exitCode = await BrokerCommandLine.Create((options, _) =>
+            {
+                parsed = options;
+                return Task.FromResult(0);
+            })
+            .Parse(["--port", "40123", .. EmbeddedKafka.Arguments(settings, "/var/data/kafka")])
+            .InvokeAsync(cancellationToken: TestContext.Current.CancellationToken);
+        return (exitCode, parsed);
     }
 }

@@ -22,28 +22,13 @@ public sealed class BrokerMetricsTests
         // Arrange
         const int Records = 25;
         var cancellationToken = TestContext.Current.CancellationToken;
-        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var meterFactory = services.GetRequiredService<IMeterFactory>();
-        var longs = new ConcurrentQueue<(string Instrument, long Value, Dictionary<string, object?> Tags)>();
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (ReferenceEquals(instrument.Meter.Scope, meterFactory) && instrument.Meter.Name == KafkaBrokerTelemetry.MeterName)
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-            longs.Enqueue((instrument.Name, value, tags.ToArray().ToDictionary(t => t.Key, t => t.Value))));
-        listener.Start();
+        using var recorder = new BrokerMeterRecorder();
         await using var broker = await KafkaBrokerServer.StartAsync(
-            new KafkaBrokerOptions { Port = 0 }, meterFactory: meterFactory, cancellationToken: cancellationToken);
+            new KafkaBrokerOptions { Port = 0 }, meterFactory: recorder.MeterFactory, cancellationToken: cancellationToken);
         var topic = "metrics-" + Guid.NewGuid().ToString("N")[..8];
 
         // Act
-        (string Instrument, long Value, Dictionary<string, object?> Tags)[] measurements;
+        Measurement[] measurements;
         using (var producer = new ProducerBuilder<Null, string>(new ProducerConfig
         {
             BootstrapServers = broker.BootstrapServers,
@@ -56,8 +41,7 @@ public sealed class BrokerMetricsTests
                     .WaitAsync(s_timeout, cancellationToken);
             }
 
-            listener.RecordObservableInstruments();
-            measurements = longs.ToArray(); // while the producer's connections are still open
+            measurements = recorder.Snapshot(); // while the producer's connections are still open
         }
 
         // Assert
@@ -81,25 +65,10 @@ public sealed class BrokerMetricsTests
         // Arrange: a broker in memory, one batch per segment, nothing kept beyond the active segment.
         const int Records = 4;
         var cancellationToken = TestContext.Current.CancellationToken;
-        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var meterFactory = services.GetRequiredService<IMeterFactory>();
-        var longs = new ConcurrentQueue<(string Instrument, long Value, Dictionary<string, object?> Tags)>();
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (ReferenceEquals(instrument.Meter.Scope, meterFactory) && instrument.Meter.Name == KafkaBrokerTelemetry.MeterName)
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-            longs.Enqueue((instrument.Name, value, tags.ToArray().ToDictionary(t => t.Key, t => t.Value))));
-        listener.Start();
+        using var recorder = new BrokerMeterRecorder();
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var options = new KafkaBrokerOptions { Port = 0, SegmentBytes = 14, RetentionBytes = 0, RetentionCheckInterval = TimeSpan.FromMinutes(1) };
-        await using var broker = await KafkaBrokerServer.StartAsync(options, timeProvider: clock, meterFactory: meterFactory, cancellationToken: cancellationToken);
+        await using var broker = await KafkaBrokerServer.StartAsync(options, timeProvider: clock, meterFactory: recorder.MeterFactory, cancellationToken: cancellationToken);
         var topic = "metrics-" + Guid.NewGuid().ToString("N")[..8];
         using (var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = broker.BootstrapServers, LingerMs = 0 }).Build())
         {
@@ -115,10 +84,9 @@ public sealed class BrokerMetricsTests
 
         // Act
         clock.Advance(options.RetentionCheckInterval);
-        listener.RecordObservableInstruments();
+        var measurements = recorder.Snapshot();
 
         // Assert: three segments deleted (all but the active one), their bytes counted, the log start at 3.
-        var measurements = longs.ToArray();
         long Sum(string name) => measurements
             .Where(m => m.Instrument == name && Equals(m.Tags[KafkaBrokerTelemetry.Tags.Topic], topic))
             .Sum(m => m.Value);
@@ -160,5 +128,52 @@ public sealed class BrokerMetricsTests
                 KafkaBrokerTelemetry.Names.RetentionBytesDeleted, KafkaBrokerTelemetry.Names.RetentionSegmentsDeleted,
             ],
             completed.Order(StringComparer.Ordinal));
+    }
+
+    private sealed record Measurement(string Instrument, long Value, Dictionary<string, object?> Tags);
+
+    /// <summary>
+    /// Records the long measurements of the broker meter created by its own <see cref="MeterFactory"/> (the meter's
+    /// scope), so a broker of another test never counts.
+    /// </summary>
+    private sealed class BrokerMeterRecorder : IDisposable
+    {
+        private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        private readonly ConcurrentQueue<Measurement> _measurements = new();
+        private readonly MeterListener _listener;
+
+        public BrokerMeterRecorder()
+        {
+            MeterFactory = _services.GetRequiredService<IMeterFactory>();
+            _listener = new MeterListener
+            {
+                InstrumentPublished = (instrument, l) =>
+                {
+                    if (ReferenceEquals(instrument.Meter.Scope, MeterFactory) && instrument.Meter.Name == KafkaBrokerTelemetry.MeterName)
+                    {
+                        l.EnableMeasurementEvents(instrument);
+                    }
+                },
+            };
+            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+                _measurements.Enqueue(new Measurement(instrument.Name, value, tags.ToArray().ToDictionary(t => t.Key, t => t.Value))));
+            _listener.Start();
+        }
+
+        /// <summary>The factory to give the broker.</summary>
+        public IMeterFactory MeterFactory { get; }
+
+        /// <summary>Every measurement so far, the observable gauges read now.</summary>
+        public Measurement[] Snapshot()
+        {
+            _listener.RecordObservableInstruments();
+            return [.. _measurements];
+        }
+
+        public void Dispose()
+        {
+            _listener.Dispose();
+            _services.Dispose();
+        }
     }
 }

@@ -20,21 +20,17 @@ public abstract class BrokerRunTest(string name, int defaultPartitions = 1) : IA
     /// An in-process StreamProcessor on this run's broker and topic, with short triggers, 1 s windows
     /// and a quick group session, so a test sees commits and closed windows within a second or two.
     /// </summary>
-    protected Dictionary<string, string?> ProcessorSettings(string runId, string? groupId = null) => new()
-    {
-        ["ConnectionStrings:kafka"] = Broker.BootstrapServers,
-        ["Pipeline:Processor:Topic"] = Topic,
-        ["Pipeline:Processor:GroupId"] = groupId ?? "group-" + Topic,
-        ["Pipeline:Output:OutputPath"] = OutputPath,
-        ["Pipeline:Output:RunId"] = runId,
-        ["Pipeline:Output:TriggerInterval"] = "00:00:00.300",
-        ["Pipeline:Windowing:WindowSize"] = "00:00:01",
-        ["Pipeline:Windowing:WatermarkDelay"] = "00:00:00.500",
-        ["Pipeline:Windowing:IdleTimeout"] = "00:00:01",
-        ["Pipeline:Windowing:UpdateInterval"] = "00:00:01",
-        ["Kafka:Consumer:session.timeout.ms"] = "6000",
-        ["Kafka:Consumer:heartbeat.interval.ms"] = "500",
-    };
+    protected Dictionary<string, string?> ProcessorSettings(string runId, string? groupId = null) =>
+        ProcessorTestSettings.Placement(Broker.BootstrapServers, Topic, OutputPath, runId, groupId, more: new Dictionary<string, string?>
+        {
+            ["Pipeline:Output:TriggerInterval"] = "00:00:00.300",
+            ["Pipeline:Windowing:WindowSize"] = "00:00:01",
+            ["Pipeline:Windowing:WatermarkDelay"] = "00:00:00.500",
+            ["Pipeline:Windowing:IdleTimeout"] = "00:00:01",
+            ["Pipeline:Windowing:UpdateInterval"] = "00:00:01",
+            ["Kafka:Consumer:session.timeout.ms"] = "6000",
+            ["Kafka:Consumer:heartbeat.interval.ms"] = "500",
+        });
 
     public virtual async ValueTask InitializeAsync() =>
         Broker = await KafkaBrokerServer.StartAsync(new KafkaBrokerOptions { Port = 0, DefaultPartitions = defaultPartitions },

@@ -41,15 +41,8 @@ public sealed class TelemetryTests() : BrokerRunTest("telemetry")
             ["Pipeline:Producer:TotalMessages"] = Events.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Pipeline:Producer:Unthrottled"] = "true",
         };
-        var processorSettings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:kafka"] = Broker.BootstrapServers,
-            ["Pipeline:Processor:Topic"] = Topic,
-            ["Pipeline:Processor:GroupId"] = group,
-            ["Pipeline:Output:OutputPath"] = output,
-            ["Pipeline:Output:RunId"] = "telemetry",
-            ["Pipeline:Output:TriggerInterval"] = "00:00:00.200",
-        };
+        var processorSettings = ProcessorTestSettings.Placement(Broker.BootstrapServers, Topic, output, "telemetry", group,
+            more: new Dictionary<string, string?> { ["Pipeline:Output:TriggerInterval"] = "00:00:00.200" });
 
         // Act
         // One host exports: its providers listen to every Pipeline.* source and meter in the process.

@@ -240,6 +240,9 @@ internal sealed class RecordingPublisher : IResultPublisher
 
     public List<WindowAggregate> Windows { get; } = [];
 
+    /// <summary>The same windows, each with the input partition whose lane closed it.</summary>
+    public List<(int Partition, WindowAggregate Window)> WindowsByPartition { get; } = [];
+
     public int Confirms { get; private set; }
 
     public void PublishRejected(in SourceMessage message) => Rejected.Add(message.Offset);
@@ -247,6 +250,7 @@ internal sealed class RecordingPublisher : IResultPublisher
     public long PublishWindows(int partition, IReadOnlyList<WindowAggregate> closed)
     {
         Windows.AddRange(closed);
+        WindowsByPartition.AddRange(closed.Select(window => (partition, window)));
         return 0;
     }
 

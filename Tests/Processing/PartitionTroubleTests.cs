@@ -107,10 +107,7 @@ public sealed class PartitionTroubleTests
         source.Assign(0)
             .Deliver(EngineHarness.Event(0, 0, id: 1), EngineHarness.Event(0, 1, id: 1, seconds: 5))
             .Probe();
-        for (var elapsed = TimeSpan.Zero; elapsed < s_idle + s_trigger * 3; elapsed += s_probeInterval)
-        {
-            source.Advance(s_probeInterval).Probe();
-        }
+        ProbePastTheIdleTimeout(source);
 
         source.Then(() => health = harness.Service<PartitionHealth>().CheckHealthAsync(new HealthCheckContext()).GetAwaiter().GetResult())
             // The leader is back: its data arrives, and belongs to the window that was open.
@@ -141,10 +138,7 @@ public sealed class PartitionTroubleTests
         source.Assign(0)
             .Deliver(EngineHarness.Event(0, 0, id: 1), EngineHarness.Event(0, 1, id: 1, seconds: 5))
             .Probe();
-        for (var elapsed = TimeSpan.Zero; elapsed < s_idle + s_trigger * 3; elapsed += s_probeInterval)
-        {
-            source.Advance(s_probeInterval).Probe();
-        }
+        ProbePastTheIdleTimeout(source);
 
         source.Then(() => health = harness.Service<PartitionHealth>().CheckHealthAsync(new HealthCheckContext()).GetAwaiter().GetResult());
 
@@ -155,6 +149,18 @@ public sealed class PartitionTroubleTests
         var window = Assert.Single(harness.Publisher.Windows);
         Assert.Equal(2, window.Count);
         Assert.Equal(HealthStatus.Healthy, health?.Status);
+    }
+
+    /// <summary>
+    /// The prober's rounds, one every interval, for longer than the idle timeout and a few triggers: long enough for
+    /// a partition the leader confirms idle to close its windows.
+    /// </summary>
+    private static void ProbePastTheIdleTimeout(ScriptedSource source)
+    {
+        for (var elapsed = TimeSpan.Zero; elapsed < s_idle + s_trigger * 3; elapsed += s_probeInterval)
+        {
+            source.Advance(s_probeInterval).Probe();
+        }
     }
 
     /// <summary>Acknowledges every lane's results except partition 1's while <see cref="Stuck"/>; records what each lane published.</summary>

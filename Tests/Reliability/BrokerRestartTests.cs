@@ -65,13 +65,8 @@ public sealed class BrokerRestartTests : IAsyncLifetime
             // librdkafka's default backoff grows to 10 s: a short one keeps the test short.
             ["Kafka:Producer:reconnect.backoff.max.ms"] = "500",
         };
-        var processorSettings = new Dictionary<string, string?>
+        var processorSettings = ProcessorTestSettings.Placement(BootstrapServers, _topic, OutputPath, "restart", more: new Dictionary<string, string?>
         {
-            ["ConnectionStrings:kafka"] = BootstrapServers,
-            ["Pipeline:Processor:Topic"] = _topic,
-            ["Pipeline:Processor:GroupId"] = "group-" + _topic,
-            ["Pipeline:Output:OutputPath"] = OutputPath,
-            ["Pipeline:Output:RunId"] = "restart",
             ["Pipeline:Output:TriggerInterval"] = "00:00:00.200",
             ["Pipeline:Windowing:WindowSize"] = "00:00:01",
             // Events created while the broker is away arrive seconds late: keep them inside the watermark.
@@ -81,7 +76,7 @@ public sealed class BrokerRestartTests : IAsyncLifetime
             ["Kafka:Consumer:session.timeout.ms"] = "6000",
             ["Kafka:Consumer:heartbeat.interval.ms"] = "500",
             ["Kafka:Producer:reconnect.backoff.max.ms"] = "500",
-        };
+        });
         var cancellation = TestContext.Current.CancellationToken;
         await using var producer = ServiceHosts.BuildProducer(_root, producerSettings, services => Capture(services, producerLogs));
         await using var processor = ServiceHosts.BuildStreamProcessor(_root, processorSettings, services => Capture(services, processorLogs));

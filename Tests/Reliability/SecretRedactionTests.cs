@@ -61,15 +61,8 @@ public sealed class SecretRedactionTests() : BrokerRunTest("secrets")
             ["Pipeline:Producer:MaxStartupBackoff"] = "00:00:00.500",
             ["Pipeline:Producer:FlushTimeout"] = "00:00:01",
         };
-        var processorSettings = new Dictionary<string, string?>(security)
-        {
-            ["ConnectionStrings:kafka"] = Broker.BootstrapServers,
-            ["Pipeline:Processor:Topic"] = Topic,
-            ["Pipeline:Processor:GroupId"] = "group-" + Topic,
-            ["Pipeline:Processor:StartupBackoff"] = "00:00:00.200",
-            ["Pipeline:Output:OutputPath"] = Path.Combine(Root, "output"),
-            ["Pipeline:Output:RunId"] = "secrets",
-        };
+        var processorSettings = ProcessorTestSettings.Placement(Broker.BootstrapServers, Topic, Path.Combine(Root, "output"), "secrets",
+            more: new Dictionary<string, string?>(security) { ["Pipeline:Processor:StartupBackoff"] = "00:00:00.200" });
         var cancellation = TestContext.Current.CancellationToken;
 
         // Act: both services try (and fail) to reach the broker until they have logged their client

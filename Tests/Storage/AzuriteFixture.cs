@@ -1,4 +1,5 @@
 using Azure.Storage.Blobs;
+using Pipeline.Azurite;
 using Pipeline.Tests.Kafka.Clients;
 
 namespace Pipeline.Tests.Storage;

@@ -1,4 +1,5 @@
 using Azure.Storage.Blobs;
+using Pipeline.Azurite;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Inspection;
 using Pipeline.StreamProcessor.Sinks;

@@ -1,6 +1,7 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using Pipeline.Azurite;
 using Pipeline.StreamProcessor.Storage;
 
 namespace Pipeline.Tests.Storage;

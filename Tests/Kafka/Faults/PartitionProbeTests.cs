@@ -45,20 +45,16 @@ public sealed class PartitionProbeTests : IAsyncLifetime
             ("1", Encoding.UTF8.GetBytes("""{"id":1,"ts":"2026-01-02T03:04:05Z","value":1.5}""")),
             ("1", Encoding.UTF8.GetBytes("""{"id":1,"ts":"2026-01-02T03:04:05.2Z","value":2.5}""")),
         ]);
-        await using var processor = ServiceHosts.BuildStreamProcessor(_root, new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:kafka"] = _broker.BootstrapServers,
-            ["Pipeline:Processor:Topic"] = _topic,
-            ["Pipeline:Processor:GroupId"] = "group-" + _topic,
-            ["Pipeline:Processor:PartitionProbeInterval"] = "00:00:00.200",
-            ["Pipeline:Processor:PartitionProbeTimeout"] = "00:00:00.500",
-            ["Pipeline:Processor:PartitionConfirmationMaxAge"] = "00:00:01",
-            ["Pipeline:Output:OutputPath"] = Path.Combine(_root, "output"),
-            ["Pipeline:Output:RunId"] = "probe",
-            ["Pipeline:Output:TriggerInterval"] = "00:00:00.300",
-            ["Kafka:Consumer:session.timeout.ms"] = "6000",
-            ["Kafka:Consumer:heartbeat.interval.ms"] = "500",
-        });
+        await using var processor = ServiceHosts.BuildStreamProcessor(_root, ProcessorTestSettings.Placement(
+            _broker.BootstrapServers, _topic, Path.Combine(_root, "output"), "probe", more: new Dictionary<string, string?>
+            {
+                ["Pipeline:Processor:PartitionProbeInterval"] = "00:00:00.200",
+                ["Pipeline:Processor:PartitionProbeTimeout"] = "00:00:00.500",
+                ["Pipeline:Processor:PartitionConfirmationMaxAge"] = "00:00:01",
+                ["Pipeline:Output:TriggerInterval"] = "00:00:00.300",
+                ["Kafka:Consumer:session.timeout.ms"] = "6000",
+                ["Kafka:Consumer:heartbeat.interval.ms"] = "500",
+            }));
         var worker = processor.Services.GetRequiredService<StreamProcessorWorker>();
         var prober = processor.Services.GetRequiredService<PartitionProber>();
         var health = processor.Services.GetRequiredService<PartitionHealth>();

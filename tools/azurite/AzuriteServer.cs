@@ -2,13 +2,14 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Azure.Storage.Blobs;
 
-namespace Pipeline.Tests.Storage;
+namespace Pipeline.Azurite;
 
 /// <summary>
 /// One real Azurite blob service (npm <c>azurite</c> 3.37.0, installed by <c>npm ci</c> in tools/azurite, the one the AppHost runs) on
 /// loopback: started on a port the OS picks (<c>--blobPort 0</c>: Azurite prints the port it bound), or on a given
 /// one to come back where it was after <see cref="StopAsync"/>, keeping its <c>--location</c> (the blobs survive).
-/// Free of xunit: the storage benchmark compiles this file too (linked from Benchmarks.csproj).
+/// Next to the npm package it runs, and linked into Tests and Benchmarks (their csproj files), so neither compiles
+/// the other's files: free of xunit and of anything either project owns.
 /// </summary>
 public sealed partial class AzuriteServer : IAsyncDisposable
 {
