@@ -1,6 +1,7 @@
 using Pipeline.StreamProcessor.Extensions;
 using Pipeline.StreamProcessor.Inspection;
 using Pipeline.StreamProcessor.Processing;
+using Pipeline.StreamProcessor.Reporting;
 
 if (OutputCommands.Handles(args))
 {
@@ -13,6 +14,7 @@ builder.AddStreamProcessor();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapProgressEndpoint();
 // The host stops when the worker fails, but (until .NET 11) RunAsync still completes successfully: the exit
 // code is the one place the failure must reach, so it is read from the worker's task. The worker is taken once
 // the host is stopping (resolving it earlier would validate options outside ValidateOnStart; after RunAsync the

@@ -30,6 +30,7 @@ internal sealed class ProcessingEngine(
     BatchCommitter committer,
     IResultPublisher publisher,
     LiveView liveView,
+    ProgressTracker progress,
     SinkHealth sinkHealth,
     PartitionProber prober,
     LogRangeGuard logRange,
@@ -147,6 +148,7 @@ internal sealed class ProcessingEngine(
         }
 
         _laneSnapshot = [.. _lanes.Values];
+        progress.Update(_laneSnapshot, force: true);
         Log.Assigned(logger, string.Join(',', partitions));
         return starts;
     }
@@ -241,6 +243,7 @@ internal sealed class ProcessingEngine(
         }
 
         _laneSnapshot = [.. _lanes.Values];
+        progress.Update(_laneSnapshot, force: true);
         Log.Revoked(logger, string.Join(',', partitions));
     }
 
@@ -258,6 +261,7 @@ internal sealed class ProcessingEngine(
         }
 
         _laneSnapshot = [.. _lanes.Values];
+        progress.Update(_laneSnapshot, force: true);
         Log.Lost(logger, string.Join(',', partitions));
     }
 
@@ -276,6 +280,7 @@ internal sealed class ProcessingEngine(
             committer.Abandon(lane);
             lane.Dispose();
             _laneSnapshot = [.. _lanes.Values];
+            progress.Update(_laneSnapshot, force: true);
         }
     }
 
@@ -434,6 +439,7 @@ internal sealed class ProcessingEngine(
             _consumedSinceReport = 0;
         }
 
+        progress.Update(_laneSnapshot);
         if (sinkHealth.IsFailing && now < _sinkRetryAt)
         {
             return;
@@ -621,6 +627,7 @@ internal sealed class ProcessingEngine(
 
             _lanes.Clear();
             _laneSnapshot = [];
+            progress.Update(_laneSnapshot, force: true);
             _source = null;
         }
 
@@ -637,6 +644,34 @@ internal sealed class ProcessingEngine(
         _gaugesRegistered = true;
         telemetry.Meter.CreateObservableGauge(ProcessorTelemetryNames.Instruments.WatermarkDelay, ObserveWatermarkDelay, "s",
             "How far each partition's watermark trails the wall clock.");
+        // From the progress snapshots, not the lanes: the gauges are observed on the exporter's thread.
+        telemetry.Meter.CreateObservableGauge(ProcessorTelemetryNames.Instruments.OpenWindows,
+            () => ObservePartitions(static p => p.OpenWindows), "{window}", "Window intervals still open in each partition (many keys share one).");
+        telemetry.Meter.CreateObservableGauge(ProcessorTelemetryNames.Instruments.StateRows,
+            () => ObservePartitions(static p => p.StateRows), "{row}", "Aggregates held in each partition's state, one per key and open window (what its checkpoint stores).");
+        telemetry.Meter.CreateObservableGauge(ProcessorTelemetryNames.Instruments.LeaderAnswering, ObserveLeaders, "1",
+            "1 while each partition's leader answers the offsets probe, 0 while it does not.");
+    }
+
+    private IEnumerable<Measurement<int>> ObservePartitions(Func<PartitionState, int> value)
+    {
+        foreach (var partition in progress.Current.Partitions)
+        {
+            yield return new Measurement<int>(value(partition),
+                new KeyValuePair<string, object?>(ProcessorTelemetryNames.Tags.Partition, PipelineTelemetry.PartitionId(partition.Partition)));
+        }
+    }
+
+    private IEnumerable<Measurement<int>> ObserveLeaders()
+    {
+        foreach (var partition in progress.Current.Partitions)
+        {
+            if (prober.Leader(partition.Partition) is { } leader)
+            {
+                yield return new Measurement<int>(leader.Answering ? 1 : 0,
+                    new KeyValuePair<string, object?>(ProcessorTelemetryNames.Tags.Partition, PipelineTelemetry.PartitionId(partition.Partition)));
+            }
+        }
     }
 
     private IEnumerable<Measurement<double>> ObserveWatermarkDelay()
