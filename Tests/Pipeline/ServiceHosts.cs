@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pipeline.Producer.Extensions;
 using Pipeline.StreamProcessor.Extensions;
+using Pipeline.StreamProcessor.Reporting;
 
 namespace Pipeline.Tests.Pipeline;
 
@@ -40,7 +41,7 @@ internal static class ServiceHosts
         Action<IServiceCollection>? configure = null,
         string[]? args = null,
         IDictionary<string, string?>? environment = null) =>
-        Build(contentRoot, settings, builder => builder.AddStreamProcessor(), configure, args, environment);
+        Build(contentRoot, settings, builder => builder.AddStreamProcessor(), configure, args, environment).MapProgressEndpoint();
 
     private static WebApplication Build(
         string contentRoot,
