@@ -28,7 +28,7 @@ public static class ProgressEndpoint
     internal static ProcessorProgress Build(
         ProgressSnapshot snapshot, PartitionProber prober, ProcessorOptions options, string runId, DateTimeOffset now)
     {
-        var partitions = snapshot.Partitions.Select(p => Partition(p, prober.Leader(p.Partition))).ToList();
+        var partitions = snapshot.Partitions.Select(p => Partition(p, prober.Leader(p.Partition), now)).ToList();
         var totals = new ProgressTotals(
             partitions.Count,
             partitions.Sum(static p => p.Lag ?? 0),
@@ -42,7 +42,7 @@ public static class ProgressEndpoint
         return new ProcessorProgress(runId, options.Topic, options.GroupId, now, snapshot.At, partitions, totals);
     }
 
-    private static PartitionProgress Partition(PartitionState state, LeaderFacts? leader)
+    private static PartitionProgress Partition(PartitionState state, LeaderFacts? leader, DateTimeOffset now)
     {
         var logEnd = leader?.Log?.High;
         // Before the first message the position is the log start (a fresh partition reads from the earliest offset).
@@ -57,6 +57,7 @@ public static class ProgressEndpoint
             state.CommittedOffset,
             state.Position,
             logEnd,
+            leader?.SinceAnswer is { } since ? now - since : null,
             lag,
             leader?.Answering,
             state.Watermark,

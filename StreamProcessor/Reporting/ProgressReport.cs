@@ -20,7 +20,9 @@ internal sealed record ProcessorProgress(
 /// <c>committedOffset</c>: The checkpoint's next offset: everything before it is in the output.<br/>
 /// <c>position</c>: The next offset to consume.<br/>
 /// <c>logEndOffset</c>: The leader's log end at its last answer to the prober.<br/>
-/// <c>lag</c>: Log end minus position (messages not yet consumed), as of the leader's last answer.<br/>
+/// <c>logEndAsOf</c>: When the leader gave that log end (probes run every PartitionProbeInterval, so under load the
+/// position may already be past it).<br/>
+/// <c>lag</c>: Log end minus position (messages not yet consumed, at least 0), as of the leader's last answer.<br/>
 /// <c>leaderAnswering</c>: Whether the leader answered the latest offsets probe; null before the first.<br/>
 /// <c>openWindows</c>: Window intervals still open (many keys share one).<br/>
 /// <c>stateRows</c>: Aggregates held in state, one per key and open window (what the checkpoint stores).<br/>
@@ -33,6 +35,7 @@ internal sealed record PartitionProgress(
     long? CommittedOffset,
     long? Position,
     long? LogEndOffset,
+    DateTimeOffset? LogEndAsOf,
     long? Lag,
     bool? LeaderAnswering,
     DateTime? Watermark,
