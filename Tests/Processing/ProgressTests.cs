@@ -82,6 +82,25 @@ public sealed class ProgressTests : IDisposable
             [line.Values["Commits"], line.Values["FirstOffset"], line.Values["NextOffset"], line.Values["Rows"]];
     }
 
+    [Theory]
+    [InlineData("00:00:00", true)]
+    [InlineData("-00:00:01", false)]
+    public void Validate_CommitLogInterval_ZeroOrMoreIsValid_NegativeFailsNamingTheSetting(string interval, bool valid)
+    {
+        // Arrange
+        var options = new ProcessorOptions { CommitLogInterval = TimeSpan.Parse(interval, System.Globalization.CultureInfo.InvariantCulture) };
+
+        // Act
+        var result = new ProcessorOptionsValidator().Validate(null, options);
+
+        // Assert
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains(result.Failures!, static f => f.StartsWith("Pipeline:Processor:CommitLogInterval must be zero", StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public async Task CommitLog_ZeroInterval_LogsEveryCommit()
     {
