@@ -1,7 +1,6 @@
 using Pipeline.StreamProcessor.Extensions;
 using Pipeline.StreamProcessor.Inspection;
 using Pipeline.StreamProcessor.Processing;
-using Pipeline.StreamProcessor.Reporting;
 
 if (OutputCommands.Handles(args))
 {

@@ -642,9 +642,9 @@ internal sealed class ProcessingEngine(
         }
 
         _gaugesRegistered = true;
+        // From the progress snapshots, never the lanes: the gauges are observed on the exporter's thread.
         telemetry.Meter.CreateObservableGauge(ProcessorTelemetryNames.Instruments.WatermarkDelay, ObserveWatermarkDelay, "s",
             "How far each partition's watermark trails the wall clock.");
-        // From the progress snapshots, not the lanes: the gauges are observed on the exporter's thread.
         telemetry.Meter.CreateObservableGauge(ProcessorTelemetryNames.Instruments.OpenWindows,
             () => ObservePartitions(static p => p.OpenWindows), "{window}", "Window intervals still open in each partition (many keys share one).");
         telemetry.Meter.CreateObservableGauge(ProcessorTelemetryNames.Instruments.StateRows,
@@ -677,12 +677,12 @@ internal sealed class ProcessingEngine(
     private IEnumerable<Measurement<double>> ObserveWatermarkDelay()
     {
         var now = timeProvider.GetUtcNow().UtcDateTime;
-        foreach (var lane in _laneSnapshot)
+        foreach (var partition in progress.Current.Partitions)
         {
-            if (lane.Windows.Watermark is { } watermark)
+            if (partition.Watermark is { } watermark)
             {
                 yield return new Measurement<double>((now - watermark).TotalSeconds,
-                    new KeyValuePair<string, object?>(ProcessorTelemetryNames.Tags.Partition, lane.PartitionId));
+                    new KeyValuePair<string, object?>(ProcessorTelemetryNames.Tags.Partition, PipelineTelemetry.PartitionId(partition.Partition)));
             }
         }
     }

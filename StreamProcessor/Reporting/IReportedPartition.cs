@@ -3,9 +3,9 @@ using Pipeline.StreamProcessor.Windowing;
 namespace Pipeline.StreamProcessor.Reporting;
 
 /// <summary>
-/// What the live view and the progress report (<see cref="ProgressTracker"/>) read of one assigned partition, on the
-/// engine's thread. Processing's lanes implement it, so Reporting does not
-/// depend on Processing (which depends on Reporting through the worker's <see cref="LiveView"/>).
+/// What the live view and the progress snapshots (<see cref="ProgressTracker"/>) read of one assigned partition, on the
+/// engine's thread. Processing's lanes implement it, so Reporting does not depend on Processing (which depends on
+/// Reporting through the worker's <see cref="LiveView"/>).
 /// </summary>
 internal interface IReportedPartition
 {

@@ -1,6 +1,6 @@
 using Aspire.Hosting.Testing;
 using Pipeline.AppHost.Topology;
-using Pipeline.StreamProcessor.Reporting;
+using Pipeline.StreamProcessor.Extensions;
 
 namespace Pipeline.Tests.AppHost;
 

@@ -7,7 +7,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pipeline.Producer.Extensions;
 using Pipeline.StreamProcessor.Extensions;
-using Pipeline.StreamProcessor.Reporting;
 
 namespace Pipeline.Tests.Pipeline;
 

@@ -1,4 +1,5 @@
 using Pipeline.StreamProcessor;
+using Pipeline.StreamProcessor.Extensions;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Reporting;
 using Pipeline.StreamProcessor.Sinks;

@@ -1,13 +1,15 @@
 using Microsoft.Extensions.Options;
 using Pipeline.StreamProcessor.Processing;
+using Pipeline.StreamProcessor.Reporting;
 using Pipeline.StreamProcessor.Sinks;
 
-namespace Pipeline.StreamProcessor.Reporting;
+namespace Pipeline.StreamProcessor.Extensions;
 
 /// <summary>
 /// <c>/progress</c>: what the StreamProcessor is doing right now (<see cref="ProcessorProgress"/>), built on the HTTP
 /// thread from the engine's latest published snapshot (<see cref="ProgressTracker"/>) and the prober's thread-safe facts;
-/// it never touches a lane.
+/// it never touches a lane. It lives with the wiring, not in Reporting, because it joins Reporting's snapshots with
+/// Processing's prober (Reporting does not depend on Processing).
 /// </summary>
 public static class ProgressEndpoint
 {
