@@ -291,6 +291,7 @@ internal sealed class ProcessingEngine(
     /// </summary>
     private void Forget(PartitionLane lane)
     {
+        LogUnloggedCommits(lane);
         _keys.Release(lane.Partition);
         sinkHealth.ClearLane(lane.Partition);
         publisher.Forget(lane.Partition);
@@ -298,6 +299,16 @@ internal sealed class ProcessingEngine(
         {
             lane.RetryBackoff = TimeSpan.Zero;
             _source?.Resume(lane.Partition);
+        }
+    }
+
+    /// <summary>The lane's commits the rate-limited Information line has not told yet, told before the lane goes.</summary>
+    private void LogUnloggedCommits(PartitionLane lane)
+    {
+        if (lane.Progress.TakeUnlogged(out var summary))
+        {
+            Log.CommitsSummarized(logger, lane.Topic, lane.Partition, summary.Commits, summary.FirstOffset, summary.NextOffset,
+                summary.Rows, summary.Files, summary.Windows);
         }
     }
 
@@ -613,6 +624,8 @@ internal sealed class ProcessingEngine(
                 {
                     Log.RevokeCommitFailed(logger, ex, lane.Topic, lane.Partition);
                 }
+
+                LogUnloggedCommits(lane);
             }
 
             // Close leaves the group (revoking through Revoke, which finds the lanes already committed).

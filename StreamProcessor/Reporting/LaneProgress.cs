@@ -62,6 +62,14 @@ internal sealed class LaneProgress(long openedAt, long? committedOffset)
         _loggedAt = now;
         return true;
     }
+
+    /// <summary>The commits not yet in a line (false when none), for a last line when the lane goes (revoke, loss, stop).</summary>
+    public bool TakeUnlogged(out CommitSummary summary)
+    {
+        summary = _unlogged;
+        _unlogged = default;
+        return summary.Commits > 0;
+    }
 }
 
 /// <summary>One commit of a lane: its offsets <c>[FirstOffset, NextOffset)</c> (FirstOffset -1: no message, windows an idle clock closed).</summary>

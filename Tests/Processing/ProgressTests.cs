@@ -103,6 +103,26 @@ public sealed class ProgressTests : IDisposable
     }
 
     [Fact]
+    public async Task CommitLog_CommitsHeldWhenTheProcessorStops_AreToldInALastLine()
+    {
+        // Arrange: commits at 5 s (logged) and 10 s (held: within the 20 s interval), then the stop.
+        using var harness = new EngineHarness(new Dictionary<string, string?> { ["Pipeline:Processor:CommitLogInterval"] = "00:00:20" });
+        harness.Source.Assign(0)
+            .Deliver(EngineHarness.Event(0, 0, id: 1)).Advance(s_trigger)
+            .Deliver(EngineHarness.Event(0, 1, id: 1)).Advance(s_trigger);
+
+        // Act
+        await harness.RunAsync();
+
+        // Assert
+        var lines = harness.Logs.Events.Where(static e => e.Name == "CommitsSummarized").ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.Equal(1, lines[1].Values["Commits"]);
+        Assert.Equal(1L, lines[1].Values["FirstOffset"]);
+        Assert.Equal(2L, lines[1].Values["NextOffset"]);
+    }
+
+    [Fact]
     public async Task CommitLog_ZeroInterval_LogsEveryCommit()
     {
         // Arrange
