@@ -9,6 +9,12 @@ public sealed record PipelineServices(IResourceBuilder<ProjectResource> Producer
 
 public static class PipelineServicesExtensions
 {
+    /// <summary>The services' HTTP endpoint (health, and the StreamProcessor's progress).</summary>
+    public const string HttpEndpoint = "http";
+
+    /// <summary>The dashboard's name for the link to the StreamProcessor's progress report.</summary>
+    public const string ProgressLinkText = "Progress";
+
     /// <summary>
     /// The Producer and the StreamProcessor: each references Kafka (<c>ConnectionStrings__kafka</c>),
     /// starts once Kafka and its topics are ready, gets its settings as structured variables, and
@@ -45,6 +51,7 @@ public static class PipelineServicesExtensions
             .WithEnvironment(ServiceEnvironment.ProcessorTopic, settings.Topic)
             .WithOutput(builder, settings, output)
             .WithHealthEndpoint()
+            .WithProgressLink()
             .WithReplicas(settings.ProcessorReplicas);
 
         return new PipelineServices(producer, streamProcessor);
@@ -77,9 +84,16 @@ public static class PipelineServicesExtensions
     }
 
     /// <summary>
+    /// "Progress" among the StreamProcessor's links in the dashboard: its <c>/progress</c> report on the same HTTP endpoint
+    /// as /health (a relative URL, which Aspire completes with the endpoint's address once it is allocated).
+    /// </summary>
+    private static IResourceBuilder<ProjectResource> WithProgressLink(this IResourceBuilder<ProjectResource> service) =>
+        service.WithUrlForEndpoint(HttpEndpoint, static _ => new ResourceUrlAnnotation { Url = ServiceEnvironment.ProgressPath, DisplayText = ProgressLinkText });
+
+    /// <summary>
     /// The services' /health endpoint on an HTTP endpoint Aspire assigns (ASPNETCORE_URLS when run,
     /// HTTP_PORTS in compose), probed for the dashboard and for <c>WaitFor</c>.
     /// </summary>
     private static IResourceBuilder<ProjectResource> WithHealthEndpoint(this IResourceBuilder<ProjectResource> service) =>
-        service.WithHttpEndpoint(name: "http").WithHttpHealthCheck(ServiceEnvironment.HealthPath);
+        service.WithHttpEndpoint(name: HttpEndpoint).WithHttpHealthCheck(ServiceEnvironment.HealthPath);
 }

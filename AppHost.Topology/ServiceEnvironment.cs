@@ -30,6 +30,12 @@ public static class ServiceEnvironment
     /// <summary>The services' health endpoint (ServiceDefaults maps it), probed by the AppHost.</summary>
     public const string HealthPath = "/health";
 
+    /// <summary>
+    /// The StreamProcessor's progress report (its <c>ProgressEndpoint.Path</c>; this project does not reference the
+    /// service, so a test holds the two equal), linked from the dashboard.
+    /// </summary>
+    public const string ProgressPath = "/progress";
+
     /// <summary>Where the StreamProcessor writes inside a container (compose binds it to <see cref="ComposeOutputFolder"/>).</summary>
     public const string ContainerOutputPath = "/app/data/output";
 

@@ -27,9 +27,14 @@ internal static partial class Log
         Message = "Partition {Topic}/{Partition}: resuming at offset {NextOffset} with {OpenWindows} open window(s); {Orphans} orphan file(s) removed")]
     public static partial void LaneOpened(ILogger logger, string topic, int partition, long nextOffset, int openWindows, int orphans);
 
+    // Every commit, at Debug; at Information, CommitsSummarized sums them per partition (Pipeline:Processor:CommitLogInterval).
     [LoggerMessage(EventId = 7, EventName = "BatchCommitted", Level = LogLevel.Debug,
         Message = "Partition {Topic}/{Partition}: committed offsets [{FirstOffset}, {NextOffset}): {Rows} row(s) in {Files} file(s), {Windows} window(s) closed")]
     public static partial void BatchCommitted(ILogger logger, string topic, int partition, long firstOffset, long nextOffset, long rows, int files, int windows);
+
+    [LoggerMessage(EventId = 25, EventName = "CommitsSummarized", Level = LogLevel.Information,
+        Message = "Partition {Topic}/{Partition}: {Commits} commit(s) of offsets [{FirstOffset}, {NextOffset}): {Rows} row(s) in {Files} file(s), {Windows} window(s) closed")]
+    public static partial void CommitsSummarized(ILogger logger, string topic, int partition, int commits, long firstOffset, long nextOffset, long rows, int files, int windows);
 
     [LoggerMessage(EventId = 8, EventName = "OffsetCommitFailed", Level = LogLevel.Warning,
         Message = "Partition {Topic}/{Partition}: committing offset {Offset} to Kafka failed ({Reason}); the checkpoint holds it")]

@@ -85,6 +85,13 @@ public sealed class ProcessorOptions
     /// </summary>
     public bool FailOnDataLoss { get; set; }
 
+    /// <summary>
+    /// The most often a partition's commits are logged at Information: one line per partition per interval, summing the
+    /// commits since the previous line (every commit is still logged at Debug); zero logs every commit at Information.
+    /// A week-long run at the default trigger interval commits every second: per commit, the log would be the load.
+    /// </summary>
+    public TimeSpan CommitLogInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>First wait between attempts to reach the broker at start; doubles up to 30 s.</summary>
     public TimeSpan StartupBackoff { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -38,6 +38,11 @@ internal sealed class ProcessorOptionsValidator : IValidateOptions<ProcessorOpti
             failures.Add($"{Section}:{nameof(options.PartitionConfirmationMaxAge)} must be at least {Section}:{nameof(options.PartitionProbeInterval)} " +
                 $"(was {options.PartitionConfirmationMaxAge}, interval {options.PartitionProbeInterval}).");
         }
+        if (options.CommitLogInterval < TimeSpan.Zero)
+        {
+            failures.Add($"{Section}:{nameof(options.CommitLogInterval)} must be zero (every commit) or more (was {options.CommitLogInterval}).");
+        }
+
         if (options.MaxMessageSpansPerSecond < 0)
         {
             failures.Add($"{Section}:{nameof(options.MaxMessageSpansPerSecond)} must be 0 (no per-message spans) or more (was {options.MaxMessageSpansPerSecond}).");

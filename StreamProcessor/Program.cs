@@ -13,6 +13,7 @@ builder.AddStreamProcessor();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapProgressEndpoint();
 // The host stops when the worker fails, but (until .NET 11) RunAsync still completes successfully: the exit
 // code is the one place the failure must reach, so it is read from the worker's task. The worker is taken once
 // the host is stopping (resolving it earlier would validate options outside ValidateOnStart; after RunAsync the

@@ -9,7 +9,7 @@ namespace Pipeline.Standalone.Dashboard;
 internal sealed class PipelineMetrics : IDisposable
 {
     private readonly MeterListener _listener = new();
-    private readonly Dictionary<int, long> _lag = [];
+    private readonly Dictionary<int, PartitionGauges> _partitions = [];
     private long _produced;
     private long _consumed;
     private long _rejected;
@@ -30,6 +30,8 @@ internal sealed class PipelineMetrics : IDisposable
             }
         };
         _listener.SetMeasurementEventCallback<long>(OnMeasurement);
+        _listener.SetMeasurementEventCallback<int>(OnGauge);
+        _listener.SetMeasurementEventCallback<double>(OnGauge);
         _listener.Start();
     }
 
@@ -48,19 +50,26 @@ internal sealed class PipelineMetrics : IDisposable
     public long WindowsEmitted => Interlocked.Read(ref _windows);
 
     /// <summary>Consumer lag per partition, read from the processor's observable gauge.</summary>
-    public IReadOnlyDictionary<int, long> Lag
+    public IReadOnlyDictionary<int, long> Lag =>
+        Partitions.Where(static p => p.Value.Lag is not null).ToDictionary(static p => p.Key, static p => p.Value.Lag!.Value);
+
+    /// <summary>
+    /// What the processor's observable gauges say of each assigned partition right now: lag, how far its watermark trails
+    /// the clock, open windows and rows in state (the gauges <c>/progress</c> reports beside).
+    /// </summary>
+    public IReadOnlyDictionary<int, PartitionGauges> Partitions
     {
         get
         {
-            lock (_lag)
+            lock (_partitions)
             {
-                _lag.Clear();
+                _partitions.Clear();
             }
 
             _listener.RecordObservableInstruments();
-            lock (_lag)
+            lock (_partitions)
             {
-                return new Dictionary<int, long>(_lag);
+                return new Dictionary<int, PartitionGauges>(_partitions);
             }
         }
     }
@@ -96,19 +105,45 @@ internal sealed class PipelineMetrics : IDisposable
                 Interlocked.Add(ref _windows, value);
                 break;
             case ProcessorTelemetryNames.Instruments.ConsumerLag:
-                foreach (var tag in tags)
-                {
-                    if (tag.Key == ProcessorTelemetryNames.Tags.Partition && tag.Value is string id
-                        && int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var partition))
-                    {
-                        lock (_lag)
-                        {
-                            _lag[partition] = value;
-                        }
-                    }
-                }
-
+                UpdatePartition(tags, gauges => gauges with { Lag = value });
                 break;
+        }
+    }
+
+    private void OnGauge<T>(Instrument instrument, T value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
+        where T : struct, IConvertible
+    {
+        if (instrument.Meter.Name != ProcessorTelemetryNames.Name)
+        {
+            return;
+        }
+
+        switch (instrument.Name)
+        {
+            case ProcessorTelemetryNames.Instruments.WatermarkDelay:
+                UpdatePartition(tags, gauges => gauges with { WatermarkDelay = TimeSpan.FromSeconds(value.ToDouble(CultureInfo.InvariantCulture)) });
+                break;
+            case ProcessorTelemetryNames.Instruments.OpenWindows:
+                UpdatePartition(tags, gauges => gauges with { OpenWindows = value.ToInt32(CultureInfo.InvariantCulture) });
+                break;
+            case ProcessorTelemetryNames.Instruments.StateRows:
+                UpdatePartition(tags, gauges => gauges with { StateRows = value.ToInt32(CultureInfo.InvariantCulture) });
+                break;
+        }
+    }
+
+    private void UpdatePartition(ReadOnlySpan<KeyValuePair<string, object?>> tags, Func<PartitionGauges, PartitionGauges> update)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Key == ProcessorTelemetryNames.Tags.Partition && tag.Value is string id
+                && int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var partition))
+            {
+                lock (_partitions)
+                {
+                    _partitions[partition] = update(_partitions.GetValueOrDefault(partition) ?? new PartitionGauges());
+                }
+            }
         }
     }
 
@@ -127,3 +162,6 @@ internal sealed class PipelineMetrics : IDisposable
 
     public void Dispose() => _listener.Dispose();
 }
+
+/// <summary>One partition's gauges (null: not reported, e.g. no watermark before the first event).</summary>
+internal sealed record PartitionGauges(long? Lag = null, TimeSpan? WatermarkDelay = null, int? OpenWindows = null, int? StateRows = null);

@@ -33,12 +33,14 @@ internal sealed class StatusView(StandaloneOptions options, string bootstrapServ
 
     public IRenderable Render()
     {
-        var lag = metrics.Lag;
+        var partitions = metrics.Partitions;
+        var lag = partitions.Where(static p => p.Value.Lag is not null).ToDictionary(static p => p.Key, static p => p.Value.Lag!.Value);
         var summary = new Grid().AddColumn().AddColumn();
         summary.AddRow("[bold]Kafka[/]", Markup.Escape($"{bootstrapServers}  topic {options.Topic} ({options.Partitions} partitions)"));
         summary.AddRow("[bold]Produced[/]", Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{metrics.Produced:N0}  ({_producedRate:N0}/s)")));
         summary.AddRow("[bold]Consumed[/]", Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{metrics.Consumed:N0}  ({_consumedRate:N0}/s)  rejected {metrics.Rejected:N0}  late {metrics.Late:N0}")));
         summary.AddRow("[bold]Lag[/]", Markup.Escape(lag.Count == 0 ? "-" : string.Join("  ", lag.OrderBy(p => p.Key).Select(p => $"p{p.Key}: {p.Value}"))));
+        summary.AddRow("[bold]Windows[/]", Markup.Escape(OpenWindows(partitions)));
         summary.AddRow("[bold]Committed[/]", Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{metrics.RowsCommitted:N0} rows in {metrics.FilesCommitted:N0} files, {metrics.WindowsEmitted:N0} windows closed")));
         summary.AddRow("[bold]Output[/]", Markup.Escape(outputLocation));
 
@@ -66,12 +68,24 @@ internal sealed class StatusView(StandaloneOptions options, string bootstrapServ
             new Panel(recent).Header("Recent log"));
     }
 
+    /// <summary>
+    /// Per partition: how far the watermark trails the clock (what keeps windows open), the window intervals open and
+    /// the aggregates held for them (rows in state), e.g. <c>p0: watermark -31s, 4 open (17 rows)</c>.
+    /// </summary>
+    private static string OpenWindows(IReadOnlyDictionary<int, PartitionGauges> partitions) =>
+        partitions.Count == 0
+            ? "-"
+            : string.Join("  ", partitions.OrderBy(static p => p.Key).Select(static p => string.Create(CultureInfo.InvariantCulture,
+                $"p{p.Key}: watermark {(p.Value.WatermarkDelay is { } delay ? $"-{delay.TotalSeconds:F0}s" : "none")}, {p.Value.OpenWindows ?? 0} open ({p.Value.StateRows ?? 0} rows)")));
+
     /// <summary>One line for non-interactive output.</summary>
     public string Line()
     {
-        var lag = metrics.Lag.Values.Sum();
+        var partitions = metrics.Partitions;
+        var lag = partitions.Values.Sum(static p => p.Lag ?? 0);
         return string.Create(CultureInfo.InvariantCulture,
             $"{DateTime.Now:HH:mm:ss} produced {metrics.Produced} ({_producedRate:F0}/s), consumed {metrics.Consumed} ({_consumedRate:F0}/s), lag {lag}, " +
-            $"rows committed {metrics.RowsCommitted} in {metrics.FilesCommitted} files, windows closed {metrics.WindowsEmitted}");
+            $"rows committed {metrics.RowsCommitted} in {metrics.FilesCommitted} files, windows closed {metrics.WindowsEmitted}, " +
+            $"open {partitions.Values.Sum(static p => p.OpenWindows ?? 0)} ({partitions.Values.Sum(static p => p.StateRows ?? 0)} rows in state)");
     }
 }

@@ -85,6 +85,7 @@ public static class StreamProcessorExtensions
             sp.GetRequiredService<ConsumerConfig>(), sp.GetRequiredService<ProcessorOptions>(), sp.GetRequiredService<ILogger<TopicGuard>>()));
         services.AddSingleton<BatchCommitter>();
         services.AddSingleton<LiveView>();
+        services.AddSingleton<ProgressTracker>();
         services.AddSingleton<SinkHealth>();
         services.AddSingleton<PartitionProber>();
         services.AddSingleton<PartitionHealth>();

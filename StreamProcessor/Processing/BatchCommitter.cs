@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Pipeline.ServiceDefaults.Telemetry;
 using Pipeline.StreamProcessor.Checkpointing;
+using Pipeline.StreamProcessor.Reporting;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Telemetry;
 using Pipeline.StreamProcessor.Windowing;
@@ -288,7 +289,13 @@ internal sealed class BatchCommitter(
             telemetry.CommitLatency.Record((timeProvider.GetUtcNow().UtcDateTime - batch.OldestKafkaTimestamp).TotalMilliseconds, topic);
         }
 
-        Log.BatchCommitted(logger, lane.Topic, lane.Partition, batch.Messages > 0 ? batch.FirstOffset : -1, batch.NextOffset,
-            files.RawRows, files.FileCount, batch.Closed.Count);
+        var commit = new CommitFacts(batch.Messages > 0 ? batch.FirstOffset : -1, batch.NextOffset, batch.Messages,
+            files.RawRows, files.FileCount, batch.Closed.Count, timeProvider.GetElapsedTime(batch.SealedAt), timeProvider.GetUtcNow());
+        Log.BatchCommitted(logger, lane.Topic, lane.Partition, commit.FirstOffset, commit.NextOffset, commit.Rows, commit.Files, commit.Windows);
+        if (lane.Progress.RecordCommit(in commit, timeProvider.GetTimestamp(), options.Value.CommitLogInterval, timeProvider, out var summary))
+        {
+            Log.CommitsSummarized(logger, lane.Topic, lane.Partition, summary.Commits, summary.FirstOffset, summary.NextOffset,
+                summary.Rows, summary.Files, summary.Windows);
+        }
     }
 }

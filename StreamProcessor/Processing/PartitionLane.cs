@@ -22,6 +22,7 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
 
     public PartitionLane(string topic, int partition, PartitionWindows windows, long nextOffset, long batchStartedAt)
     {
+        Progress = new LaneProgress(batchStartedAt, nextOffset >= 0 ? nextOffset : null);
         Topic = topic;
         Partition = partition;
         PartitionId = PipelineTelemetry.PartitionId(partition);
@@ -38,6 +39,9 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
     public string PartitionId { get; }
 
     public PartitionWindows Windows { get; }
+
+    /// <summary>What the lane has consumed and committed since it was opened (for the progress report and the commit log line).</summary>
+    public LaneProgress Progress { get; }
 
     /// <summary>The open batch's raw rows.</summary>
     public RawEventBatch Raw { get; private set; } = new();
@@ -107,6 +111,7 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
 
         BatchMessages++;
         NextOffset = offset + 1;
+        Progress.CountConsumed();
         var kafkaTimestamp = message.Timestamp;
         if (kafkaTimestamp < OldestKafkaTimestamp)
         {

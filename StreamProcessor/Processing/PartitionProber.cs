@@ -118,9 +118,23 @@ internal sealed class PartitionProber(IOptions<ProcessorOptions> options, TimePr
         return unavailable;
     }
 
+    /// <summary>
+    /// The leader's last answer for <paramref name="partition"/> (its log's offsets, null before any) and whether its latest
+    /// probe was answered; null when the partition has not been probed yet. For reports: decisions use
+    /// <see cref="CaughtUpAsOf"/> and <see cref="Unavailable"/>.
+    /// </summary>
+    public LeaderFacts? Leader(int partition) =>
+        _facts.TryGetValue(partition, out var facts)
+            ? new LeaderFacts(facts.ConfirmedAt is null ? null : facts.Log, facts.Answered,
+                facts.ConfirmedAt is { } confirmedAt ? timeProvider.GetElapsedTime(confirmedAt) : null)
+            : null;
+
     /// <summary>What is known of one partition: when it was first probed, and its leader's last answer (timestamps of the TimeProvider).</summary>
     private sealed record ProbeFacts(long FirstProbedAt, long? ConfirmedAt, LogOffsets Log, bool Answered);
 }
 
 /// <summary>A partition's log as its leader reported it: the first offset still held and the next offset to be written.</summary>
 internal readonly record struct LogOffsets(long Low, long High);
+
+/// <summary>What a partition's leader last said: its log (null before any answer), whether it answered the latest probe, and how long ago it last answered.</summary>
+internal readonly record struct LeaderFacts(LogOffsets? Log, bool Answering, TimeSpan? SinceAnswer);

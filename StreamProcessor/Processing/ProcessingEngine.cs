@@ -30,6 +30,7 @@ internal sealed class ProcessingEngine(
     BatchCommitter committer,
     IResultPublisher publisher,
     LiveView liveView,
+    ProgressTracker progress,
     SinkHealth sinkHealth,
     PartitionProber prober,
     LogRangeGuard logRange,
@@ -147,6 +148,7 @@ internal sealed class ProcessingEngine(
         }
 
         _laneSnapshot = [.. _lanes.Values];
+        progress.Update(_laneSnapshot, force: true);
         Log.Assigned(logger, string.Join(',', partitions));
         return starts;
     }
@@ -241,6 +243,7 @@ internal sealed class ProcessingEngine(
         }
 
         _laneSnapshot = [.. _lanes.Values];
+        progress.Update(_laneSnapshot, force: true);
         Log.Revoked(logger, string.Join(',', partitions));
     }
 
@@ -258,6 +261,7 @@ internal sealed class ProcessingEngine(
         }
 
         _laneSnapshot = [.. _lanes.Values];
+        progress.Update(_laneSnapshot, force: true);
         Log.Lost(logger, string.Join(',', partitions));
     }
 
@@ -276,6 +280,7 @@ internal sealed class ProcessingEngine(
             committer.Abandon(lane);
             lane.Dispose();
             _laneSnapshot = [.. _lanes.Values];
+            progress.Update(_laneSnapshot, force: true);
         }
     }
 
@@ -286,6 +291,7 @@ internal sealed class ProcessingEngine(
     /// </summary>
     private void Forget(PartitionLane lane)
     {
+        LogUnloggedCommits(lane);
         _keys.Release(lane.Partition);
         sinkHealth.ClearLane(lane.Partition);
         publisher.Forget(lane.Partition);
@@ -293,6 +299,16 @@ internal sealed class ProcessingEngine(
         {
             lane.RetryBackoff = TimeSpan.Zero;
             _source?.Resume(lane.Partition);
+        }
+    }
+
+    /// <summary>The lane's commits the rate-limited Information line has not told yet, told before the lane goes.</summary>
+    private void LogUnloggedCommits(PartitionLane lane)
+    {
+        if (lane.Progress.TakeUnlogged(out var summary))
+        {
+            Log.CommitsSummarized(logger, lane.Topic, lane.Partition, summary.Commits, summary.FirstOffset, summary.NextOffset,
+                summary.Rows, summary.Files, summary.Windows);
         }
     }
 
@@ -434,6 +450,7 @@ internal sealed class ProcessingEngine(
             _consumedSinceReport = 0;
         }
 
+        progress.Update(_laneSnapshot);
         if (sinkHealth.IsFailing && now < _sinkRetryAt)
         {
             return;
@@ -607,6 +624,8 @@ internal sealed class ProcessingEngine(
                 {
                     Log.RevokeCommitFailed(logger, ex, lane.Topic, lane.Partition);
                 }
+
+                LogUnloggedCommits(lane);
             }
 
             // Close leaves the group (revoking through Revoke, which finds the lanes already committed).
@@ -621,6 +640,7 @@ internal sealed class ProcessingEngine(
 
             _lanes.Clear();
             _laneSnapshot = [];
+            progress.Update(_laneSnapshot, force: true);
             _source = null;
         }
 
@@ -635,19 +655,47 @@ internal sealed class ProcessingEngine(
         }
 
         _gaugesRegistered = true;
+        // From the progress snapshots, never the lanes: the gauges are observed on the exporter's thread.
         telemetry.Meter.CreateObservableGauge(ProcessorTelemetryNames.Instruments.WatermarkDelay, ObserveWatermarkDelay, "s",
             "How far each partition's watermark trails the wall clock.");
+        telemetry.Meter.CreateObservableGauge(ProcessorTelemetryNames.Instruments.OpenWindows,
+            () => ObservePartitions(static p => p.OpenWindows), "{window}", "Window intervals still open in each partition (many keys share one).");
+        telemetry.Meter.CreateObservableGauge(ProcessorTelemetryNames.Instruments.StateRows,
+            () => ObservePartitions(static p => p.StateRows), "{row}", "Aggregates held in each partition's state, one per key and open window (what its checkpoint stores).");
+        telemetry.Meter.CreateObservableGauge(ProcessorTelemetryNames.Instruments.LeaderAnswering, ObserveLeaders, "1",
+            "1 while each partition's leader answers the offsets probe, 0 while it does not.");
+    }
+
+    private IEnumerable<Measurement<int>> ObservePartitions(Func<PartitionState, int> value)
+    {
+        foreach (var partition in progress.Current.Partitions)
+        {
+            yield return new Measurement<int>(value(partition),
+                new KeyValuePair<string, object?>(ProcessorTelemetryNames.Tags.Partition, PipelineTelemetry.PartitionId(partition.Partition)));
+        }
+    }
+
+    private IEnumerable<Measurement<int>> ObserveLeaders()
+    {
+        foreach (var partition in progress.Current.Partitions)
+        {
+            if (prober.Leader(partition.Partition) is { } leader)
+            {
+                yield return new Measurement<int>(leader.Answering ? 1 : 0,
+                    new KeyValuePair<string, object?>(ProcessorTelemetryNames.Tags.Partition, PipelineTelemetry.PartitionId(partition.Partition)));
+            }
+        }
     }
 
     private IEnumerable<Measurement<double>> ObserveWatermarkDelay()
     {
         var now = timeProvider.GetUtcNow().UtcDateTime;
-        foreach (var lane in _laneSnapshot)
+        foreach (var partition in progress.Current.Partitions)
         {
-            if (lane.Windows.Watermark is { } watermark)
+            if (partition.Watermark is { } watermark)
             {
                 yield return new Measurement<double>((now - watermark).TotalSeconds,
-                    new KeyValuePair<string, object?>(ProcessorTelemetryNames.Tags.Partition, lane.PartitionId));
+                    new KeyValuePair<string, object?>(ProcessorTelemetryNames.Tags.Partition, PipelineTelemetry.PartitionId(partition.Partition)));
             }
         }
     }

@@ -34,6 +34,15 @@ public static class ProcessorTelemetryNames
         /// <summary>Observable gauge of the consumer lag, one measurement per partition (tagged <see cref="Tags.Partition"/>).</summary>
         public const string ConsumerLag = "pipeline.consumer.lag";
         public const string WatermarkDelay = "pipeline.watermark.delay";
+
+        /// <summary>Observable gauge of the window intervals still open, per partition.</summary>
+        public const string OpenWindows = "pipeline.windows.open";
+
+        /// <summary>Observable gauge of the aggregates held in state (one per key and open window), per partition.</summary>
+        public const string StateRows = "pipeline.state.rows";
+
+        /// <summary>Observable gauge, per partition: 1 while its leader answers the offsets probe, 0 while it does not.</summary>
+        public const string LeaderAnswering = "pipeline.partition.leader_answering";
     }
 
     public static class Tags

@@ -48,8 +48,24 @@ internal sealed class PartitionWindows
     /// <summary>Events that arrived after their window closed.</summary>
     public long LateEvents { get; private set; }
 
-    /// <summary>Windows currently open.</summary>
+    /// <summary>Windows currently open: one aggregate per key and window (the rows of state a checkpoint holds).</summary>
     public int OpenCount => _open.Count;
+
+    /// <summary>
+    /// The distinct window intervals still open (many keys share one), counted through <paramref name="scratch"/> so
+    /// no set is allocated per call. O(open aggregates): for periodic reports, not the hot path.
+    /// </summary>
+    public int CountOpenWindows(HashSet<long> scratch)
+    {
+        ArgumentNullException.ThrowIfNull(scratch);
+        scratch.Clear();
+        foreach (var key in _open.Keys)
+        {
+            scratch.Add(key.StartTicks);
+        }
+
+        return scratch.Count;
+    }
 
     /// <summary>Aggregates the event; returns false when it is late (its window has closed).</summary>
     public bool Add(in SensorEvent e)

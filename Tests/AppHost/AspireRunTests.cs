@@ -33,7 +33,7 @@ public sealed class AspireRunTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Model_RunByTheOrchestrator_IsHealthyCommitsParquetAndShowsOneTraceAcrossBothServicesInTheDashboard()
+    public async Task Model_RunByTheOrchestrator_IsHealthyCommitsParquetLinksProgressAndShowsOneTraceAcrossBothServicesInTheDashboard()
     {
         // Arrange: a rate other than the default, to see the parameter reach the Producer.
         var cancellationToken = TestContext.Current.CancellationToken;
@@ -71,6 +71,19 @@ public sealed class AspireRunTests : IAsyncLifetime
             var before = committed;
             await PipelineTestKit.WaitUntilAsync(() => (committed = PipelineTestKit.CommittedRows(run)) > before,
                 $"commit {commit + 2} within 30 s of the previous one (rows stayed at {before})", TimeSpan.FromSeconds(30));
+        }
+
+        // The dashboard links the StreamProcessor's progress report, and the link answers with its partitions.
+        var withProgress = await notifications.WaitForResourceAsync(PipelineResources.StreamProcessor,
+            e => e.Snapshot.Urls.Any(static url => url.DisplayProperties.DisplayName == PipelineServicesExtensions.ProgressLinkText && !url.IsInactive),
+            cancellationToken).WaitAsync(s_timeout, cancellationToken);
+        var progressUrl = withProgress.Snapshot.Urls.First(static url => url.DisplayProperties.DisplayName == PipelineServicesExtensions.ProgressLinkText).Url;
+        Assert.EndsWith(ServiceEnvironment.ProgressPath, progressUrl, StringComparison.Ordinal);
+        using (var http = new HttpClient())
+        {
+            using var progress = await http.GetFromJsonAsync<JsonDocument>(new Uri(progressUrl), cancellationToken);
+            Assert.Equal("default", progress!.RootElement.GetProperty("runId").GetString());
+            Assert.NotEqual(0, progress.RootElement.GetProperty("partitions").GetArrayLength());
         }
 
         // The dashboard received a trace that runs from the Producer into the StreamProcessor, and metrics from both.

@@ -40,7 +40,7 @@ internal static class ServiceHosts
         Action<IServiceCollection>? configure = null,
         string[]? args = null,
         IDictionary<string, string?>? environment = null) =>
-        Build(contentRoot, settings, builder => builder.AddStreamProcessor(), configure, args, environment);
+        Build(contentRoot, settings, builder => builder.AddStreamProcessor(), configure, args, environment).MapProgressEndpoint();
 
     private static WebApplication Build(
         string contentRoot,
