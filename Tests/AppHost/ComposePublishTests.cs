@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Pipeline.AppHost.Topology;
@@ -63,25 +62,27 @@ public sealed partial class ComposePublishTests : IDisposable
             $"--{PipelineParameters.ConfigurationKey(PipelineParameters.Topic)}=sensors",
             $"--{PipelineParameters.ConfigurationKey(PipelineParameters.TopicPartitions)}=6");
         var init = PipelineResources.TopicInit;
-        using var tool = new FakeKafkaTopics(failedListCalls: 2);
+        using var tools = new StandInTools();
+        tools.AddKafkaTopics(failedListCalls: 2);
 
         // Act: the published command, as the container runs it, against a Kafka that answers on the third try.
         Assert.Equal(["/bin/sh"], compose.List(init, "entrypoint"));
         var command = compose.List(init, "command");
         Assert.Equal("-c", command[0]);
-        var (exitCode, output) = await tool.RunAsync(command[1], TestContext.Current.CancellationToken);
+        var (exitCode, output) = await tools.RunAsync(command[1]);
+        var calls = tools.Calls("kafka-topics");
 
         // Assert
         Assert.Equal(compose.Value(PipelineResources.Kafka, "image"), compose.Value(init, "image"));
         Assert.True(exitCode == 0, output);
-        var internalAddress = tool.Calls[0].Split(' ')[1];
+        var internalAddress = calls[0].Split(' ')[1];
         Assert.Equal(
         [
             .. Enumerable.Repeat($"--bootstrap-server {internalAddress} --list", 3),
             $"--bootstrap-server {internalAddress} --create --if-not-exists --topic sensors --partitions 6",
             $"--bootstrap-server {internalAddress} --create --if-not-exists --topic sensors.windows --partitions 6",
             $"--bootstrap-server {internalAddress} --create --if-not-exists --topic sensors.dlq --partitions 1",
-        ], tool.Calls);
+        ], calls);
         Assert.Contains(internalAddress, compose.Environment(PipelineResources.Kafka)["KAFKA_ADVERTISED_LISTENERS"], StringComparison.Ordinal);
     }
 
@@ -138,19 +139,12 @@ public sealed partial class ComposePublishTests : IDisposable
 
         // Act: the init's command with its folder moved into a temporary one, and chown recorded instead of run.
         var hostFolder = Path.Combine(_folder, "host-output");
-        var chownCalls = Path.Combine(_folder, "chown.txt");
-        var fakes = Directory.CreateDirectory(Path.Combine(_folder, "bin")).FullName;
-        await File.WriteAllTextAsync(Path.Combine(fakes, "chown"), $"#!/bin/sh\necho \"$*\" >> {chownCalls}\n", TestContext.Current.CancellationToken);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(Path.Combine(fakes, "chown"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        using var tools = new StandInTools();
+        tools.Add("chown");
+        Assert.Equal(["/bin/sh"], compose.List(init, "entrypoint"));
         var command = compose.List(init, "command");
-        var start = new ProcessStartInfo(compose.List(init, "entrypoint")[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(command[0]);
-        start.ArgumentList.Add(command[1].Replace(bind["target"], hostFolder, StringComparison.Ordinal));
-        start.Environment["PATH"] = fakes + ":" + Environment.GetEnvironmentVariable("PATH");
-        var (exitCode, output) = await PublishedCompose.RunAsync(start, TimeSpan.FromSeconds(30));
+        Assert.Equal("-c", command[0]);
+        var (exitCode, output) = await tools.RunAsync(command[1].Replace(bind["target"], hostFolder, StringComparison.Ordinal));
 
         // Assert
         Assert.Equal(("bind", ServiceEnvironment.ComposeOutputFolder, ServiceEnvironment.ContainerOutputPath), (bind["type"], bind["source"], bind["target"]));
@@ -159,7 +153,7 @@ public sealed partial class ComposePublishTests : IDisposable
         Assert.True(exitCode == 0, output);
         Assert.True(Directory.Exists(hostFolder));
         var uid = ServiceEnvironment.ContainerUserId.ToString(CultureInfo.InvariantCulture);
-        Assert.Equal([$"{uid}:{uid} {hostFolder}"], await File.ReadAllLinesAsync(chownCalls, TestContext.Current.CancellationToken));
+        Assert.Equal([$"{uid}:{uid} {hostFolder}"], tools.Calls("chown"));
     }
 
     [Fact]

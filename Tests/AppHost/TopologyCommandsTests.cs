@@ -52,10 +52,11 @@ public sealed class TopologyCommandsTests
         // Arrange: the script run by a real shell, with a kafka-topics that refuses the first two --list calls,
         // as a broker whose container has started but does not listen yet.
         var settings = new PipelineSettings { Topic = "events", TopicPartitions = 3 };
-        using var tool = new FakeKafkaTopics(failedListCalls: 2);
+        using var tools = new StandInTools();
+        tools.AddKafkaTopics(failedListCalls: 2);
 
         // Act
-        var (exitCode, output) = await tool.RunAsync(TopicInitCommands.Script(settings, "kafka:9093"), TestContext.Current.CancellationToken);
+        var (exitCode, output) = await tools.RunAsync(TopicInitCommands.Script(settings, "kafka:9093"));
 
         // Assert: three --list calls (the last answered), then each topic created with Kafka's own default replication.
         Assert.True(exitCode == 0, output);
@@ -67,7 +68,7 @@ public sealed class TopologyCommandsTests
             "--bootstrap-server kafka:9093 --create --if-not-exists --topic events --partitions 3",
             "--bootstrap-server kafka:9093 --create --if-not-exists --topic events.windows --partitions 3",
             "--bootstrap-server kafka:9093 --create --if-not-exists --topic events.dlq --partitions 1",
-        ], tool.Calls);
+        ], tools.Calls("kafka-topics"));
         Assert.Contains("Waiting for Kafka at kafka:9093", output, StringComparison.Ordinal);
     }
 
