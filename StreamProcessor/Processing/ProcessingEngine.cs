@@ -138,11 +138,10 @@ internal sealed class ProcessingEngine(
 
             if (_lanes.Remove(partition, out var stale))
             {
+                Forget(stale);
                 stale.Dispose();
             }
 
-            sinkHealth.ClearLane(partition);
-            publisher.Forget(partition);
             _lanes[partition] = lane;
             starts.Add((partition, _source is { } source ? logRange.StartAt(lane.Topic, partition, startAt, source) : startAt));
         }
