@@ -35,7 +35,8 @@ internal sealed class TopicGuard(ClientConfig clientConfig, ProcessorOptions opt
             .SetLogHandler(KafkaClientLog.Handler(logger, clientConfig, probe: true))
             .Build();
         // Every topic, not the three by name: a request naming a topic may create it where the cluster creates topics on use.
-        var existing = admin.GetMetadata(s_timeout).Topics
+        var metadata = admin.GetMetadata(s_timeout);
+        var existing = metadata.Topics
             .Where(static t => t.Error.Code == ErrorCode.NoError)
             .ToDictionary(static t => t.Topic, static t => t.Partitions.Count, StringComparer.Ordinal);
         if (!existing.TryGetValue(options.Topic, out var inputPartitions))
@@ -73,7 +74,7 @@ internal sealed class TopicGuard(ClientConfig clientConfig, ProcessorOptions opt
         }
 
         var replicas = options.TopicReplicationFactor is { } wanted
-            ? (short)Math.Clamp(Math.Min(wanted, admin.GetMetadata(s_timeout).Brokers.Count), 1, short.MaxValue)
+            ? (short)Math.Clamp(Math.Min(wanted, metadata.Brokers.Count), 1, short.MaxValue)
             : BrokerDefaultReplicationFactor;
         await CreateAsync(admin, missing, replicas, cancellationToken);
     }
