@@ -4,7 +4,6 @@ using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.AppHost.Topology;
 using Pipeline.StreamProcessor.Sinks;
-using Pipeline.Tests.Pipeline;
 
 namespace Pipeline.Tests.AppHost;
 

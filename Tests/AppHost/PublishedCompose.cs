@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using Pipeline.Tests.Kafka.Clients;
+using Pipeline.Tests.KafkaBroker.Clients;
 using YamlDotNet.RepresentationModel;
 
 namespace Pipeline.Tests.AppHost;

@@ -12,7 +12,6 @@ using Pipeline.StreamProcessor;
 using Pipeline.StreamProcessor.Extensions;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Storage;
-using Pipeline.Tests.Reliability;
 
 namespace Pipeline.Tests.AppHost;
 

@@ -3,7 +3,7 @@ using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Logging;
 using Pipeline.AppHost.Topology;
 using Pipeline.KafkaBroker;
-using Pipeline.Tests.Kafka.Faults;
+using Pipeline.Tests.KafkaBroker.Faults;
 
 namespace Pipeline.Tests.AppHost;
 

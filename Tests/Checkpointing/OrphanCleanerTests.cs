@@ -1,7 +1,7 @@
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Windowing;
-using Pipeline.Tests.Parquet;
+using Pipeline.Tests.Sinks;
 
 namespace Pipeline.Tests.Checkpointing;
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Windowing;
-using Pipeline.Tests.Parquet;
+using Pipeline.Tests.Sinks;
 
 namespace Pipeline.Tests.Checkpointing;
 

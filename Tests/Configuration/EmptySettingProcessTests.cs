@@ -6,8 +6,6 @@ using Pipeline.StreamProcessor;
 using Pipeline.StreamProcessor.Ingest;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Windowing;
-using Pipeline.Tests.Pipeline;
-using Pipeline.Tests.Reliability;
 
 namespace Pipeline.Tests.Configuration;
 

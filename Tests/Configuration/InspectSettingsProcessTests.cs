@@ -1,5 +1,4 @@
 using Pipeline.StreamProcessor.Sinks;
-using Pipeline.Tests.Reliability;
 
 namespace Pipeline.Tests.Configuration;
 

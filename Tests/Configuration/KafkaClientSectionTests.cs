@@ -2,8 +2,6 @@ using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.StreamProcessor.Ingest;
-using Pipeline.Tests.Pipeline;
-using Pipeline.Tests.Reliability;
 
 namespace Pipeline.Tests.Configuration;
 

@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Pipeline.StreamProcessor.Sinks;
-using Pipeline.Tests.Pipeline;
-using Pipeline.Tests.Reliability;
 
 namespace Pipeline.Tests.Configuration;
 

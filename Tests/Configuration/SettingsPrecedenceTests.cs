@@ -4,8 +4,6 @@ using Microsoft.Extensions.Options;
 using Pipeline.Producer;
 using Pipeline.StreamProcessor;
 using Pipeline.StreamProcessor.Sinks;
-using Pipeline.Tests.Pipeline;
-using Pipeline.Tests.Reliability;
 
 namespace Pipeline.Tests.Configuration;
 

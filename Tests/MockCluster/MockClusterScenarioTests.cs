@@ -1,6 +1,4 @@
 using Confluent.Kafka;
-using Pipeline.Tests.Pipeline;
-using Pipeline.Tests.Reliability;
 
 namespace Pipeline.Tests.MockCluster;
 

@@ -3,9 +3,6 @@ using System.Text;
 using Confluent.Kafka;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Sinks;
-using Pipeline.Tests.Pipeline;
-using Pipeline.Tests.Reliability;
-using Pipeline.Tests.TestKit;
 
 namespace Pipeline.Tests.MockCluster;
 

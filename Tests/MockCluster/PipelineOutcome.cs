@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Pipeline.StreamProcessor.Contracts;
-using Pipeline.Tests.Pipeline;
 
 namespace Pipeline.Tests.MockCluster;
 

@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using Pipeline.Tests.Pipeline;
 
 namespace Pipeline.Tests.MockCluster;
 

@@ -6,7 +6,6 @@ using Pipeline.KafkaBroker;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Sinks;
-using Pipeline.Tests.Reliability;
 
 namespace Pipeline.Tests.Pipeline;
 

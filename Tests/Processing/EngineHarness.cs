@@ -11,7 +11,6 @@ using Pipeline.StreamProcessor.Ingest;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Windowing;
-using Pipeline.Tests.Parquet;
 
 namespace Pipeline.Tests.Processing;
 

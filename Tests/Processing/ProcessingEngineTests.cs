@@ -6,7 +6,7 @@ using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Storage;
 
-using Pipeline.Tests.Parquet;
+using Pipeline.Tests.Sinks;
 
 namespace Pipeline.Tests.Processing;
 

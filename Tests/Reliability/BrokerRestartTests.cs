@@ -4,8 +4,6 @@ using Microsoft.Extensions.Logging;
 using Pipeline.KafkaBroker;
 using Pipeline.Producer.Publishing;
 using Pipeline.StreamProcessor.Sinks;
-using Pipeline.Tests.Kafka.Faults;
-using Pipeline.Tests.Pipeline;
 
 namespace Pipeline.Tests.Reliability;
 

@@ -5,8 +5,6 @@ using Microsoft.Extensions.Logging;
 using Pipeline.StreamProcessor;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Sinks;
-using Pipeline.Tests.Kafka.Faults;
-using Pipeline.Tests.Pipeline;
 
 namespace Pipeline.Tests.Reliability;
 

@@ -8,8 +8,6 @@ using Microsoft.Extensions.Logging;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Telemetry;
-using Pipeline.Tests.Kafka.Faults;
-using Pipeline.Tests.Pipeline;
 
 namespace Pipeline.Tests.Reliability;
 

@@ -5,7 +5,6 @@ using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Sinks;
-using Pipeline.Tests.Pipeline;
 
 namespace Pipeline.Tests.Reliability;
 

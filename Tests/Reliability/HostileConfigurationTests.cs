@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Options;
 using Pipeline.KafkaBroker;
-using Pipeline.Tests.Pipeline;
 
 namespace Pipeline.Tests.Reliability;
 

@@ -6,7 +6,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Pipeline.StreamProcessor.Ingest;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Sinks;
-using Pipeline.Tests.Pipeline;
 
 namespace Pipeline.Tests.Reliability;
 

@@ -4,8 +4,7 @@ using Confluent.Kafka;
 using Pipeline.KafkaBroker;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Sinks;
-using Pipeline.Tests.Kafka.Faults;
-using Pipeline.Tests.Pipeline;
+using Pipeline.Tests.KafkaBroker.Faults;
 
 namespace Pipeline.Tests.Reliability;
 

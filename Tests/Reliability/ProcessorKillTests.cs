@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Sinks;
-using Pipeline.Tests.Pipeline;
-using Pipeline.Tests.Storage;
 
 namespace Pipeline.Tests.Reliability;
 

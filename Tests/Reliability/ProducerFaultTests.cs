@@ -3,8 +3,6 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pipeline.KafkaBroker;
-using Pipeline.Tests.Kafka.Faults;
-using Pipeline.Tests.Pipeline;
 
 namespace Pipeline.Tests.Reliability;
 

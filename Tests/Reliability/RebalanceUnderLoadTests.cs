@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Sinks;
-using Pipeline.Tests.Pipeline;
 
 namespace Pipeline.Tests.Reliability;
 

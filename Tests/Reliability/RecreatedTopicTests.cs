@@ -2,7 +2,6 @@ using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.StreamProcessor.Processing;
-using Pipeline.Tests.Pipeline;
 
 namespace Pipeline.Tests.Reliability;
 

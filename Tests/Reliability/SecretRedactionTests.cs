@@ -7,8 +7,6 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.StreamProcessor.Ingest;
-using Pipeline.Tests.Kafka.Faults;
-using Pipeline.Tests.Pipeline;
 
 namespace Pipeline.Tests.Reliability;
 

@@ -1,7 +1,6 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Pipeline.ServiceDefaults.Kafka;
-using Pipeline.Tests.Kafka.Faults;
 
 namespace Pipeline.Tests.ServiceDefaults;
 

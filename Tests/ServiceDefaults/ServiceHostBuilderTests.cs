@@ -1,6 +1,4 @@
 using System.Text.RegularExpressions;
-using Pipeline.Tests.Pipeline;
-using Pipeline.Tests.Reliability;
 
 namespace Pipeline.Tests.ServiceDefaults;
 

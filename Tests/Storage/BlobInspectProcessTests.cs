@@ -1,7 +1,6 @@
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Windowing;
-using Pipeline.Tests.Parquet;
-using Pipeline.Tests.Reliability;
+using Pipeline.Tests.Sinks;
 
 namespace Pipeline.Tests.Storage;
 

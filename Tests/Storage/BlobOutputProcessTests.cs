@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text;
 using Pipeline.Azurite;
 using Pipeline.StreamProcessor.Sinks;
-using Pipeline.Tests.Pipeline;
-using Pipeline.Tests.Reliability;
 
 namespace Pipeline.Tests.Storage;
 

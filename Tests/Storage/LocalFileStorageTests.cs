@@ -1,6 +1,5 @@
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Storage;
-using Pipeline.Tests.Parquet;
 
 namespace Pipeline.Tests.Storage;
 

@@ -1,4 +1,4 @@
-// kafkajs round trip against a broker, driven by Tests/Kafka/Clients/KafkaJsTests.cs.
+// kafkajs round trip against a broker, driven by Tests/KafkaBroker/Clients/KafkaJsTests.cs.
 // Usage: node roundtrip.js BOOTSTRAP TOPIC GROUP COUNT
 // Creates TOPIC (2 partitions), lists metadata, produces COUNT keyed messages, consumes them in
 // GROUP with committed offsets, then checks that a second member of GROUP starts after them.

@@ -1,4 +1,4 @@
-"""kafka-python round trip against a broker, driven by Tests/Kafka/Clients/KafkaPythonTests.cs.
+"""kafka-python round trip against a broker, driven by Tests/KafkaBroker/Clients/KafkaPythonTests.cs.
 
 Usage: roundtrip.py BOOTSTRAP TOPIC GROUP COUNT
 Creates TOPIC (2 partitions), produces COUNT keyed messages, consumes them in GROUP, commits,
