@@ -1,5 +1,6 @@
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 using Pipeline.StreamProcessor.Windowing;
 using Pipeline.Tests.Parquet;
 
@@ -14,10 +15,10 @@ public sealed class OrphanCleanerTests : IDisposable
 
     public OrphanCleanerTests()
     {
-        _sut = new OrphanCleaner(SinkTestData.Layout(_output.Path));
+        _sut = TestRun.Local(_output.Path).Orphans;
     }
 
-    private string RunDirectory => Path.Combine(new OutputLayout(_output.Path, "test").RunDirectory);
+    private string RunDirectory => Path.Combine(TestRun.Local(_output.Path, "test").Directory);
 
     public void Dispose() => _output.Dispose();
 
@@ -135,7 +136,7 @@ public sealed class OrphanCleanerTests : IDisposable
     {
         // Arrange: batch [0, 10) committed with its checkpoint; batch [10, 20) written, then a crash before its checkpoint.
         CancellationToken ct = TestContext.Current.CancellationToken;
-        var writer = new ParquetBatchWriter(SinkTestData.Layout(_output.Path), SinkTestData.Options(_output.Path));
+        var writer = TestRun.Local(_output.Path).Writer();
         WindowAggregate[] windows = [new(SinkTestData.BaseTime, SinkTestData.BaseTime.AddSeconds(10), 0, 1, 1.0, 1.0, 1.0)];
         RawEventBatch committed = SinkTestData.ToBatch(SinkTestData.Rows(4, 0, 10));
         BatchFiles kept = await writer.WriteAsync("events", 4, 0, committed, windows, ct).WaitAsync(s_timeout, ct);

@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using Pipeline.Tests.TestKit;
 
 namespace Pipeline.Tests.MockCluster;
 

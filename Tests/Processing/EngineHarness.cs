@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Pipeline.StreamProcessor.Storage;
 using Pipeline.StreamProcessor;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Extensions;
@@ -51,7 +52,7 @@ internal sealed class EngineHarness : IDisposable
         builder.Services.Replace(ServiceDescriptor.Singleton(publisher ?? Publisher));
         _host = builder.Build();
         Engine = _host.Services.GetRequiredService<ProcessingEngine>();
-        Layout = _host.Services.GetRequiredService<OutputLayout>();
+        Run = new TestRun(_host.Services.GetRequiredService<IRunStorage>());
         Source = new ScriptedSource(this);
     }
 
@@ -63,7 +64,7 @@ internal sealed class EngineHarness : IDisposable
 
     public ProcessingEngine Engine { get; }
 
-    public OutputLayout Layout { get; }
+    public TestRun Run { get; }
 
     public ScriptedSource Source { get; }
 
@@ -101,12 +102,12 @@ internal sealed class EngineHarness : IDisposable
     public string[] BatchFiles(int partition)
     {
         var prefix = OutputLayout.BatchFilePrefix(Topic, partition);
-        if (!Directory.Exists(Layout.RunDirectory))
+        if (!Directory.Exists(Run.Directory))
         {
             return [];
         }
 
-        return [.. Directory.EnumerateFiles(Layout.RunDirectory, "*" + OutputLayout.ParquetExtension, SearchOption.AllDirectories)
+        return [.. Directory.EnumerateFiles(Run.Directory, "*" + OutputLayout.ParquetExtension, SearchOption.AllDirectories)
             .Select(static f => Path.GetFileName(f))
             .Where(name => name.StartsWith(prefix, StringComparison.Ordinal))
             .Order(StringComparer.Ordinal)];

@@ -1,3 +1,4 @@
+using Pipeline.StreamProcessor.Storage;
 using System.Text;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Inspection;

@@ -2,7 +2,6 @@ using Azure.Storage.Blobs;
 using Pipeline.Azurite;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Inspection;
-using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Storage;
 
 namespace Pipeline.Tests.Storage;

@@ -1,6 +1,7 @@
-using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
+using Pipeline.Tests.Parquet;
 
-namespace Pipeline.Tests.Parquet;
+namespace Pipeline.Tests.Storage;
 
 public sealed class AtomicFileTests : IDisposable
 {
