@@ -11,14 +11,16 @@ public sealed class OrphanCleanerTests : IDisposable
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
 
     private readonly TempOutputDirectory _output = new();
+    private readonly TestRun _run;
     private readonly OrphanCleaner _sut;
 
     public OrphanCleanerTests()
     {
-        _sut = TestRun.Local(_output.Path).Orphans;
+        _run = TestRun.Local(_output.Path);
+        _sut = _run.Orphans;
     }
 
-    private string RunDirectory => Path.Combine(TestRun.Local(_output.Path, "test").Directory);
+    private string RunDirectory => _run.Directory;
 
     public void Dispose() => _output.Dispose();
 
@@ -136,7 +138,7 @@ public sealed class OrphanCleanerTests : IDisposable
     {
         // Arrange: batch [0, 10) committed with its checkpoint; batch [10, 20) written, then a crash before its checkpoint.
         CancellationToken ct = TestContext.Current.CancellationToken;
-        var writer = TestRun.Local(_output.Path).Writer();
+        var writer = _run.Writer();
         WindowAggregate[] windows = [new(SinkTestData.BaseTime, SinkTestData.BaseTime.AddSeconds(10), 0, 1, 1.0, 1.0, 1.0)];
         RawEventBatch committed = SinkTestData.ToBatch(SinkTestData.Rows(4, 0, 10));
         BatchFiles kept = await writer.WriteAsync("events", 4, 0, committed, windows, ct).WaitAsync(s_timeout, ct);

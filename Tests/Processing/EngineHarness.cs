@@ -3,14 +3,15 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using Pipeline.StreamProcessor.Storage;
 using Pipeline.StreamProcessor;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Extensions;
 using Pipeline.StreamProcessor.Ingest;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 using Pipeline.StreamProcessor.Windowing;
 using Pipeline.Tests.Parquet;
 
@@ -52,7 +53,9 @@ internal sealed class EngineHarness : IDisposable
         builder.Services.Replace(ServiceDescriptor.Singleton(publisher ?? Publisher));
         _host = builder.Build();
         Engine = _host.Services.GetRequiredService<ProcessingEngine>();
-        Run = new TestRun(_host.Services.GetRequiredService<IRunStorage>());
+        // The local folder the options name, even when the run's storage is a container (then it stays empty).
+        var sink = _host.Services.GetRequiredService<IOptions<SinkOptions>>().Value;
+        Run = TestRun.Local(sink.OutputPath, sink.RunId);
         Source = new ScriptedSource(this);
     }
 

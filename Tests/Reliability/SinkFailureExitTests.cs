@@ -1,7 +1,7 @@
-using Pipeline.StreamProcessor.Storage;
 using System.Globalization;
 using System.Text;
 using Pipeline.StreamProcessor.Processing;
+using Pipeline.StreamProcessor.Storage;
 using Pipeline.Tests.Pipeline;
 
 namespace Pipeline.Tests.Reliability;
