@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 
 namespace Pipeline.Benchmarks.Pipeline;
 
@@ -43,7 +44,7 @@ internal static class SteadyRateRun
 
         await processor.StartAsync(cancellationToken);
         var producing = Task.Run(() => ProduceAsync(corpus, broker.BootstrapServers, rate, duration, produced, warmUpEndMs.Task, stop.Token), stop.Token);
-        var store = new CheckpointStore(new OutputLayout(outputPath, RunId));
+        var store = new CheckpointStore(LocalFileStorage.ForRun(outputPath, RunId));
         var nextOffsets = new long[partitions];
         var seen = new long[partitions];
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1) + duration + 3 * triggerInterval;

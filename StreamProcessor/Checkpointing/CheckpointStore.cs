@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Storage;
 
 namespace Pipeline.StreamProcessor.Checkpointing;
@@ -8,24 +7,17 @@ namespace Pipeline.StreamProcessor.Checkpointing;
 /// <summary>
 /// Reads and saves <c>_checkpoints/&lt;topic&gt;-p&lt;partition&gt;.json</c> through the run's
 /// <see cref="IRunStorage"/>, so a reader sees either the previous checkpoint or the new one. A lane saves with the
-/// version it loaded or last saved (<see cref="SaveAsync(PartitionCheckpoint, ObjectVersion?, CancellationToken)"/>):
-/// the checkpoint is created only if absent and replaced only if still at that version, so a processor that lost
-/// its partition without noticing cannot overwrite the new owner's checkpoint. The run manifest
+/// version it fenced or last saved (<see cref="SaveAsync"/>, through its <see cref="PartitionOwnership"/>): the
+/// checkpoint is created only if absent and replaced only if still at that version, so a processor that lost its
+/// partition without noticing cannot overwrite the new owner's checkpoint. The run manifest
 /// (<see cref="OutputLayout.RunManifestName"/>) is created once, if absent, through the same storage.
 /// </summary>
 internal sealed class CheckpointStore(IRunStorage storage)
 {
     private readonly IRunStorage _storage = storage;
 
-    /// <summary>A store over the local run folder of <paramref name="layout"/>.</summary>
-    public CheckpointStore(OutputLayout layout)
-        : this(new LocalFileStorage(layout?.RunDirectory!))
-    {
-    }
-
     /// <summary>Where the run's output lives, for messages.</summary>
     public IRunStorage Storage => _storage;
-
 
     /// <summary>
     /// The partition's checkpoint, or <c>null</c> when none was ever saved in this run.
@@ -72,23 +64,6 @@ internal sealed class CheckpointStore(IRunStorage storage)
     }
 
     /// <summary>
-    /// Throws <see cref="CheckpointConflictException"/> unless the partition's checkpoint is still at
-    /// <paramref name="expected"/> (<c>null</c>: still absent), the version this lane read or last saved: the check
-    /// a lane makes before it removes a conflicting object beyond its checkpoint, because a new owner replaces the
-    /// checkpoint on assignment before it touches anything else.
-    /// </summary>
-    public async Task ConfirmOwnedAsync(string topic, int partition, ObjectVersion? expected, CancellationToken cancellationToken)
-    {
-        string name = OutputLayout.CheckpointName(topic, partition);
-        var current = await _storage.ReadAsync(name, cancellationToken);
-        if (current?.Version != expected)
-        {
-            throw new CheckpointConflictException(
-                topic, partition, new StorageConflictException(name, _storage.Locate(name), StorageConflict.VersionMismatch));
-        }
-    }
-
-    /// <summary>
     /// Saves the partition's checkpoint if it is still the one this caller knows: creates it when
     /// <paramref name="expected"/> is <c>null</c> (the lane found none), otherwise replaces it only if it is still
     /// at <paramref name="expected"/>. Returns the new version, to pass to the next save. A conflict whose current
@@ -118,32 +93,6 @@ internal sealed class CheckpointStore(IRunStorage storage)
         }
     }
 
-    /// <summary>
-    /// Replaces the partition's checkpoint whatever is there (tests, tools, an operator's restore; a lane saves
-    /// with its version). Returns the new version.
-    /// </summary>
-    public async Task<ObjectVersion> SaveAsync(PartitionCheckpoint checkpoint, CancellationToken cancellationToken)
-    {
-        byte[] content = Serialize(checkpoint);
-        string name = OutputLayout.CheckpointName(checkpoint.Topic, checkpoint.Partition);
-        try
-        {
-            // A local folder replaces by rename; object storage creates only if absent (or the same bytes).
-            await _storage.WriteAsync(name, content, WriteBytesAsync, cancellationToken);
-        }
-        catch (StorageConflictException)
-        {
-            var current = await _storage.ReadAsync(name, cancellationToken);
-            return current is null
-                ? await _storage.CreateIfAbsentAsync(name, content, cancellationToken)
-                : await _storage.ReplaceIfMatchAsync(name, content, current.Version, cancellationToken);
-        }
-
-        var stored = await _storage.ReadAsync(name, cancellationToken)
-            ?? throw new InvalidOperationException($"'{_storage.Locate(name)}' vanished right after it was written.");
-        return stored.Version;
-    }
-
     private static byte[] Serialize(PartitionCheckpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
@@ -151,9 +100,6 @@ internal sealed class CheckpointStore(IRunStorage storage)
         ArgumentNullException.ThrowIfNull(checkpoint.OpenWindows);
         return JsonSerializer.SerializeToUtf8Bytes(checkpoint, CheckpointJsonContext.Strict);
     }
-
-    private static Task WriteBytesAsync(Stream stream, byte[] content, CancellationToken cancellationToken) =>
-        stream.WriteAsync(content, cancellationToken).AsTask();
 
     /// <summary>Where the run's manifest lives (<see cref="OutputLayout.RunManifestName"/>), for messages.</summary>
     public string RunManifestLocation => _storage.Locate(OutputLayout.RunManifestName);

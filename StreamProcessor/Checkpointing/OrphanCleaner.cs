@@ -1,4 +1,3 @@
-using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Storage;
 
 namespace Pipeline.StreamProcessor.Checkpointing;
@@ -15,12 +14,6 @@ namespace Pipeline.StreamProcessor.Checkpointing;
 internal sealed class OrphanCleaner(IRunStorage storage)
 {
     private readonly IRunStorage _storage = storage;
-
-    /// <summary>A cleaner of the local run folder of <paramref name="layout"/>.</summary>
-    public OrphanCleaner(OutputLayout layout)
-        : this(new LocalFileStorage(layout?.RunDirectory!))
-    {
-    }
 
     /// <summary>Deletes the orphans of one partition given its checkpoint (<c>null</c>: none was ever saved).</summary>
     public Task<int> DeleteOrphansAsync(string topic, int partition, PartitionCheckpoint? checkpoint, CancellationToken cancellationToken) =>

@@ -2,7 +2,7 @@ namespace Pipeline.StreamProcessor.Contracts;
 
 /// <summary>
 /// The column names of the raw-event Parquet files, in file order. The id is not a column there: it is the
-/// Hive folder <c>id=&lt;n&gt;</c> (<see cref="Sinks.OutputLayout.IdFolderPrefix"/>); exports put it first as <see cref="Id"/>.
+/// Hive folder <c>id=&lt;n&gt;</c> (<see cref="Storage.OutputLayout.IdFolderPrefix"/>); exports put it first as <see cref="Id"/>.
 /// </summary>
 public static class RawEventColumnNames
 {

@@ -7,7 +7,6 @@ using Pipeline.StreamProcessor.Ingest;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Reporting;
 using Pipeline.StreamProcessor.Sinks;
-using Pipeline.StreamProcessor.Storage;
 using Pipeline.StreamProcessor.Telemetry;
 using Pipeline.StreamProcessor.Topics;
 using Pipeline.StreamProcessor.Windowing;
@@ -47,13 +46,11 @@ public static class StreamProcessorExtensions
         services.AddSingleton<ProcessorTelemetry>();
         services.AddSingleton<EventDecoder>();
         services.AddSingleton<EventValueDeserializer>();
-        // The one on-disk contract of the run (run_<RunId>/...), shared by the sinks, checkpoints and tools.
-        services.AddSingleton(sp => new OutputLayout(sp.GetRequiredService<IOptions<SinkOptions>>().Value));
-        // Where the run's output lives, in run-relative names: the local run folder or a blob container.
+        // Where the run's output lives, in run-relative names (OutputLayout): the local run folder or a blob container.
         services.AddSingleton(sp => RunStorageFactory.Create(sp.GetRequiredService<IOptions<SinkOptions>>().Value));
-        services.AddSingleton(sp => new ParquetBatchWriter(sp.GetRequiredService<IRunStorage>(), sp.GetRequiredService<IOptions<SinkOptions>>()));
-        services.AddSingleton(sp => new CheckpointStore(sp.GetRequiredService<IRunStorage>()));
-        services.AddSingleton(sp => new OrphanCleaner(sp.GetRequiredService<IRunStorage>()));
+        services.AddSingleton<ParquetBatchWriter>();
+        services.AddSingleton<CheckpointStore>();
+        services.AddSingleton<OrphanCleaner>();
         services.AddSingleton<RunSettingsGuard>();
         services.AddSingleton<LaneFactory>();
         builder.AddKafkaConsumer<string?, DecodedValue>(KafkaConnection.ConnectionName, settings =>

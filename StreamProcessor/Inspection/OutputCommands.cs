@@ -5,7 +5,6 @@ using Microsoft.Extensions.Options;
 using Pipeline.ServiceDefaults.Configuration;
 using Pipeline.StreamProcessor.Contracts;
 using Pipeline.StreamProcessor.Sinks;
-using Pipeline.StreamProcessor.Storage;
 
 namespace Pipeline.StreamProcessor.Inspection;
 

@@ -18,12 +18,6 @@ internal readonly record struct RawEventRow(
 /// </summary>
 internal sealed class OutputReader(IRunStorage storage)
 {
-    /// <summary>A reader of the local run folder of <paramref name="layout"/>.</summary>
-    public OutputReader(OutputLayout layout)
-        : this(new LocalFileStorage(layout?.RunDirectory!))
-    {
-    }
-
     public IRunStorage Storage { get; } = storage;
 
     /// <summary>Whether the run has anything at all (a checkpoint, a manifest or a file).</summary>
@@ -86,64 +80,90 @@ internal sealed class OutputReader(IRunStorage storage)
     {
         foreach (var (id, name) in await RawFilesAsync(cancellationToken))
         {
-            await using var reader = await OpenAsync(name, cancellationToken);
-            var fields = reader.Schema.DataFields;
-            for (var g = 0; g < reader.RowGroupCount; g++)
+            await foreach (var row in ReadEventFileAsync(id, name, cancellationToken))
             {
-                using var rowGroup = reader.OpenRowGroupReader(g);
-                var n = checked((int)rowGroup.RowCount);
-                var ts = new DateTime[n];
-                var values = new double[n];
-                var sources = new string?[n];
-                var keys = new string?[n];
-                var partitions = new int[n];
-                var offsets = new long[n];
-                var kafkaTs = new DateTime[n];
-                await rowGroup.ReadAsync<DateTime>(Field(fields, RawEventColumnNames.Timestamp), ts, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync<double>(Field(fields, RawEventColumnNames.Value), values, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync(Field(fields, RawEventColumnNames.Source), sources, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync(Field(fields, RawEventColumnNames.Key), keys, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync<int>(Field(fields, RawEventColumnNames.KafkaPartition), partitions, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync<long>(Field(fields, RawEventColumnNames.KafkaOffset), offsets, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync<DateTime>(Field(fields, RawEventColumnNames.KafkaTimestamp), kafkaTs, cancellationToken: cancellationToken);
-                for (var i = 0; i < n; i++)
-                {
-                    yield return new RawEventRow(id, ts[i], values[i], sources[i], keys[i], partitions[i], offsets[i], kafkaTs[i]);
-                }
+                yield return row;
             }
         }
     }
 
-    /// <summary>Every closed-window row.</summary>
+    /// <summary>The rows of one raw file (<see cref="OutputLayout.RawFileName"/>), in the order they were written.</summary>
+    /// <exception cref="ArgumentException"><paramref name="name"/> lies in no <c>events/id=&lt;n&gt;/</c> folder.</exception>
+    public IAsyncEnumerable<RawEventRow> ReadEventFileAsync(string name, CancellationToken cancellationToken)
+    {
+        ObjectNames.Validate(name);
+        int id = OutputLayout.ParseIdFolder(name[..(name.LastIndexOf(ObjectNames.Separator) + 1)])
+            ?? throw new ArgumentException($"'{name}' is not a raw file: it lies in no id folder.", nameof(name));
+        return ReadEventFileAsync(id, name, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<RawEventRow> ReadEventFileAsync(int id, string name, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var reader = await OpenAsync(name, cancellationToken);
+        var fields = reader.Schema.DataFields;
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var rowGroup = reader.OpenRowGroupReader(g);
+            var n = checked((int)rowGroup.RowCount);
+            var ts = new DateTime[n];
+            var values = new double[n];
+            var sources = new string?[n];
+            var keys = new string?[n];
+            var partitions = new int[n];
+            var offsets = new long[n];
+            var kafkaTs = new DateTime[n];
+            await rowGroup.ReadAsync<DateTime>(Field(fields, RawEventColumnNames.Timestamp), ts, cancellationToken: cancellationToken);
+            await rowGroup.ReadAsync<double>(Field(fields, RawEventColumnNames.Value), values, cancellationToken: cancellationToken);
+            await rowGroup.ReadAsync(Field(fields, RawEventColumnNames.Source), sources, cancellationToken: cancellationToken);
+            await rowGroup.ReadAsync(Field(fields, RawEventColumnNames.Key), keys, cancellationToken: cancellationToken);
+            await rowGroup.ReadAsync<int>(Field(fields, RawEventColumnNames.KafkaPartition), partitions, cancellationToken: cancellationToken);
+            await rowGroup.ReadAsync<long>(Field(fields, RawEventColumnNames.KafkaOffset), offsets, cancellationToken: cancellationToken);
+            await rowGroup.ReadAsync<DateTime>(Field(fields, RawEventColumnNames.KafkaTimestamp), kafkaTs, cancellationToken: cancellationToken);
+            for (var i = 0; i < n; i++)
+            {
+                yield return new RawEventRow(id, ts[i], values[i], sources[i], keys[i], partitions[i], offsets[i], kafkaTs[i]);
+            }
+        }
+    }
+
+    /// <summary>Every closed-window row, file by file in name order.</summary>
     public async IAsyncEnumerable<Windowing.WindowAggregate> ReadAggregatesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var files = await ParquetFilesAsync(OutputLayout.AggregatesFolder, cancellationToken);
-        foreach (var name in files)
+        foreach (var name in await ParquetFilesAsync(OutputLayout.AggregatesFolder, cancellationToken))
         {
-            await using var reader = await OpenAsync(name, cancellationToken);
-            var fields = reader.Schema.DataFields;
-            for (var g = 0; g < reader.RowGroupCount; g++)
+            await foreach (var window in ReadAggregateFileAsync(name, cancellationToken))
             {
-                using var rowGroup = reader.OpenRowGroupReader(g);
-                var n = checked((int)rowGroup.RowCount);
-                var starts = new DateTime[n];
-                var ends = new DateTime[n];
-                var ids = new int[n];
-                var counts = new long[n];
-                var sums = new double[n];
-                var mins = new double[n];
-                var maxes = new double[n];
-                await rowGroup.ReadAsync<DateTime>(Field(fields, ClosedWindow.Columns.WindowStart), starts, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync<DateTime>(Field(fields, ClosedWindow.Columns.WindowEnd), ends, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync<int>(Field(fields, ClosedWindow.Columns.Id), ids, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync<long>(Field(fields, ClosedWindow.Columns.Count), counts, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync<double>(Field(fields, ClosedWindow.Columns.Sum), sums, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync<double>(Field(fields, ClosedWindow.Columns.Min), mins, cancellationToken: cancellationToken);
-                await rowGroup.ReadAsync<double>(Field(fields, ClosedWindow.Columns.Max), maxes, cancellationToken: cancellationToken);
-                for (var i = 0; i < n; i++)
-                {
-                    yield return new Windowing.WindowAggregate(starts[i], ends[i], ids[i], counts[i], sums[i], mins[i], maxes[i]);
-                }
+                yield return window;
+            }
+        }
+    }
+
+    /// <summary>The closed-window rows of one aggregates file (<see cref="OutputLayout.AggregateFileName"/>), in file order.</summary>
+    public async IAsyncEnumerable<Windowing.WindowAggregate> ReadAggregateFileAsync(string name, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var reader = await OpenAsync(name, cancellationToken);
+        var fields = reader.Schema.DataFields;
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var rowGroup = reader.OpenRowGroupReader(g);
+            var n = checked((int)rowGroup.RowCount);
+            var starts = new DateTime[n];
+            var ends = new DateTime[n];
+            var ids = new int[n];
+            var counts = new long[n];
+            var sums = new double[n];
+            var mins = new double[n];
+            var maxes = new double[n];
+            await rowGroup.ReadAsync<DateTime>(Field(fields, ClosedWindow.Columns.WindowStart), starts, cancellationToken: cancellationToken);
+            await rowGroup.ReadAsync<DateTime>(Field(fields, ClosedWindow.Columns.WindowEnd), ends, cancellationToken: cancellationToken);
+            await rowGroup.ReadAsync<int>(Field(fields, ClosedWindow.Columns.Id), ids, cancellationToken: cancellationToken);
+            await rowGroup.ReadAsync<long>(Field(fields, ClosedWindow.Columns.Count), counts, cancellationToken: cancellationToken);
+            await rowGroup.ReadAsync<double>(Field(fields, ClosedWindow.Columns.Sum), sums, cancellationToken: cancellationToken);
+            await rowGroup.ReadAsync<double>(Field(fields, ClosedWindow.Columns.Min), mins, cancellationToken: cancellationToken);
+            await rowGroup.ReadAsync<double>(Field(fields, ClosedWindow.Columns.Max), maxes, cancellationToken: cancellationToken);
+            for (var i = 0; i < n; i++)
+            {
+                yield return new Windowing.WindowAggregate(starts[i], ends[i], ids[i], counts[i], sums[i], mins[i], maxes[i]);
             }
         }
     }

@@ -25,7 +25,6 @@ namespace Pipeline.StreamProcessor.Processing;
 /// </summary>
 internal sealed class BatchCommitter(
     ParquetBatchWriter writer,
-    CheckpointStore checkpoints,
     IResultPublisher publisher,
     ProcessorTelemetry telemetry,
     IOptions<ProcessorOptions> options,
@@ -159,7 +158,7 @@ internal sealed class BatchCommitter(
 
         try
         {
-            lane.CheckpointVersion = await checkpoints.SaveAsync(batch.Checkpoint, lane.CheckpointVersion, cancellationToken);
+            await lane.Ownership.SaveAsync(batch.Checkpoint, cancellationToken);
             if (batch.NextOffset >= 0)
             {
                 source.Commit(lane.Partition, batch.NextOffset);
@@ -230,7 +229,7 @@ internal sealed class BatchCommitter(
     /// <summary>
     /// Abandons the lane's batch in flight, which will never be committed here (the partition was lost, or its
     /// checkpoint refused): waits for its write and deletes the files it wrote, each only at the version this lane
-    /// wrote (<see cref="ParquetBatchWriter.DeleteAbandonedAsync"/>), so that a processor that woke up after losing its
+    /// wrote (<see cref="PartitionOwnership.AbandonAsync"/>), so that a processor that woke up after losing its
     /// partition leaves no file beyond the new owner's checkpoint. Best effort: a failure is logged, and what stays is
     /// an orphan beyond the checkpoint.
     /// </summary>
@@ -244,7 +243,7 @@ internal sealed class BatchCommitter(
         try
         {
             var files = write.GetAwaiter().GetResult();
-            var deleted = writer.DeleteAbandonedAsync(files, CancellationToken.None).GetAwaiter().GetResult();
+            var deleted = lane.Ownership.AbandonAsync(files, CancellationToken.None).GetAwaiter().GetResult();
             if (deleted > 0)
             {
                 Log.BatchAbandoned(logger, lane.Topic, lane.Partition, deleted);
@@ -262,16 +261,15 @@ internal sealed class BatchCommitter(
         // A batch without messages only carries windows the clock closed (idle partition): its file is named by the
         // next offset and the watermark it is checkpointed with. The write runs off the lane's thread, which goes on
         // decoding and aggregating the next batch meanwhile; the batch's buffers are not touched until it completes.
-        // The version is fixed while the batch is in flight (its checkpoint is saved only after the write): a
+        // The owned version is fixed while the batch is in flight (its checkpoint is saved only after the write): a
         // conflicting object beyond the checkpoint may be replaced only while the lane still owns that version.
         var topic = lane.Topic;
         var partition = lane.Partition;
-        var version = lane.CheckpointVersion;
-        Func<CancellationToken, Task> confirmOwnership = ct => checkpoints.ConfirmOwnedAsync(topic, partition, version, ct);
+        var ownership = lane.Ownership;
         var write = batch.Messages > 0
-            ? Task.Run(() => writer.WriteAsync(topic, partition, batch.FirstOffset, batch.Raw, batch.Closed, CancellationToken.None, confirmOwnership))
+            ? Task.Run(() => writer.WriteAsync(topic, partition, batch.FirstOffset, batch.Raw, batch.Closed, CancellationToken.None, ownership))
             : Task.Run(() => writer.WriteIdleWindowsAsync(topic, partition, Math.Max(batch.NextOffset, 0),
-                batch.Checkpoint.Watermark ?? DateTime.MinValue, batch.Closed, CancellationToken.None, confirmOwnership));
+                batch.Checkpoint.Watermark ?? DateTime.MinValue, batch.Closed, CancellationToken.None, ownership));
         batch.Write = write;
         return write;
     }

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Pipeline.ServiceDefaults.Telemetry;
+using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Reporting;
 using Pipeline.StreamProcessor.Sinks;
-using Pipeline.StreamProcessor.Storage;
 using Pipeline.StreamProcessor.Windowing;
 
 namespace Pipeline.StreamProcessor.Processing;
@@ -50,10 +50,10 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
     public SealedBatch? InFlight { get; set; }
 
     /// <summary>
-    /// The version of the partition's checkpoint this lane loaded or last saved (null: none yet), the condition of
-    /// its next save: a checkpoint at another version was written by another owner.
+    /// The lane's hold on its partition (taken by the fence when the lane opened): the checkpoint version its next save
+    /// is conditional on, which a checkpoint written by another owner no longer matches.
     /// </summary>
-    public ObjectVersion? CheckpointVersion { get; set; }
+    public required PartitionOwnership Ownership { get; init; }
 
     /// <summary>The first offset not yet processed; -1 before the first message of a fresh run.</summary>
     public long NextOffset { get; private set; }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Microsoft.Extensions.Options;
 using Parquet;
+using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Storage;
 using Pipeline.StreamProcessor.Windowing;
 
@@ -21,12 +22,6 @@ internal sealed class ParquetBatchWriter(IRunStorage storage, IOptions<SinkOptio
     private readonly IRunStorage _storage = storage;
     private readonly int _rowGroupSize = options.Value.RowGroupSize;
 
-    /// <summary>A writer into the local run folder of <paramref name="layout"/>.</summary>
-    public ParquetBatchWriter(OutputLayout layout, IOptions<SinkOptions> options)
-        : this(new LocalFileStorage(layout?.RunDirectory!), options)
-    {
-    }
-
     /// <summary>
     /// Commits the files of the batch <c>[firstOffset, nextOffset)</c>, which consumed at least one offset
     /// (records rejected to the dead-letter topic count). A batch that consumed none goes to
@@ -39,7 +34,7 @@ internal sealed class ParquetBatchWriter(IRunStorage storage, IOptions<SinkOptio
         RawEventBatch raw,
         IReadOnlyList<WindowAggregate> closedWindows,
         CancellationToken cancellationToken,
-        Func<CancellationToken, Task>? confirmOwnership = null)
+        PartitionOwnership? ownership = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
@@ -53,15 +48,16 @@ internal sealed class ParquetBatchWriter(IRunStorage storage, IOptions<SinkOptio
                 $"The batch holds offset {minOffset}, below its first offset {firstOffset}.", nameof(firstOffset));
         }
 
+        EnsureOwnerOf(ownership, topic, partition);
         if (raw.Count == 0 && closedWindows.Count == 0)
         {
             return BatchFiles.Empty;
         }
 
-        WrittenFile[] rawFiles = raw.IdCount == 0 ? [] : await WriteRawFilesAsync(topic, partition, firstOffset, raw, confirmOwnership, cancellationToken);
+        WrittenFile[] rawFiles = raw.IdCount == 0 ? [] : await WriteRawFilesAsync(topic, partition, firstOffset, raw, ownership, cancellationToken);
         WrittenFile? aggregateFile = closedWindows.Count == 0
             ? null
-            : await WriteAggregatesAsync(OutputLayout.AggregateFileName(topic, partition, firstOffset), closedWindows, confirmOwnership, cancellationToken);
+            : await WriteAggregatesAsync(OutputLayout.AggregateFileName(topic, partition, firstOffset), closedWindows, ownership, cancellationToken);
         return new BatchFiles(rawFiles, aggregateFile);
     }
 
@@ -79,23 +75,34 @@ internal sealed class ParquetBatchWriter(IRunStorage storage, IOptions<SinkOptio
         DateTime watermark,
         IReadOnlyList<WindowAggregate> closedWindows,
         CancellationToken cancellationToken,
-        Func<CancellationToken, Task>? confirmOwnership = null)
+        PartitionOwnership? ownership = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
         ArgumentOutOfRangeException.ThrowIfNegative(nextOffset);
         ArgumentNullException.ThrowIfNull(closedWindows);
+        EnsureOwnerOf(ownership, topic, partition);
         if (closedWindows.Count == 0)
         {
             return BatchFiles.Empty;
         }
 
         string name = OutputLayout.IdleAggregateFileName(topic, partition, nextOffset, watermark);
-        return new BatchFiles([], await WriteAggregatesAsync(name, closedWindows, confirmOwnership, cancellationToken));
+        return new BatchFiles([], await WriteAggregatesAsync(name, closedWindows, ownership, cancellationToken));
+    }
+
+    /// <summary>An owner of another partition would confirm the wrong checkpoint before replacing a file.</summary>
+    private static void EnsureOwnerOf(PartitionOwnership? ownership, string topic, int partition)
+    {
+        if (ownership is not null && (!string.Equals(ownership.Topic, topic, StringComparison.Ordinal) || ownership.Partition != partition))
+        {
+            throw new ArgumentException(
+                $"The owner of {ownership.Topic}[{ownership.Partition}] cannot write {topic}[{partition}].", nameof(ownership));
+        }
     }
 
     private async Task<WrittenFile[]> WriteRawFilesAsync(
-        string topic, int partition, long firstOffset, RawEventBatch raw, Func<CancellationToken, Task>? confirmOwnership, CancellationToken cancellationToken)
+        string topic, int partition, long firstOffset, RawEventBatch raw, PartitionOwnership? ownership, CancellationToken cancellationToken)
     {
         var byId = new RawEventColumns[raw.IdCount];
         raw.Columns.CopyTo(byId, 0);
@@ -125,7 +132,7 @@ internal sealed class ParquetBatchWriter(IRunStorage storage, IOptions<SinkOptio
             {
                 RawEventColumns columns = byId[i];
                 string name = OutputLayout.RawFileName(topic, partition, firstOffset, columns.Id);
-                var written = await WriteObjectAsync(name, (columns, partitionColumn, _rowGroupSize), WriteRawAsync, confirmOwnership, token);
+                var written = await WriteObjectAsync(name, (columns, partitionColumn, _rowGroupSize), WriteRawAsync, ownership, token);
                 files[i] = new WrittenFile(_storage.Locate(name), columns.Count, written.Length, name, written.Version);
             });
 
@@ -140,15 +147,16 @@ internal sealed class ParquetBatchWriter(IRunStorage storage, IOptions<SinkOptio
     /// <summary>
     /// Writes one object. Object storage never overwrites a blob with other bytes (a processor that lost the
     /// partition must not clobber the new owner's files); such a blob lies at or beyond this lane's checkpoint, so it
-    /// is an orphan, of a crash or of that other processor. Once <paramref name="confirmOwnership"/> has checked that
-    /// this lane still owns the partition (its checkpoint is still the version it read, which a new owner replaces
-    /// on assignment before removing orphans), exactly that blob is deleted (<c>If-Match</c>) and the write retried.
+    /// is an orphan, of a crash or of that other processor. The lane's <paramref name="ownership"/> removes exactly that
+    /// blob (<c>If-Match</c>) once it has confirmed the partition is still the lane's
+    /// (<see cref="PartitionOwnership.RemoveConflictingAsync"/>), and the write is retried. Without an owner the
+    /// conflict is thrown.
     /// </summary>
     private async Task<WrittenObject> WriteObjectAsync<TState>(
         string name,
         TState state,
         Func<Stream, TState, CancellationToken, Task> write,
-        Func<CancellationToken, Task>? confirmOwnership,
+        PartitionOwnership? ownership,
         CancellationToken cancellationToken)
     {
         try
@@ -156,33 +164,11 @@ internal sealed class ParquetBatchWriter(IRunStorage storage, IOptions<SinkOptio
             return await _storage.WriteAsync(name, state, write, cancellationToken);
         }
         catch (StorageConflictException conflict)
-            when (conflict is { Conflict: StorageConflict.DifferentContent, Existing: { } orphan } && confirmOwnership is not null)
+            when (conflict is { Conflict: StorageConflict.DifferentContent, Existing: { } orphan } && ownership is not null)
         {
-            await confirmOwnership(cancellationToken);
-            await _storage.DeleteIfMatchAsync(name, orphan, cancellationToken);
+            await ownership.RemoveConflictingAsync(name, orphan, cancellationToken);
             return await _storage.WriteAsync(name, state, write, cancellationToken);
         }
-    }
-
-    /// <summary>
-    /// Deletes the files of a batch this lane wrote and will never commit (its partition was lost, or its checkpoint
-    /// refused), each only at the version this lane wrote, so a file the partition's new owner has since replaced or
-    /// taken over (an identical replay) stays. A local folder keeps them (no version of its own: the next assignment's
-    /// orphan clean-up removes them there). Returns how many were deleted.
-    /// </summary>
-    public async Task<int> DeleteAbandonedAsync(BatchFiles files, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(files);
-        int deleted = 0;
-        foreach (WrittenFile file in files.All)
-        {
-            if (file.Version is { } version && await _storage.DeleteIfMatchAsync(file.Name, version, cancellationToken))
-            {
-                deleted++;
-            }
-        }
-
-        return deleted;
     }
 
     private static async Task WriteRawAsync(
@@ -214,7 +200,7 @@ internal sealed class ParquetBatchWriter(IRunStorage storage, IOptions<SinkOptio
     }
 
     private async Task<WrittenFile> WriteAggregatesAsync(
-        string name, IReadOnlyList<WindowAggregate> closedWindows, Func<CancellationToken, Task>? confirmOwnership, CancellationToken cancellationToken)
+        string name, IReadOnlyList<WindowAggregate> closedWindows, PartitionOwnership? ownership, CancellationToken cancellationToken)
     {
         int count = closedWindows.Count;
         WindowAggregate[] sorted = ArrayPool<WindowAggregate>.Shared.Rent(count);
@@ -228,7 +214,7 @@ internal sealed class ParquetBatchWriter(IRunStorage storage, IOptions<SinkOptio
             // Rows inside one aggregates file are ordered by (window start, id): the window engine's emission order
             // may depend on hash-table history, which differs after a restore, and a replay must produce the same bytes.
             Array.Sort(sorted, 0, count, WindowOrder.Instance);
-            var written = await WriteObjectAsync(name, (sorted, count, _rowGroupSize), WriteAggregatesAsync, confirmOwnership, cancellationToken);
+            var written = await WriteObjectAsync(name, (sorted, count, _rowGroupSize), WriteAggregatesAsync, ownership, cancellationToken);
             return new WrittenFile(_storage.Locate(name), count, written.Length, name, written.Version);
         }
         finally

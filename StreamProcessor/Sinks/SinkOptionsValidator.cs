@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Pipeline.StreamProcessor.Storage;
 
 namespace Pipeline.StreamProcessor.Sinks;
 
@@ -78,14 +79,14 @@ internal sealed class SinkOptionsValidator : IValidateOptions<SinkOptions>
     /// <summary>
     /// The connection string is parsed and the container name checked here; whether the account accepts the
     /// credentials is known only by asking it, which the worker does before it consumes anything
-    /// (<see cref="Storage.IRunStorage.EnsureReadyAsync"/>). Messages never quote the connection string: it holds the key.
+    /// (<see cref="IRunStorage.EnsureReadyAsync"/>). Messages never quote the connection string: it holds the key.
     /// </summary>
     private static void ValidateBlobOutput(SinkOptions options, List<string> failures)
     {
-        Storage.BlobStorage storage;
+        BlobStorage storage;
         try
         {
-            storage = (Storage.BlobStorage)Storage.RunStorageFactory.Create(options);
+            storage = (BlobStorage)RunStorageFactory.Create(options);
         }
         catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
         {

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
-using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.StreamProcessor.Storage;
 
@@ -15,11 +14,29 @@ public sealed class LocalFileStorage : IRunStorage
 {
     private const string LockSuffix = ".lock";
 
-    /// <param name="rootDirectory">The run's folder (<see cref="OutputLayout.RunDirectory"/>); created on the first write.</param>
+    /// <param name="rootDirectory">The run's folder (<see cref="ForRun"/>); created on the first write.</param>
     public LocalFileStorage(string rootDirectory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(rootDirectory);
         RootDirectory = Path.GetFullPath(rootDirectory);
+    }
+
+    /// <summary>
+    /// The run <paramref name="runId"/> under <paramref name="outputPath"/>: the folder
+    /// <c>&lt;outputPath&gt;/run_&lt;runId&gt;/</c> (<see cref="OutputLayout.RunFolderName"/>), resolved once, so a later
+    /// change of the working directory cannot move the output.
+    /// </summary>
+    /// <exception cref="ArgumentException">The run id holds anything but letters, digits, '.', '_' and '-', or is '.' or '..'.</exception>
+    public static LocalFileStorage ForRun(string outputPath, string runId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputPath);
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        if (!OutputLayout.IsSafeName(runId) || runId is "." or "..")
+        {
+            throw new ArgumentException($"Run id '{runId}' may contain only letters, digits, '.', '_' and '-'.", nameof(runId));
+        }
+
+        return new LocalFileStorage(Path.Combine(outputPath, OutputLayout.RunFolderName(runId)));
     }
 
     public string RootDirectory { get; }

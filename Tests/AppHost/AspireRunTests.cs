@@ -3,7 +3,6 @@ using System.Text.Json;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.AppHost.Topology;
-using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.Tests.AppHost;
 
@@ -60,7 +59,7 @@ public sealed class AspireRunTests : IAsyncLifetime
         await WaitForLogLineAsync(app, producer, "at 40 msg/s", cancellationToken);
 
         // Parquet is committed under the data folder, where the AppHost sends the StreamProcessor's output.
-        var run = new OutputLayout(Path.Combine(_data, "output"), "default").RunDirectory;
+        var run = TestRun.Local(Path.Combine(_data, "output"), "default").Directory;
         await PipelineTestKit.WaitUntilAsync(() => PipelineTestKit.CommittedRows(run) >= 40, "40 rows committed to Parquet", s_timeout);
 
         // Commits keep coming, trigger after trigger (a broker that loses its clients stalls them for minutes).

@@ -4,6 +4,7 @@ using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.AppHost.Topology;
 using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 using Pipeline.Tests.KafkaBroker.Clients;
 
 namespace Pipeline.Tests.AppHost;

@@ -1,7 +1,6 @@
 using Pipeline.StreamProcessor.Checkpointing;
-using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 using Pipeline.StreamProcessor.Windowing;
-using Pipeline.Tests.Sinks;
 
 namespace Pipeline.Tests.Checkpointing;
 
@@ -12,14 +11,16 @@ public sealed class CheckpointStoreTests : IDisposable
     private static readonly DateTime s_t0 = new(2025, 3, 1, 12, 0, 0, DateTimeKind.Utc);
 
     private readonly TempOutputDirectory _output = new();
+    private readonly TestRun _run;
     private readonly CheckpointStore _sut;
 
     public CheckpointStoreTests()
     {
-        _sut = new CheckpointStore(SinkTestData.Layout(_output.Path));
+        _run = TestRun.Local(_output.Path);
+        _sut = _run.Checkpoints;
     }
 
-    private string CheckpointsDirectory => Path.Combine(new OutputLayout(_output.Path, "test").RunDirectory, "_checkpoints");
+    private string CheckpointsDirectory => _run.PathOf(OutputLayout.CheckpointsFolder);
 
     public void Dispose() => _output.Dispose();
 
@@ -38,7 +39,7 @@ public sealed class CheckpointStoreTests : IDisposable
             Topic, 2, NextOffset: 1_234_567, s_t0.AddTicks(123_4567), s_t0.AddSeconds(-30), windows, LateEvents: 42);
 
         // Act
-        await _sut.SaveAsync(checkpoint, ct).WaitAsync(s_timeout, ct);
+        await _run.SaveCheckpointAsync(checkpoint, ct).WaitAsync(s_timeout, ct);
         PartitionCheckpoint? loaded = await _sut.LoadAsync(Topic, 2, ct).WaitAsync(s_timeout, ct);
 
         // Assert
@@ -59,7 +60,7 @@ public sealed class CheckpointStoreTests : IDisposable
         var checkpoint = new PartitionCheckpoint(Topic, 0, NextOffset: 0, MaxEventTime: null, Watermark: null, [], LateEvents: 0);
 
         // Act
-        await _sut.SaveAsync(checkpoint, ct).WaitAsync(s_timeout, ct);
+        await _run.SaveCheckpointAsync(checkpoint, ct).WaitAsync(s_timeout, ct);
         PartitionCheckpoint? loaded = await _sut.LoadAsync(Topic, 0, ct).WaitAsync(s_timeout, ct);
 
         // Assert
@@ -88,13 +89,13 @@ public sealed class CheckpointStoreTests : IDisposable
     {
         // Arrange
         CancellationToken ct = TestContext.Current.CancellationToken;
-        await _sut.SaveAsync(new PartitionCheckpoint(Topic, 1, 10, null, null, [], 0), ct).WaitAsync(s_timeout, ct);
+        await _run.SaveCheckpointAsync(new PartitionCheckpoint(Topic, 1, 10, null, null, [], 0), ct).WaitAsync(s_timeout, ct);
 
         // Act
-        await _sut.SaveAsync(new PartitionCheckpoint(Topic, 1, 20, s_t0, s_t0, [], 3), ct).WaitAsync(s_timeout, ct);
+        await _run.SaveCheckpointAsync(new PartitionCheckpoint(Topic, 1, 20, s_t0, s_t0, [], 3), ct).WaitAsync(s_timeout, ct);
 
-        // Assert
-        Assert.Equal(["events-p1.json"], Directory.GetFiles(CheckpointsDirectory).Select(Path.GetFileName));
+        // Assert: beside the checkpoint only the lock conditional saves take, no temporary file
+        Assert.Equal(["events-p1.json"], Directory.GetFiles(CheckpointsDirectory).Select(Path.GetFileName).Where(n => n != ".events-p1.json.lock"));
         PartitionCheckpoint? loaded = await _sut.LoadAsync(Topic, 1, ct).WaitAsync(s_timeout, ct);
         Assert.Equal(20, loaded?.NextOffset);
         Assert.Equal(3, loaded?.LateEvents);
@@ -108,7 +109,7 @@ public sealed class CheckpointStoreTests : IDisposable
         WindowAggregate[] windows = [new(s_t0, s_t0.AddSeconds(10), 1, 2, 3.0, 1.0, 2.0)];
 
         // Act
-        await _sut.SaveAsync(new PartitionCheckpoint(Topic, 1, 10, s_t0, s_t0, windows, 0), ct).WaitAsync(s_timeout, ct);
+        await _run.SaveCheckpointAsync(new PartitionCheckpoint(Topic, 1, 10, s_t0, s_t0, windows, 0), ct).WaitAsync(s_timeout, ct);
 
         // Assert
         string json = await File.ReadAllTextAsync(Path.Combine(CheckpointsDirectory, "events-p1.json"), ct);

@@ -1,5 +1,6 @@
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 using Pipeline.StreamProcessor.Windowing;
 using Pipeline.Tests.Sinks;
 
@@ -10,14 +11,16 @@ public sealed class OrphanCleanerTests : IDisposable
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
 
     private readonly TempOutputDirectory _output = new();
+    private readonly TestRun _run;
     private readonly OrphanCleaner _sut;
 
     public OrphanCleanerTests()
     {
-        _sut = new OrphanCleaner(SinkTestData.Layout(_output.Path));
+        _run = TestRun.Local(_output.Path);
+        _sut = _run.Orphans;
     }
 
-    private string RunDirectory => Path.Combine(new OutputLayout(_output.Path, "test").RunDirectory);
+    private string RunDirectory => _run.Directory;
 
     public void Dispose() => _output.Dispose();
 
@@ -135,7 +138,7 @@ public sealed class OrphanCleanerTests : IDisposable
     {
         // Arrange: batch [0, 10) committed with its checkpoint; batch [10, 20) written, then a crash before its checkpoint.
         CancellationToken ct = TestContext.Current.CancellationToken;
-        var writer = new ParquetBatchWriter(SinkTestData.Layout(_output.Path), SinkTestData.Options(_output.Path));
+        var writer = _run.Writer();
         WindowAggregate[] windows = [new(SinkTestData.BaseTime, SinkTestData.BaseTime.AddSeconds(10), 0, 1, 1.0, 1.0, 1.0)];
         RawEventBatch committed = SinkTestData.ToBatch(SinkTestData.Rows(4, 0, 10));
         BatchFiles kept = await writer.WriteAsync("events", 4, 0, committed, windows, ct).WaitAsync(s_timeout, ct);

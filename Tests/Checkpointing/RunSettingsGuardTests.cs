@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Pipeline.StreamProcessor.Checkpointing;
-using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 using Pipeline.StreamProcessor.Windowing;
 using Pipeline.Tests.Sinks;
 
@@ -11,14 +11,16 @@ public sealed class RunSettingsGuardTests : IDisposable
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
     private readonly TempOutputDirectory _output = new();
+    private readonly TestRun _run;
     private readonly CheckpointStore _store;
 
     public RunSettingsGuardTests()
     {
-        _store = new CheckpointStore(SinkTestData.Layout(_output.Path));
+        _run = TestRun.Local(_output.Path);
+        _store = _run.Checkpoints;
     }
 
-    private string ManifestPath => Path.Combine(new OutputLayout(_output.Path, "test").RunDirectory, "_checkpoints", "_run.json");
+    private string ManifestPath => _run.PathOf(OutputLayout.RunManifestName);
 
     public void Dispose() => _output.Dispose();
 
@@ -78,7 +80,7 @@ public sealed class RunSettingsGuardTests : IDisposable
     {
         // Arrange: a run checkpointed before the manifest existed.
         var ct = TestContext.Current.CancellationToken;
-        await _store.SaveAsync(new PartitionCheckpoint("events", 0, 10, null, null, [], 0), ct).WaitAsync(s_timeout, ct);
+        await _run.SaveCheckpointAsync(new PartitionCheckpoint("events", 0, 10, null, null, [], 0), ct).WaitAsync(s_timeout, ct);
 
         // Act
         var error = await Assert.ThrowsAsync<RunSettingsMismatchException>(

@@ -63,7 +63,7 @@ public sealed class EmptySettingProcessTests() : BrokerRunTest("empty-settings")
         environment["ConnectionStrings__output"] = string.Empty;
         environment["ConnectionStrings__kafka"] = Broker.BootstrapServers;
         // The default output folder (data/output) is relative to where the service starts.
-        var runDirectory = new OutputLayout(Path.Combine(Root, "data", "output"), "default").RunDirectory;
+        var runDirectory = TestRun.Local(Path.Combine(Root, "data", "output"), "default").Directory;
 
         // Act
         using var processor = ServiceProcess.Start("StreamProcessor", environment, workingDirectory: Root);

@@ -1,4 +1,3 @@
-using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.Tests.Configuration;
 
@@ -18,7 +17,7 @@ public sealed class InspectSettingsProcessTests : IDisposable
     {
         var output = await InspectAsync([], ["--Pipeline:Output:OutputPath=" + _root, "--Pipeline:Output:RunId=from-command-line"]);
 
-        Assert.Contains("No run at " + new OutputLayout(_root, "from-command-line").RunDirectory, output, StringComparison.Ordinal);
+        Assert.Contains("No run at " + TestRun.Local(_root, "from-command-line").Directory, output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -27,7 +26,7 @@ public sealed class InspectSettingsProcessTests : IDisposable
         var output = await InspectAsync(
             new() { ["Pipeline__Output__OutputPath"] = _root, ["Pipeline__Output__RunId"] = "structured", ["RUN_ID"] = "alias" }, []);
 
-        Assert.Contains("No run at " + new OutputLayout(_root, "structured").RunDirectory, output, StringComparison.Ordinal);
+        Assert.Contains("No run at " + TestRun.Local(_root, "structured").Directory, output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -36,7 +35,7 @@ public sealed class InspectSettingsProcessTests : IDisposable
         var output = await InspectAsync(
             new() { ["OUTPUT_PATH"] = _root }, ["--Pipeline:Output:RunId=configured", "--run", "flagged"]);
 
-        Assert.Contains("No run at " + new OutputLayout(_root, "flagged").RunDirectory, output, StringComparison.Ordinal);
+        Assert.Contains("No run at " + TestRun.Local(_root, "flagged").Directory, output, StringComparison.Ordinal);
     }
 
     /// <summary>Runs inspect against an empty output root: it reports the run folder it looked for and exits 1.</summary>

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
-using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.Tests.Configuration;
 
@@ -23,7 +22,7 @@ public sealed class SeedVariableProcessTests() : BrokerRunTest("seed-vars")
         await PipelineTestKit.CreateTopicAsync(Broker.BootstrapServers, Topic, partitions: 1);
         PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, Enumerable.Range(0, Events).Select(i => ((string?)"1",
             Encoding.UTF8.GetBytes($$"""{"id":1,"ts":"2026-01-01T00:00:0{{i}}.000Z","value":{{i}},"source":"seed-test"}"""))));
-        var runDirectory = new OutputLayout(OutputPath, RunId).RunDirectory;
+        var runDirectory = TestRun.Local(OutputPath, RunId).Directory;
 
         // Act
         using var processor = ServiceProcess.Start("StreamProcessor", new Dictionary<string, string>

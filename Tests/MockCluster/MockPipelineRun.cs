@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Pipeline.StreamProcessor.Checkpointing;
-using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.Tests.MockCluster;
 
@@ -46,7 +45,7 @@ internal sealed class MockPipelineRun : IAsyncDisposable
 
     public string BootstrapServers => Cluster.BootstrapServers;
 
-    public CheckpointStore Checkpoints => new(new OutputLayout(OutputPath, RunId));
+    public CheckpointStore Checkpoints => TestRun.Local(OutputPath, RunId).Checkpoints;
 
     public static MockPipelineRun Start(string name) => new(name);
 
@@ -166,7 +165,7 @@ internal sealed class MockPipelineRun : IAsyncDisposable
             late += (await Checkpoints.LoadAsync(Topic, p, TestContext.Current.CancellationToken))?.LateEvents ?? 0;
         }
 
-        var outcome = PipelineOutcome.Read(BootstrapServers, new OutputLayout(OutputPath, RunId).RunDirectory, malformed, late);
+        var outcome = PipelineOutcome.Read(BootstrapServers, TestRun.Local(OutputPath, RunId).Directory, malformed, late);
         TestContext.Current.TestOutputHelper?.WriteLine(outcome.ToString());
         return outcome;
     }

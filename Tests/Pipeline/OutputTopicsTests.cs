@@ -3,9 +3,7 @@ using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.KafkaBroker;
-using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Processing;
-using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.Tests.Pipeline;
 
@@ -92,7 +90,7 @@ public sealed class OutputTopicsTests() : BrokerRunTest("topics")
         // Assert: the stop's final commit (the last windows closed) succeeded: nothing waited for a topic.
         var worker = processor.Services.GetRequiredService<StreamProcessorWorker>();
         Assert.True(worker.ExecuteTask is { IsCompletedSuccessfully: true }, $"The worker ended {worker.ExecuteTask?.Status}: {worker.ExecuteTask?.Exception?.InnerException}");
-        Assert.Equal(20, PipelineTestKit.CommittedRows(new OutputLayout(OutputPath, "off").RunDirectory));
+        Assert.Equal(20, PipelineTestKit.CommittedRows(TestRun.Local(OutputPath, "off").Directory));
         Assert.Equal([Topic], Topics().Keys.Where(static t => !t.StartsWith("__", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
     }
 
@@ -125,7 +123,7 @@ public sealed class OutputTopicsTests() : BrokerRunTest("topics")
     /// <summary>Waits until the run's checkpoints, summed over the topic's partitions, pass <paramref name="offsets"/> messages.</summary>
     private Task<long> WaitForCheckpointsAsync(string runId, long offsets)
     {
-        var store = new CheckpointStore(new OutputLayout(OutputPath, runId));
+        var store = TestRun.Local(OutputPath, runId).Checkpoints;
         var partitions = PipelineTestKit.CountPartitions(Broker.BootstrapServers, Topic);
         return PipelineTestKit.WaitUntilAsync(
             async () =>

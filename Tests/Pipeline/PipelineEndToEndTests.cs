@@ -2,7 +2,6 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.StreamProcessor.Processing;
-using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.Tests.Pipeline;
 
@@ -66,11 +65,11 @@ public sealed class PipelineEndToEndTests() : BrokerRunTest("e2e", defaultPartit
         await using (var first = ServiceHosts.BuildStreamProcessor(Root, ProcessorSettings("restart", group)))
         {
             await first.StartAsync(TestContext.Current.CancellationToken);
-            await PipelineTestKit.WaitUntilAsync(() => PipelineTestKit.CommittedRows(new OutputLayout(OutputPath, "restart").RunDirectory) > 0, "the first processor to commit rows", s_timeout);
+            await PipelineTestKit.WaitUntilAsync(() => PipelineTestKit.CommittedRows(TestRun.Local(OutputPath, "restart").Directory) > 0, "the first processor to commit rows", s_timeout);
             await first.StopAsync(TestContext.Current.CancellationToken);
         }
 
-        var rowsBeforeRestart = PipelineTestKit.CommittedRows(new OutputLayout(OutputPath, "restart").RunDirectory);
+        var rowsBeforeRestart = PipelineTestKit.CommittedRows(TestRun.Local(OutputPath, "restart").Directory);
         await using (var second = ServiceHosts.BuildStreamProcessor(Root, ProcessorSettings("restart", group)))
         {
             await second.StartAsync(TestContext.Current.CancellationToken);
@@ -126,7 +125,7 @@ public sealed class PipelineEndToEndTests() : BrokerRunTest("e2e", defaultPartit
     }
 
     private void AssertExactlyOnce(string runId, int expectedValid) =>
-        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, new OutputLayout(OutputPath, runId).RunDirectory, expectedValid, windowMs: 1000);
+        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, TestRun.Local(OutputPath, runId).Directory, expectedValid, windowMs: 1000);
 
     private Dictionary<string, string?> ProducerSettings(int events, int? rate = null) => new()
     {

@@ -4,8 +4,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Pipeline.StreamProcessor.Checkpointing;
-using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.Tests.Pipeline;
 
@@ -33,7 +31,7 @@ public sealed class ProgressEndpointTests() : BrokerRunTest("progress", defaultP
         await using var processor = ServiceHosts.BuildStreamProcessor(Root, settings);
         await processor.StartAsync(ct).WaitAsync(s_timeout, ct);
         using var http = new HttpClient { BaseAddress = new Uri(Address(processor)) };
-        var store = new CheckpointStore(new OutputLayout(OutputPath, RunId));
+        var store = TestRun.Local(OutputPath, RunId).Checkpoints;
 
         // Act: wait until both checkpoints hold every event and the report has caught up with them.
         var checkpoints = await PipelineTestKit.WaitUntilAsync(

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Processing;
-using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.Tests.Pipeline;
 
@@ -18,7 +17,7 @@ public sealed class RunStateTests() : BrokerRunTest("runstate")
     private const string RunId = "windows";
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
 
-    private string RunDirectory => new OutputLayout(OutputPath, RunId).RunDirectory;
+    private string RunDirectory => TestRun.Local(OutputPath, RunId).Directory;
 
     [Fact]
     public async Task StreamProcessor_RestartedWithOtherWindowSize_RefusesAtStartNamingSettingAndRun()
@@ -100,7 +99,7 @@ public sealed class RunStateTests() : BrokerRunTest("runstate")
 
     private async Task WaitForNextOffsetAsync(long nextOffset)
     {
-        var store = new CheckpointStore(new OutputLayout(OutputPath, RunId));
+        var store = TestRun.Local(OutputPath, RunId).Checkpoints;
         await PipelineTestKit.WaitUntilAsync(
             async () => (await store.LoadAsync(Topic, 0, TestContext.Current.CancellationToken))?.NextOffset == nextOffset,
             $"the checkpoint to reach offset {nextOffset}", s_timeout);

@@ -167,8 +167,7 @@ public sealed class TelemetryTests() : BrokerRunTest("telemetry")
 
     private async Task WaitForCheckpointAsync(string output, long expected)
     {
-        var store = new global::Pipeline.StreamProcessor.Checkpointing.CheckpointStore(
-            new global::Pipeline.StreamProcessor.Sinks.OutputLayout(output, "telemetry"));
+        var store = TestRun.Local(output, "telemetry").Checkpoints;
         await PipelineTestKit.WaitUntilAsync(
             async () => (await store.LoadAsync(Topic, 0, TestContext.Current.CancellationToken))?.NextOffset,
             next => next == expected,

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Pipeline.StreamProcessor;
 using Pipeline.StreamProcessor.Checkpointing;
@@ -10,6 +11,7 @@ using Pipeline.StreamProcessor.Extensions;
 using Pipeline.StreamProcessor.Ingest;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 using Pipeline.StreamProcessor.Windowing;
 
 namespace Pipeline.Tests.Processing;
@@ -50,7 +52,9 @@ internal sealed class EngineHarness : IDisposable
         builder.Services.Replace(ServiceDescriptor.Singleton(publisher ?? Publisher));
         _host = builder.Build();
         Engine = _host.Services.GetRequiredService<ProcessingEngine>();
-        Layout = _host.Services.GetRequiredService<OutputLayout>();
+        // The local folder the options name, even when the run's storage is a container (then it stays empty).
+        var sink = _host.Services.GetRequiredService<IOptions<SinkOptions>>().Value;
+        Run = TestRun.Local(sink.OutputPath, sink.RunId);
         Source = new ScriptedSource(this);
     }
 
@@ -62,7 +66,7 @@ internal sealed class EngineHarness : IDisposable
 
     public ProcessingEngine Engine { get; }
 
-    public OutputLayout Layout { get; }
+    public TestRun Run { get; }
 
     public ScriptedSource Source { get; }
 
@@ -100,12 +104,12 @@ internal sealed class EngineHarness : IDisposable
     public string[] BatchFiles(int partition)
     {
         var prefix = OutputLayout.BatchFilePrefix(Topic, partition);
-        if (!Directory.Exists(Layout.RunDirectory))
+        if (!Directory.Exists(Run.Directory))
         {
             return [];
         }
 
-        return [.. Directory.EnumerateFiles(Layout.RunDirectory, "*" + OutputLayout.ParquetExtension, SearchOption.AllDirectories)
+        return [.. Directory.EnumerateFiles(Run.Directory, "*" + OutputLayout.ParquetExtension, SearchOption.AllDirectories)
             .Select(static f => Path.GetFileName(f))
             .Where(name => name.StartsWith(prefix, StringComparison.Ordinal))
             .Order(StringComparer.Ordinal)];

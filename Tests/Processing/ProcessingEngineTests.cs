@@ -87,9 +87,10 @@ public sealed class ProcessingEngineTests : IDisposable
         Assert.Equal([(long?)sealedAt, messages.Length], harness.Source.Commits.Select(static c => c.CheckpointNextOffset));
         var ct = TestContext.Current.CancellationToken;
         List<long> offsetsOf(long firstOffset) => [.. Directory
-            .EnumerateFiles(harness.Layout.RunDirectory, OutputLayout.BatchFileName(EngineHarness.Topic, 0, firstOffset), SearchOption.AllDirectories)
+            .EnumerateFiles(harness.Run.Directory, OutputLayout.BatchFileName(EngineHarness.Topic, 0, firstOffset), SearchOption.AllDirectories)
             .Where(static path => Path.GetFileName(Path.GetDirectoryName(path))!.StartsWith("id=", StringComparison.Ordinal))
-            .SelectMany(path => SinkTestData.ReadRawFileAsync(path, ct).GetAwaiter().GetResult())
+            .Select(path => Path.GetRelativePath(harness.Run.Directory, path).Replace(Path.DirectorySeparatorChar, '/'))
+            .SelectMany(name => SinkTestData.ReadRawFileAsync(harness.Run.Reader, name, ct).GetAwaiter().GetResult())
             .Select(static row => row.Offset)
             .Order()];
         Assert.Equal(Enumerable.Range(0, sealedAt).Select(static i => (long)i), offsetsOf(0));
@@ -119,7 +120,7 @@ public sealed class ProcessingEngineTests : IDisposable
     public async Task Commit_FileWriteFails_NeitherCheckpointNorOffsetAndPaused_ThenRetriedAfterTheBackoff()
     {
         // Arrange: the raw events folder is a file when the batch is due.
-        var events = _harness.Layout.EventsDirectory;
+        var events = _harness.Run.PathOf(OutputLayout.EventsFolder);
         List<(int Hints, bool Checkpoint, bool Failing, string[] Files)> seen = [];
         void Look() => seen.Add((Source.Commits.Count, _harness.Checkpoint(0) is not null, _harness.SinkHealth.IsFailing, _harness.BatchFiles(0)));
         Source.Assign(0)
@@ -149,7 +150,7 @@ public sealed class ProcessingEngineTests : IDisposable
     public async Task Commit_CheckpointFails_FilesAreWrittenButNoOffsetHint_AndTheRetryRewritesTheSameNames()
     {
         // Arrange: the checkpoints folder is a file once the run manifest and the assignment's fence are written.
-        var checkpoints = _harness.Layout.CheckpointsDirectory;
+        var checkpoints = _harness.Run.PathOf(OutputLayout.CheckpointsFolder);
         Dictionary<string, byte[]> saved = [];
         List<(int Hints, string[] Files)> seen = [];
         Source.Assign(0)
@@ -256,7 +257,7 @@ public sealed class ProcessingEngineTests : IDisposable
     public async Task Revoke_MidBatchWhileTheSinkFails_DropsTheBatch_NoCheckpointNoOffset_TheNextOwnerReplaysIt()
     {
         // Arrange
-        var events = _harness.Layout.EventsDirectory;
+        var events = _harness.Run.PathOf(OutputLayout.EventsFolder);
         IReadOnlyList<(int Partition, long? StartAt)>? reassigned = null;
         Source.Assign(0)
             .Then(() => _harness.Block(events))
@@ -280,7 +281,7 @@ public sealed class ProcessingEngineTests : IDisposable
     {
         // Arrange
         using var harness = new EngineHarness(new Dictionary<string, string?> { ["Pipeline:Processor:ExitOnSinkFailure"] = "true" });
-        var events = harness.Layout.EventsDirectory;
+        var events = harness.Run.PathOf(OutputLayout.EventsFolder);
         harness.Source.Assign(0)
             .Then(() => harness.Block(events))
             .Deliver(EngineHarness.Event(0, 0, id: 1))

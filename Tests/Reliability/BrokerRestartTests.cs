@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pipeline.KafkaBroker;
 using Pipeline.Producer.Publishing;
-using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.Tests.Reliability;
 
@@ -102,7 +101,7 @@ public sealed class BrokerRestartTests : IAsyncLifetime
         Assert.Equal(Events, publisher.Delivered);
         // Exactly the acknowledged events in the topic (no loss, no duplicate), each once in Parquet,
         // every window equal to DuckDB's recomputation.
-        PipelineTestKit.AssertExactlyOnce(BootstrapServers, _topic, new OutputLayout(OutputPath, "restart").RunDirectory, Events, windowMs: 1000);
+        PipelineTestKit.AssertExactlyOnce(BootstrapServers, _topic, TestRun.Local(OutputPath, "restart").Directory, Events, windowMs: 1000);
         AssertOutageReported(producerLogs, "Reconnected to Kafka: deliveries resumed");
         AssertOutageReported(processorLogs, "Reconnected to Kafka: consuming again");
     }

@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pipeline.StreamProcessor;
 using Pipeline.StreamProcessor.Processing;
-using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.Tests.Reliability;
 
@@ -27,7 +26,7 @@ public sealed class DataLossTests() : BrokerRunTest("data-loss")
         await using var resumed = ServiceHosts.BuildStreamProcessor(Root, ProcessorSettings("loss"), services => services.AddSingleton<ILoggerProvider>(logs));
         var worker = resumed.Services.GetRequiredService<StreamProcessorWorker>();
         await resumed.StartAsync(cancellation);
-        var runDirectory = new OutputLayout(OutputPath, "loss").RunDirectory;
+        var runDirectory = TestRun.Local(OutputPath, "loss").Directory;
 
         // Assert: the 4 rows before and the 3 the log still holds; the 3 lost ones named.
         await PipelineTestKit.WaitUntilAsync(() => PipelineTestKit.CommittedRows(runDirectory) == 7, "7 rows committed (0-3 and 7-9)", TimeSpan.FromSeconds(30));
@@ -57,7 +56,7 @@ public sealed class DataLossTests() : BrokerRunTest("data-loss")
         var failure = Assert.IsType<DataLossException>(worker.ExecuteTask!.Exception?.InnerException);
         Assert.Contains($"{Topic}/0: offsets 4 to 6 (3)", failure.Message, StringComparison.Ordinal);
         Assert.Contains("FailOnDataLoss", failure.Message, StringComparison.Ordinal);
-        Assert.Equal(4, PipelineTestKit.CommittedRows(new OutputLayout(OutputPath, "strict").RunDirectory));
+        Assert.Equal(4, PipelineTestKit.CommittedRows(TestRun.Local(OutputPath, "strict").Directory));
     }
 
     /// <summary>A first run that checkpoints offsets 0-3 and stops; then offsets 4-9, and the log start moved to 7.</summary>
@@ -68,7 +67,7 @@ public sealed class DataLossTests() : BrokerRunTest("data-loss")
         await using (var first = ServiceHosts.BuildStreamProcessor(Root, ProcessorSettings(runId)))
         {
             await first.StartAsync(cancellation);
-            await PipelineTestKit.WaitUntilAsync(() => PipelineTestKit.CommittedRows(new OutputLayout(OutputPath, runId).RunDirectory) == 4,
+            await PipelineTestKit.WaitUntilAsync(() => PipelineTestKit.CommittedRows(TestRun.Local(OutputPath, runId).Directory) == 4,
                 "the first run committing offsets 0-3", TimeSpan.FromSeconds(30));
             await first.StopAsync(cancellation).WaitAsync(TimeSpan.FromSeconds(30), cancellation);
         }

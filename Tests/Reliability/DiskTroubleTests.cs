@@ -5,8 +5,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
-using Pipeline.StreamProcessor.Checkpointing;
-using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Telemetry;
 
 namespace Pipeline.Tests.Reliability;
@@ -24,7 +22,7 @@ public sealed class DiskTroubleTests() : BrokerRunTest("disk", defaultPartitions
     private const int FailedCommits = 10;
     private readonly CapturingLoggerProvider _logs = new();
 
-    private string RunDirectory => new OutputLayout(OutputPath, "disk").RunDirectory;
+    private string RunDirectory => TestRun.Local(OutputPath, "disk").Directory;
 
     public override async ValueTask DisposeAsync()
     {
@@ -122,7 +120,7 @@ public sealed class DiskTroubleTests() : BrokerRunTest("disk", defaultPartitions
 
     private async Task<long> CheckpointTotalAsync()
     {
-        var store = new CheckpointStore(new OutputLayout(OutputPath, "disk"));
+        var store = TestRun.Local(OutputPath, "disk").Checkpoints;
         long total = 0;
         for (var p = 0; p < 3; p++)
         {

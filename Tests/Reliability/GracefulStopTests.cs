@@ -3,8 +3,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
-using Pipeline.StreamProcessor.Checkpointing;
-using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.Tests.Reliability;
 
@@ -113,7 +111,7 @@ public sealed partial class GracefulStopTests() : BrokerRunTest("stop")
         Assert.Contains("Every lane committed; left the group", processor.Output, StringComparison.Ordinal);
         var checkpoints = await LoadCheckpointsAsync(Partitions);
         var committed = Committed(Partitions);
-        using var oracle = new DuckDbOracle(new OutputLayout(OutputPath, "stop").RunDirectory);
+        using var oracle = new DuckDbOracle(TestRun.Local(OutputPath, "stop").Directory);
         var rows = oracle.ReadEvents(out var rowCount);
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"checkpoints [{string.Join(", ", checkpoints)}], committed [{string.Join(", ", committed)}], {rowCount} rows, " +
@@ -148,7 +146,7 @@ public sealed partial class GracefulStopTests() : BrokerRunTest("stop")
 
     private async Task<long[]> LoadCheckpointsAsync(int partitions)
     {
-        var store = new CheckpointStore(new OutputLayout(OutputPath, "stop"));
+        var store = TestRun.Local(OutputPath, "stop").Checkpoints;
         var next = new long[partitions];
         for (var p = 0; p < partitions; p++)
         {

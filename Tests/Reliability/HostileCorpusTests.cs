@@ -5,7 +5,6 @@ using DuckDB.NET.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.StreamProcessor.Ingest;
 using Pipeline.StreamProcessor.Processing;
-using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.Tests.Reliability;
 
@@ -114,7 +113,7 @@ public sealed class HostileCorpusTests() : BrokerRunTest("hostile")
         }
 
         // Assert: every valid event exactly once, with its values, read by DuckDB.
-        var rows = ReadRows(new OutputLayout(OutputPath, RunId).RunDirectory, out var rowCount);
+        var rows = ReadRows(TestRun.Local(OutputPath, RunId).Directory, out var rowCount);
         Assert.Equal(expectedValid.Count, rowCount);
         foreach (var (offset, expected) in expectedValid)
         {
@@ -126,7 +125,7 @@ public sealed class HostileCorpusTests() : BrokerRunTest("hostile")
     /// <summary>Each window written once, equal to the one DuckDB recomputes from the raw rows.</summary>
     private void AssertAggregatesMatchRawRows()
     {
-        using var oracle = new DuckDbOracle(new OutputLayout(OutputPath, RunId).RunDirectory);
+        using var oracle = new DuckDbOracle(TestRun.Local(OutputPath, RunId).Directory);
         var aggregates = oracle.ReadAggregates(out var aggregateRows);
         var recomputed = oracle.RecomputeWindows(1000);
         Assert.Equal(recomputed.Count, aggregateRows);

@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Pipeline.KafkaBroker;
-using Pipeline.StreamProcessor.Checkpointing;
-using Pipeline.StreamProcessor.Sinks;
 using Pipeline.Tests.KafkaBroker.Faults;
 
 namespace Pipeline.Tests.Reliability;
@@ -81,7 +79,7 @@ public sealed class OffsetHintTests() : BrokerRunTest("hint")
 
     private Task<long> WaitForCheckpointAsync(long nextOffset, string what)
     {
-        var store = new CheckpointStore(new OutputLayout(OutputPath, "hint"));
+        var store = TestRun.Local(OutputPath, "hint").Checkpoints;
         return PipelineTestKit.WaitUntilAsync(
             async () => (await store.LoadAsync(Topic, 0, TestContext.Current.CancellationToken))?.NextOffset ?? 0,
             next => next >= nextOffset,

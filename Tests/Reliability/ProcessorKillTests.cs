@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Pipeline.StreamProcessor.Checkpointing;
-using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.Tests.Reliability;
 
@@ -71,7 +70,7 @@ public sealed class ProcessorKillTests(AzuriteFixture azurite) : BrokerRunTest("
         // Assert
         Assert.True(killedMidStream >= Kills / 2, $"Only {killedMidStream} of {Kills} kills landed before the end of the input (seed {seed}).");
         var runDirectory = _blob is null
-            ? new OutputLayout(OutputPath, "kill").RunDirectory
+            ? TestRun.Local(OutputPath, "kill").Directory
             : await _blob.CopyOutAsync(Path.Combine(Root, "copied-out"), TestContext.Current.CancellationToken);
         if (_blob is not null)
         {
@@ -104,7 +103,7 @@ public sealed class ProcessorKillTests(AzuriteFixture azurite) : BrokerRunTest("
         }
     }
 
-    private CheckpointStore Checkpoints() => _blob?.Checkpoints ?? new CheckpointStore(new OutputLayout(OutputPath, "kill"));
+    private CheckpointStore Checkpoints() => _blob?.Checkpoints ?? TestRun.Local(OutputPath, "kill").Checkpoints;
 
     private Dictionary<string, string> ServiceEnvironment()
     {

@@ -1,7 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Processing;
-using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.Tests.Reliability;
 
@@ -36,7 +34,7 @@ public sealed class RebalanceUnderLoadTests() : BrokerRunTest("rebalance", defau
         await producer.StartAsync(TestContext.Current.CancellationToken);
 
         // Act: join while events flow, share the partitions, then leave while they still flow.
-        await PipelineTestKit.WaitUntilAsync(() => PipelineTestKit.CommittedRows(new OutputLayout(OutputPath, "rebalance").RunDirectory) > 0, "the first commits", s_timeout);
+        await PipelineTestKit.WaitUntilAsync(() => PipelineTestKit.CommittedRows(TestRun.Local(OutputPath, "rebalance").Directory) > 0, "the first commits", s_timeout);
         int sharedFirst, sharedSecond;
         long rowsWhenSecondLeft;
         await using (var second = ServiceHosts.BuildStreamProcessor(Root, settings))
@@ -54,7 +52,7 @@ public sealed class RebalanceUnderLoadTests() : BrokerRunTest("rebalance", defau
                     $"checkpoints [{string.Join(", ", now)}], at the hand-over [{string.Join(", ", atHandOver)}]",
                 s_timeout);
             await second.StopAsync(TestContext.Current.CancellationToken);
-            rowsWhenSecondLeft = PipelineTestKit.CommittedRows(new OutputLayout(OutputPath, "rebalance").RunDirectory);
+            rowsWhenSecondLeft = PipelineTestKit.CommittedRows(TestRun.Local(OutputPath, "rebalance").Directory);
         }
 
         await PipelineTestKit.WaitUntilAsync(() => PipelineTestKit.Lanes(first) == 4, "the first processor to take every partition back", s_timeout);
@@ -66,13 +64,13 @@ public sealed class RebalanceUnderLoadTests() : BrokerRunTest("rebalance", defau
         Assert.InRange(sharedFirst, 1, 3);
         Assert.Equal(4, sharedFirst + sharedSecond);
         Assert.InRange(rowsWhenSecondLeft, 1, Events - 1); // the hand-overs happened mid-run
-        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, new OutputLayout(OutputPath, "rebalance").RunDirectory, Events, windowMs: 1000);
+        PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, TestRun.Local(OutputPath, "rebalance").Directory, Events, windowMs: 1000);
     }
 
     /// <summary>The checkpointed next offset of each partition (0 before its first checkpoint).</summary>
     private async Task<long[]> CheckpointsAsync(int[] partitions)
     {
-        var store = new CheckpointStore(new OutputLayout(OutputPath, "rebalance"));
+        var store = TestRun.Local(OutputPath, "rebalance").Checkpoints;
         var next = new long[partitions.Length];
         for (var i = 0; i < partitions.Length; i++)
         {

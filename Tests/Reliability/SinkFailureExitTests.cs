@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Pipeline.StreamProcessor.Processing;
-using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 
 namespace Pipeline.Tests.Reliability;
 
@@ -16,9 +16,9 @@ public sealed class SinkFailureExitTests() : BrokerRunTest("sinkexit")
     {
         // Arrange: the raw events folder is a file before any batch is written.
         await PipelineTestKit.CreateTopicAsync(Broker.BootstrapServers, Topic, partitions: 1);
-        var layout = new OutputLayout(OutputPath, "sinkexit");
-        Directory.CreateDirectory(layout.RunDirectory);
-        await File.WriteAllTextAsync(layout.EventsDirectory, "not a folder", TestContext.Current.CancellationToken);
+        var run = TestRun.Local(OutputPath, "sinkexit");
+        Directory.CreateDirectory(run.Directory);
+        await File.WriteAllTextAsync(run.PathOf(OutputLayout.EventsFolder), "not a folder", TestContext.Current.CancellationToken);
         PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, Enumerable.Range(0, 10).Select(static i => ((string?)"1",
             Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $$"""{"id":1,"ts":"2026-01-01T00:00:0{{i}}Z","value":{{i}}}""")))));
 

@@ -1,6 +1,7 @@
 using DuckDB.NET.Data;
 using Parquet;
 using Parquet.Schema;
+using Pipeline.StreamProcessor.Contracts;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Windowing;
 
@@ -14,14 +15,16 @@ public sealed class ParquetBatchWriterTests : IDisposable
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
 
     private readonly TempOutputDirectory _output = new();
+    private readonly TestRun _run;
     private readonly ParquetBatchWriter _sut;
 
     public ParquetBatchWriterTests()
     {
-        _sut = new ParquetBatchWriter(SinkTestData.Layout(_output.Path), SinkTestData.Options(_output.Path));
+        _run = TestRun.Local(_output.Path);
+        _sut = _run.Writer();
     }
 
-    private string RunDirectory => Path.Combine(new OutputLayout(_output.Path, "test").RunDirectory);
+    private string RunDirectory => _run.Directory;
 
     public void Dispose() => _output.Dispose();
 
@@ -42,7 +45,7 @@ public sealed class ParquetBatchWriterTests : IDisposable
         var read = new List<RawRow>();
         foreach (WrittenFile file in files.RawFiles)
         {
-            List<RawRow> fileRows = await SinkTestData.ReadRawFileAsync(file.Path, ct).WaitAsync(s_timeout, ct);
+            List<RawRow> fileRows = await SinkTestData.ReadRawFileAsync(_run.Reader, file.Name, ct).WaitAsync(s_timeout, ct);
             Assert.Equal(file.Rows, fileRows.Count);
             Assert.Equal(new FileInfo(file.Path).Length, file.Bytes);
             read.AddRange(fileRows);
@@ -223,7 +226,7 @@ public sealed class ParquetBatchWriterTests : IDisposable
     {
         // Arrange
         CancellationToken ct = TestContext.Current.CancellationToken;
-        var sut = new ParquetBatchWriter(SinkTestData.Layout(_output.Path), SinkTestData.Options(_output.Path, rowGroupSize: 4));
+        var sut = _run.Writer(rowGroupSize: 4);
         List<RawRow> rows = SinkTestData.Rows(Partition, FirstOffset, 10, ids: 1);
         RawEventBatch batch = SinkTestData.ToBatch(rows);
         WindowAggregate[] windows = [.. Enumerable.Range(0, 9).Select(i => Window(10 * i, id: 0))];
@@ -242,8 +245,8 @@ public sealed class ParquetBatchWriterTests : IDisposable
             Assert.Equal(3, reader.RowGroupCount);
         }
 
-        Assert.Equal(rows, await SinkTestData.ReadRawFileAsync(files.RawFiles[0].Path, ct).WaitAsync(s_timeout, ct));
-        Assert.Equal(windows, await ReadAggregatesAsync(files.AggregateFile!.Value.Path, ct).WaitAsync(s_timeout, ct));
+        Assert.Equal(rows, await SinkTestData.ReadRawFileAsync(_run.Reader, files.RawFiles[0].Name, ct).WaitAsync(s_timeout, ct));
+        Assert.Equal(windows, await ReadAggregatesAsync(files.AggregateFile!.Value, ct).WaitAsync(s_timeout, ct));
     }
 
     [Fact]
@@ -265,7 +268,7 @@ public sealed class ParquetBatchWriterTests : IDisposable
         // Assert
         Assert.Empty(files.RawFiles);
         Assert.Equal(3, files.AggregateRows);
-        List<WindowAggregate> read = await ReadAggregatesAsync(files.AggregateFile!.Value.Path, ct).WaitAsync(s_timeout, ct);
+        List<WindowAggregate> read = await ReadAggregatesAsync(files.AggregateFile!.Value, ct).WaitAsync(s_timeout, ct);
         Assert.Equal([windows[2], windows[1], windows[0]], read);
     }
 
@@ -346,8 +349,8 @@ public sealed class ParquetBatchWriterTests : IDisposable
             ],
             SinkTestData.RelativeFiles(RunDirectory));
         Assert.Empty(idle.RawFiles);
-        Assert.Equal([idleWindow], await ReadAggregatesAsync(idle.AggregateFile!.Value.Path, ct).WaitAsync(s_timeout, ct));
-        Assert.Equal([laterWindow], await ReadAggregatesAsync(next.AggregateFile!.Value.Path, ct).WaitAsync(s_timeout, ct));
+        Assert.Equal([idleWindow], await ReadAggregatesAsync(idle.AggregateFile!.Value, ct).WaitAsync(s_timeout, ct));
+        Assert.Equal([laterWindow], await ReadAggregatesAsync(next.AggregateFile!.Value, ct).WaitAsync(s_timeout, ct));
     }
 
     [Fact]
@@ -435,39 +438,30 @@ public sealed class ParquetBatchWriterTests : IDisposable
         return types;
     }
 
-    private static async Task<List<WindowAggregate>> ReadAggregatesAsync(string path, CancellationToken ct)
+    /// <summary>
+    /// The windows of an aggregates file as the run's reader reads them, after checking that its <c>avg_value</c>
+    /// column (which the reader derives instead) holds exactly each window's average.
+    /// </summary>
+    private async Task<List<WindowAggregate>> ReadAggregatesAsync(WrittenFile file, CancellationToken ct)
     {
         var windows = new List<WindowAggregate>();
-        await using ParquetReader reader = await ParquetReader.CreateAsync(path, cancellationToken: ct);
-        DataField[] fields = reader.Schema.DataFields;
+        await foreach (WindowAggregate window in _run.Reader.ReadAggregateFileAsync(file.Name, ct))
+        {
+            windows.Add(window);
+        }
+
+        var averages = new List<double>();
+        await using ParquetReader reader = await ParquetReader.CreateAsync(file.Path, cancellationToken: ct);
+        DataField average = Array.Find(reader.Schema.DataFields, f => f.Name == ClosedWindow.Columns.Average)!;
         for (int g = 0; g < reader.RowGroupCount; g++)
         {
             using ParquetRowGroupReader rowGroup = reader.OpenRowGroupReader(g);
-            int n = checked((int)rowGroup.RowCount);
-            var starts = new DateTime[n];
-            var ends = new DateTime[n];
-            var ids = new int[n];
-            var counts = new long[n];
-            var sums = new double[n];
-            var averages = new double[n];
-            var mins = new double[n];
-            var maxes = new double[n];
-            await rowGroup.ReadAsync<DateTime>(fields[0], starts, cancellationToken: ct);
-            await rowGroup.ReadAsync<DateTime>(fields[1], ends, cancellationToken: ct);
-            await rowGroup.ReadAsync<int>(fields[2], ids, cancellationToken: ct);
-            await rowGroup.ReadAsync<long>(fields[3], counts, cancellationToken: ct);
-            await rowGroup.ReadAsync<double>(fields[4], sums, cancellationToken: ct);
-            await rowGroup.ReadAsync<double>(fields[5], averages, cancellationToken: ct);
-            await rowGroup.ReadAsync<double>(fields[6], mins, cancellationToken: ct);
-            await rowGroup.ReadAsync<double>(fields[7], maxes, cancellationToken: ct);
-            for (int i = 0; i < n; i++)
-            {
-                var window = new WindowAggregate(starts[i], ends[i], ids[i], counts[i], sums[i], mins[i], maxes[i]);
-                Assert.Equal(window.Average, averages[i]);
-                windows.Add(window);
-            }
+            var column = new double[checked((int)rowGroup.RowCount)];
+            await rowGroup.ReadAsync<double>(average, column, cancellationToken: ct);
+            averages.AddRange(column);
         }
 
+        Assert.Equal(windows.Select(static w => w.Average), averages);
         return windows;
     }
 

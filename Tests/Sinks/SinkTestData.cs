@@ -1,8 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
-using Parquet;
-using Parquet.Schema;
 using Pipeline.StreamProcessor.Ingest;
+using Pipeline.StreamProcessor.Inspection;
 using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.Tests.Sinks;
@@ -60,9 +59,6 @@ internal static class SinkTestData
         return batch;
     }
 
-    /// <summary>The layout of the run <see cref="Options"/> describes.</summary>
-    public static OutputLayout Layout(string outputPath, string runId = "test") => new(outputPath, runId);
-
     public static IOptions<SinkOptions> Options(string outputPath, string runId = "test", int rowGroupSize = 100_000) =>
         Microsoft.Extensions.Options.Options.Create(new SinkOptions
         {
@@ -71,38 +67,13 @@ internal static class SinkTestData
             RowGroupSize = rowGroupSize,
         });
 
-    /// <summary>Reads a raw file back with Parquet.Net, taking the id from its <c>id=&lt;n&gt;</c> folder.</summary>
-    public static async Task<List<RawRow>> ReadRawFileAsync(string path, CancellationToken cancellationToken)
+    /// <summary>Reads the raw file <paramref name="name"/> of a run back as the run's reader does.</summary>
+    public static async Task<List<RawRow>> ReadRawFileAsync(OutputReader reader, string name, CancellationToken cancellationToken)
     {
-        string folder = Path.GetFileName(Path.GetDirectoryName(path))!;
-        Assert.StartsWith("id=", folder, StringComparison.Ordinal);
-        int id = int.Parse(folder.AsSpan(3), CultureInfo.InvariantCulture);
-
         var rows = new List<RawRow>();
-        await using ParquetReader reader = await ParquetReader.CreateAsync(path, cancellationToken: cancellationToken);
-        DataField[] fields = reader.Schema.DataFields;
-        for (int g = 0; g < reader.RowGroupCount; g++)
+        await foreach (RawEventRow row in reader.ReadEventFileAsync(name, cancellationToken))
         {
-            using ParquetRowGroupReader rowGroup = reader.OpenRowGroupReader(g);
-            int n = checked((int)rowGroup.RowCount);
-            var ts = new DateTime[n];
-            var values = new double[n];
-            var sources = new string?[n];
-            var keys = new string?[n];
-            var partitions = new int[n];
-            var offsets = new long[n];
-            var kafkaTs = new DateTime[n];
-            await rowGroup.ReadAsync<DateTime>(fields[0], ts, cancellationToken: cancellationToken);
-            await rowGroup.ReadAsync<double>(fields[1], values, cancellationToken: cancellationToken);
-            await rowGroup.ReadAsync(fields[2], sources, cancellationToken: cancellationToken);
-            await rowGroup.ReadAsync(fields[3], keys, cancellationToken: cancellationToken);
-            await rowGroup.ReadAsync<int>(fields[4], partitions, cancellationToken: cancellationToken);
-            await rowGroup.ReadAsync<long>(fields[5], offsets, cancellationToken: cancellationToken);
-            await rowGroup.ReadAsync<DateTime>(fields[6], kafkaTs, cancellationToken: cancellationToken);
-            for (int i = 0; i < n; i++)
-            {
-                rows.Add(new RawRow(id, ts[i], values[i], sources[i], keys[i], partitions[i], offsets[i], kafkaTs[i]));
-            }
+            rows.Add(new RawRow(row.Id, row.Timestamp, row.Value, row.Source, row.Key, row.KafkaPartition, row.KafkaOffset, row.KafkaTimestamp));
         }
 
         return rows;

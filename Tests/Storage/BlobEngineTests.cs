@@ -1,8 +1,8 @@
 using System.Text;
 using Pipeline.StreamProcessor.Checkpointing;
-using Pipeline.StreamProcessor.Inspection;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 using Pipeline.Tests.Processing;
 
 namespace Pipeline.Tests.Storage;
@@ -97,7 +97,7 @@ public sealed class BlobEngineTests(AzuriteFixture azurite) : IDisposable
         Assert.Single(zombie.Logs.Events, static e => e.Name == "CheckpointConflict");
         var abandoned = Assert.Single(zombie.Logs.Events, static e => e.Name == "BatchAbandoned");
         Assert.Equal<object?>(1, abandoned.Values["Files"]);
-        var counts = await new OutputReader(run.Storage).CountRowsByIdAsync(ct);
+        var counts = await run.Run.Reader.CountRowsByIdAsync(ct);
         Assert.Equal([1], counts.Keys);
         Assert.Equal(2, counts[1]);
     }
@@ -121,7 +121,7 @@ public sealed class BlobEngineTests(AzuriteFixture azurite) : IDisposable
 
         // Assert: committed, and the blob is now the owner's Parquet file with its two rows.
         Assert.Equal(["commit 0@2", "close"], owner.Source.Calls);
-        var counts = await new OutputReader(run.Storage).CountRowsByIdAsync(ct);
+        var counts = await run.Run.Reader.CountRowsByIdAsync(ct);
         Assert.Equal(2, counts[1]);
     }
 

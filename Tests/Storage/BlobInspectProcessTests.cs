@@ -1,4 +1,3 @@
-using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Windowing;
 using Pipeline.Tests.Sinks;
 
@@ -23,7 +22,7 @@ public sealed class BlobInspectProcessTests(AzuriteFixture azurite) : IDisposabl
         // Arrange: one batch of partition 0 (30 events over 3 ids) and one closed window, written as the service writes.
         var ct = TestContext.Current.CancellationToken;
         var run = await BlobRun.CreateAsync(azurite.Server, RunId, ct);
-        var writer = new ParquetBatchWriter(run.Storage, SinkTestData.Options(_local.Path, RunId));
+        var writer = run.Run.Writer();
         WindowAggregate[] windows = [new(SinkTestData.BaseTime, SinkTestData.BaseTime.AddSeconds(10), 0, 10, 45.0, 0.0, 9.0)];
         await writer.WriteAsync("events", 0, 0, SinkTestData.ToBatch(SinkTestData.Rows(0, 0, 30)), windows, ct);
         var environment = new Dictionary<string, string> { [BlobRun.Variable] = run.ConnectionString };

@@ -1,4 +1,3 @@
-using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Storage;
 
 namespace Pipeline.Tests.Storage;
@@ -11,22 +10,22 @@ public sealed class LocalFileStorageTests : RunStorageContractTests, IDisposable
     public void Dispose() => _output.Dispose();
 
     protected override Task<IRunStorage> CreateSutAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IRunStorage>(new LocalFileStorage(new OutputLayout(_output.Path, "test").RunDirectory));
+        Task.FromResult(TestRun.Local(_output.Path).Storage);
 
     [Fact]
     public void Locate_TheRunsRelativeNames_AreTheLayoutsPaths()
     {
         // Arrange
-        var layout = new OutputLayout(_output.Path, "test");
-        var sut = new LocalFileStorage(layout.RunDirectory);
+        string run = Path.Combine(_output.Path, "run_test");
+        var sut = LocalFileStorage.ForRun(_output.Path, "test");
 
         // Act / Assert
-        Assert.Equal(layout.RawFilePath("events", 2, 42, 7),
+        Assert.Equal(Path.Combine(run, "events", "id=7", "part-events-p2-o00000000000000000042.parquet"),
             sut.Locate("events/id=7/" + OutputLayout.BatchFileName("events", 2, 42)));
-        Assert.Equal(layout.AggregateFilePath("events", 2, 42),
+        Assert.Equal(Path.Combine(run, "aggregates", "part-events-p2-o00000000000000000042.parquet"),
             sut.Locate("aggregates/" + OutputLayout.BatchFileName("events", 2, 42)));
-        Assert.Equal(layout.CheckpointFilePath("events", 2), sut.Locate("_checkpoints/events-p2.json"));
-        Assert.Equal(layout.RunManifestFilePath, sut.Locate("_checkpoints/" + OutputLayout.RunManifestFileName));
+        Assert.Equal(Path.Combine(run, "_checkpoints", "events-p2.json"), sut.Locate("_checkpoints/events-p2.json"));
+        Assert.Equal(Path.Combine(run, "_checkpoints", "_run.json"), sut.Locate("_checkpoints/" + OutputLayout.RunManifestFileName));
     }
 
     [Fact]

@@ -1,8 +1,6 @@
 using Azure.Storage.Blobs;
 using Pipeline.Azurite;
 using Pipeline.StreamProcessor.Checkpointing;
-using Pipeline.StreamProcessor.Inspection;
-using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Storage;
 
 namespace Pipeline.Tests.TestKit;
@@ -24,14 +22,17 @@ internal sealed class BlobRun(AzuriteServer server, BlobContainerClient containe
 
     public BlobContainerClient Container => container;
 
-    public IRunStorage Storage => new BlobStorage(container, OutputLayout.RunFolderName(runId));
+    public IRunStorage Storage => Run.Storage;
 
-    public CheckpointStore Checkpoints => new(Storage);
+    /// <summary>The run's checkpoints, writer and reader, over the container.</summary>
+    public TestRun Run => new(new BlobStorage(container, OutputLayout.RunFolderName(runId)));
+
+    public CheckpointStore Checkpoints => Run.Checkpoints;
 
     /// <summary>Copies every blob of the run into <paramref name="directory"/> and returns it (the run folder's equivalent).</summary>
     public async Task<string> CopyOutAsync(string directory, CancellationToken cancellationToken)
     {
-        await new OutputReader(Storage).CopyToAsync(directory, cancellationToken);
+        await Run.Reader.CopyToAsync(directory, cancellationToken);
         return directory;
     }
 }

@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Processing;
-using Pipeline.StreamProcessor.Sinks;
 
 namespace Pipeline.Tests.TestKit;
 
@@ -109,7 +108,7 @@ internal static class PipelineTestKit
     /// <summary>Waits until the checkpoints cover every message and hold no open window.</summary>
     public static Task WaitForCompleteOutputAsync(
         string outputPath, string runId, string bootstrapServers, string topic, int partitions, TimeSpan timeout, long expectedMessages) =>
-        WaitForCompleteOutputAsync(new CheckpointStore(new OutputLayout(outputPath, runId)), bootstrapServers, topic, partitions, timeout, expectedMessages);
+        WaitForCompleteOutputAsync(TestRun.Local(outputPath, runId).Checkpoints, bootstrapServers, topic, partitions, timeout, expectedMessages);
 
     /// <summary>Waits until every partition's checkpoint (in any storage) stands at its high watermark with no open window.</summary>
     public static async Task WaitForCompleteOutputAsync(

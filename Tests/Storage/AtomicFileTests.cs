@@ -1,6 +1,6 @@
-using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 
-namespace Pipeline.Tests.Sinks;
+namespace Pipeline.Tests.Storage;
 
 public sealed class AtomicFileTests : IDisposable
 {

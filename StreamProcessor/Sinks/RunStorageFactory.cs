@@ -1,6 +1,6 @@
-using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 
-namespace Pipeline.StreamProcessor.Storage;
+namespace Pipeline.StreamProcessor.Sinks;
 
 /// <summary>
 /// Chooses where a run's output lives, from <see cref="SinkOptions"/>: Azure Blob Storage when
@@ -15,6 +15,6 @@ public static class RunStorageFactory
         ArgumentNullException.ThrowIfNull(options);
         return options.OutputConnectionString is { } connectionString
             ? BlobStorage.FromConnectionString(connectionString, options.ContainerName, OutputLayout.RunFolderName(options.RunId))
-            : new LocalFileStorage(new OutputLayout(options).RunDirectory);
+            : LocalFileStorage.ForRun(options.OutputPath, options.RunId);
     }
 }

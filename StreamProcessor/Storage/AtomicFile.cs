@@ -1,4 +1,4 @@
-namespace Pipeline.StreamProcessor.Sinks;
+namespace Pipeline.StreamProcessor.Storage;
 
 /// <summary>
 /// Write-then-rename: the content goes to a hidden temporary file in the target's folder, is flushed to the

@@ -1,6 +1,6 @@
-using Pipeline.StreamProcessor.Sinks;
+using Pipeline.StreamProcessor.Storage;
 
-namespace Pipeline.Tests.Sinks;
+namespace Pipeline.Tests.Storage;
 
 public sealed class OutputLayoutTests
 {
@@ -9,12 +9,12 @@ public sealed class OutputLayoutTests
     {
         // Arrange
         string root = Path.GetFullPath(Path.Combine(Path.GetTempPath(), "out"));
-        var sut = new OutputLayout(root, "r1");
+        var run = LocalFileStorage.ForRun(root, "r1");
 
         // Act
-        string raw = sut.RawFilePath("events", 2, 1234, id: 17);
-        string aggregates = sut.AggregateFilePath("events", 2, 1234);
-        string checkpoint = sut.CheckpointFilePath("events", 2);
+        string raw = run.Locate(OutputLayout.RawFileName("events", 2, 1234, id: 17));
+        string aggregates = run.Locate(OutputLayout.AggregateFileName("events", 2, 1234));
+        string checkpoint = run.Locate(OutputLayout.CheckpointName("events", 2));
 
         // Assert
         Assert.Equal(Path.Combine(root, "run_r1", "events", "id=17", "part-events-p2-o00000000000000001234.parquet"), raw);
@@ -109,8 +109,8 @@ public sealed class OutputLayoutTests
     [InlineData("..")]
     [InlineData(".")]
     [InlineData("")]
-    public void Constructor_UnsafeRunId_Throws(string runId)
+    public void LocalRun_UnsafeRunId_Throws(string runId)
     {
-        Assert.ThrowsAny<ArgumentException>(() => new OutputLayout(Path.GetTempPath(), runId));
+        Assert.ThrowsAny<ArgumentException>(() => LocalFileStorage.ForRun(Path.GetTempPath(), runId));
     }
 }

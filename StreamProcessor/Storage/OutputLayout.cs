@@ -1,23 +1,24 @@
 using System.Globalization;
 
-namespace Pipeline.StreamProcessor.Sinks;
+namespace Pipeline.StreamProcessor.Storage;
 
 /// <summary>
-/// The contract of one run's output, the same in a local folder and in a blob container. Every name is derived
-/// from (topic, partition, first offset), so a batch replayed after a crash lands on exactly the same objects. The
-/// static members give the run-relative object names (<c>events/id=3/part-….parquet</c>) the storage seam takes
-/// (<see cref="Storage.IRunStorage"/>); the instance members place them in a local folder:
+/// The names of one run's objects, the same in a local folder and in a blob container. Every name is derived from
+/// (topic, partition, first offset), so a batch replayed after a crash lands on exactly the same objects. The names
+/// are run-relative, as <see cref="IRunStorage"/> takes them; a local run lives in
+/// <c>&lt;OutputPath&gt;/run_&lt;RunId&gt;/</c> (<see cref="LocalFileStorage.ForRun"/>), a container's under the
+/// prefix <c>run_&lt;RunId&gt;/</c> (<see cref="RunFolderName"/>):
 /// <code>
-/// &lt;OutputPath&gt;/run_&lt;RunId&gt;/events/id=&lt;n&gt;/part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;firstOffset:D20&gt;.parquet
-/// &lt;OutputPath&gt;/run_&lt;RunId&gt;/aggregates/part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;firstOffset:D20&gt;.parquet
-/// &lt;OutputPath&gt;/run_&lt;RunId&gt;/aggregates/part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;nextOffset:D20&gt;-w&lt;watermark&gt;.parquet   (idle batches)
-/// &lt;OutputPath&gt;/run_&lt;RunId&gt;/_checkpoints/&lt;topic&gt;-p&lt;partition&gt;.json
-/// &lt;OutputPath&gt;/run_&lt;RunId&gt;/_checkpoints/_run.json   (the run's window settings, written once)
+/// events/id=&lt;n&gt;/part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;firstOffset:D20&gt;.parquet
+/// aggregates/part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;firstOffset:D20&gt;.parquet
+/// aggregates/part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;nextOffset:D20&gt;-w&lt;watermark&gt;.parquet   (idle batches)
+/// _checkpoints/&lt;topic&gt;-p&lt;partition&gt;.json
+/// _checkpoints/_run.json   (the run's window settings, written once)
 /// </code>
-/// Files being written carry a leading dot and a <c>.tmp</c> suffix (<see cref="TempPathFor"/>), so
+/// Files being written in a local folder carry a leading dot and a <c>.tmp</c> suffix (<see cref="TempPathFor"/>), so
 /// <c>*.parquet</c> globs, Spark and Hive never see them.
 /// </summary>
-public sealed class OutputLayout
+public static class OutputLayout
 {
     public const string ParquetExtension = ".parquet";
     public const string TempSuffix = ".tmp";
@@ -28,48 +29,15 @@ public sealed class OutputLayout
     public const string AggregatesFolder = "aggregates/";
     public const string CheckpointsFolder = "_checkpoints/";
 
-    /// <summary><c>_checkpoints/_run.json</c> (<see cref="RunManifestFilePath"/>).</summary>
+    /// <summary><c>_checkpoints/_run.json</c>: the settings the run's windows depend on.</summary>
     public const string RunManifestName = CheckpointsFolder + RunManifestFileName;
     private const int OffsetDigits = 20;
     private const string WatermarkMarker = "-w";
     private const string WatermarkFormat = "yyyyMMdd'T'HHmmssfffffff'Z'";
     private const int WatermarkFormatLength = 23;
 
-    public OutputLayout(string outputPath, string runId)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(outputPath);
-        ArgumentException.ThrowIfNullOrEmpty(runId);
-        if (!IsSafeName(runId) || runId is "." or "..")
-        {
-            throw new ArgumentException($"Run id '{runId}' may contain only letters, digits, '.', '_' and '-'.", nameof(runId));
-        }
-
-        // Resolved once, so a later change of the working directory cannot move the output.
-        RunDirectory = Path.GetFullPath(Path.Combine(outputPath, RunFolderName(runId)));
-        EventsDirectory = PathOf(EventsFolder);
-        AggregatesDirectory = PathOf(AggregatesFolder);
-        CheckpointsDirectory = PathOf(CheckpointsFolder);
-    }
-
-    public OutputLayout(SinkOptions options)
-        : this(options?.OutputPath!, options?.RunId!)
-    {
-    }
-
-    public string RunDirectory { get; }
-
-    public string EventsDirectory { get; }
-
-    public string AggregatesDirectory { get; }
-
-    public string CheckpointsDirectory { get; }
-
     /// <summary><c>run_&lt;RunId&gt;</c>: the run's folder under the output path, or its prefix in a container.</summary>
     public static string RunFolderName(string runId) => RunFolderPrefix + runId;
-
-    /// <summary>Where the object <paramref name="name"/> (or a folder ending in <c>/</c>) lies in the local run folder.</summary>
-    public string PathOf(string name) =>
-        Path.Combine(RunDirectory, name.TrimEnd('/').Replace('/', Path.DirectorySeparatorChar));
 
     /// <summary><c>events/id=&lt;n&gt;/</c>: the folder of one id's raw files.</summary>
     public static string IdFolder(int id) =>
@@ -103,20 +71,6 @@ public sealed class OutputLayout
     /// </summary>
     public static string CheckpointName(string topic, int partition) =>
         $"{CheckpointsFolder}{SanitizeTopic(topic)}-p{partition.ToString(CultureInfo.InvariantCulture)}.json";
-
-    public string IdDirectory(int id) => PathOf(IdFolder(id));
-
-    public string RawFilePath(string topic, int partition, long firstOffset, int id) => PathOf(RawFileName(topic, partition, firstOffset, id));
-
-    public string AggregateFilePath(string topic, int partition, long firstOffset) => PathOf(AggregateFileName(topic, partition, firstOffset));
-
-    public string IdleAggregateFilePath(string topic, int partition, long nextOffset, DateTime watermark) =>
-        PathOf(IdleAggregateFileName(topic, partition, nextOffset, watermark));
-
-    /// <summary><c>_checkpoints/_run.json</c>: the settings the run's windows depend on.</summary>
-    public string RunManifestFilePath => PathOf(RunManifestName);
-
-    public string CheckpointFilePath(string topic, int partition) => PathOf(CheckpointName(topic, partition));
 
     /// <summary><c>part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;firstOffset:D20&gt;.parquet</c>.</summary>
     public static string BatchFileName(string topic, int partition, long firstOffset)
