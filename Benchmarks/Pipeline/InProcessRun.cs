@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.StreamProcessor;
 using Pipeline.StreamProcessor.Extensions;
-using Pipeline.StreamProcessor.Ingest;
+using Pipeline.StreamProcessor.Kafka;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Telemetry;

@@ -4,7 +4,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.KafkaBroker;
 using Pipeline.StreamProcessor.Checkpointing;
-using Pipeline.StreamProcessor.Processing;
+using Pipeline.StreamProcessor.Kafka;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.Tests.Reliability;
 

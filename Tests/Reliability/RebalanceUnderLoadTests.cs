@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.StreamProcessor.Checkpointing;
-using Pipeline.StreamProcessor.Processing;
+using Pipeline.StreamProcessor.Kafka;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.Tests.Pipeline;
 

@@ -3,7 +3,7 @@ using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Pipeline.ServiceDefaults.Kafka;
 
-namespace Pipeline.StreamProcessor.Topics;
+namespace Pipeline.StreamProcessor.Kafka;
 
 /// <summary>
 /// The topics the processor reads and writes, checked once the cluster answers and before anything is consumed: the input
