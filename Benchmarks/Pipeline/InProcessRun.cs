@@ -135,7 +135,7 @@ internal static class InProcessRun
             if (!_assigned)
             {
                 _assigned = true;
-                engine.Assign([0]);
+                engine.AssignAsync([0]).GetAwaiter().GetResult();
             }
 
             if (_next >= totalEvents)
@@ -199,7 +199,7 @@ internal static class InProcessRun
         public void Close()
         {
             HeapAfterChunk.Add(GC.GetTotalMemory(forceFullCollection: false));
-            engine.Revoke([0]);
+            engine.RevokeAsync([0]).GetAwaiter().GetResult();
         }
     }
 

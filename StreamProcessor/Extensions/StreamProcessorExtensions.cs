@@ -53,18 +53,21 @@ public static class StreamProcessorExtensions
         services.AddSingleton(sp => new OrphanCleaner(sp.GetRequiredService<IRunStorage>()));
         services.AddSingleton<RunSettingsGuard>();
         services.AddSingleton<LaneFactory>();
+        services.AddSingleton<ProcessingTelemetry>();
         services.AddSingleton<BatchCommitter>();
         services.AddSingleton<LiveView>();
         services.AddSingleton<ProgressTracker>();
-        services.AddSingleton<SinkHealth>();
+        services.AddSingleton<CommitRetry>();
         services.AddSingleton<PartitionProber>();
         services.AddSingleton<PartitionHealth>();
         services.AddSingleton<LogRangeGuard>();
+        services.AddSingleton<LaneAssignments>();
+        services.AddSingleton<MessageRouter>();
         services.AddSingleton<ProcessingEngine>();
         builder.AddProcessorKafka();
 
         services.AddHealthChecks()
-            .AddCheck<SinkHealth>("sink", tags: ["ready"])
+            .AddCheck<CommitRetry>("sink", tags: ["ready"])
             .AddCheck<PartitionHealth>("partitions", tags: ["ready"]);
         return builder;
     }

@@ -130,7 +130,7 @@ internal sealed class KafkaMessageSource(
         var assigned = new TopicPartition(topic, partition);
         consumer.IncrementalUnassign([assigned]);
         consumer.IncrementalAssign([new TopicPartitionOffset(assigned, offset)]);
-        if (lane.RetryBackoff > TimeSpan.Zero)
+        if (engine.IsRetrying(partition))
         {
             consumer.Pause([assigned]); // its results still fail: assigning again must not resume it
         }

@@ -9,9 +9,9 @@ using Pipeline.StreamProcessor.Telemetry;
 namespace Pipeline.StreamProcessor.Kafka;
 
 /// <summary>
-/// Kafka's side of the <see cref="ProcessingEngine"/>: the consumer is its <see cref="IMessageSource"/>.
+/// Kafka's side of the <see cref="ProcessingEngine"/>: the consumer is its <see cref="IMessageSource"/> (<see cref="KafkaMessageSource"/>).
 /// <c>Consume</c> feeds it messages (and runs the rebalance callbacks, which become the engine's
-/// assign/revoke/lose on the same thread), commit hints become <c>consumer.StoreOffset</c> (committed in the
+/// assign/revoke/lose in the same flow), commit hints become <c>consumer.StoreOffset</c> (committed in the
 /// background), a failing sink pauses the assignment (or one partition), and the <see cref="PartitionProber"/> asks
 /// the assigned partitions' leaders for their offsets beside the engine. Fatal errors escape <see cref="ExecuteAsync"/>
 /// and stop the host.
@@ -49,8 +49,8 @@ internal sealed class StreamProcessorWorker(
         RegisterGauges();
         using var consumer = consumers.Create(builder => builder
             .SetPartitionsAssignedHandler(OnAssigned)
-            .SetPartitionsRevokedHandler((_, partitions) => engine.Revoke(PartitionsOf(partitions)))
-            .SetPartitionsLostHandler((_, partitions) => engine.Lose(PartitionsOf(partitions))));
+            .SetPartitionsRevokedHandler((_, partitions) => WaitFor(engine.RevokeAsync(PartitionsOf(partitions))))
+            .SetPartitionsLostHandler((_, partitions) => WaitFor(engine.LoseAsync(PartitionsOf(partitions)))));
         consumer.Subscribe(_options.Topic);
         Log.Started(logger, _options.Topic, _options.GroupId);
         _consumer = consumer;
@@ -71,10 +71,21 @@ internal sealed class StreamProcessorWorker(
 
     private IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<string?, DecodedValue> consumer, List<TopicPartition> partitions)
     {
-        var starts = engine.Assign([.. partitions.Select(static p => p.Partition.Value)]);
+        var starts = WaitFor(engine.AssignAsync([.. partitions.Select(static p => p.Partition.Value)]));
         return starts.Select(start => new TopicPartitionOffset(
             _options.Topic, start.Partition, start.StartAt is { } offset ? new Offset(offset) : Offset.Beginning));
     }
+
+    /// <summary>
+    /// The one place the engine's assignment changes are waited for synchronously: librdkafka's rebalance callbacks are
+    /// synchronous (they run inside <c>Consume</c>, on the engine's flow, and the assigned one must return the start
+    /// offsets before the client goes on), so the callback blocks until the engine has opened, committed or dropped the
+    /// lanes. Nothing else runs on the engine meanwhile: it is the one waiting in <c>Consume</c>.
+    /// </summary>
+    private static void WaitFor(Task change) => change.GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="WaitFor(Task)"/>
+    private static T WaitFor<T>(Task<T> change) => change.GetAwaiter().GetResult();
 
     private static int[] PartitionsOf(List<TopicPartitionOffset> partitions) => [.. partitions.Select(static p => p.Partition.Value)];
 
