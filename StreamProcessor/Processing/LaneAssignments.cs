@@ -194,6 +194,9 @@ internal sealed class LaneAssignments(
         }
     }
 
+    /// <summary>Refreshes the progress report from the lanes (throttled by the tracker; forced on every assignment change).</summary>
+    public void ReportProgress() => progress.Update(_snapshot);
+
     /// <summary>Drops every lane that is left once the engine has stopped.</summary>
     public void Clear()
     {

@@ -26,7 +26,6 @@ internal sealed class ProcessingEngine(
     ProcessingTelemetry telemetry,
     RunSettingsGuard runSettings,
     LiveView liveView,
-    ProgressTracker progress,
     IOptions<ProcessorOptions> processorOptions,
     IOptions<SinkOptions> sinkOptions,
     IOptions<WindowingOptions> windowingOptions,
@@ -131,7 +130,7 @@ internal sealed class ProcessingEngine(
     {
         var now = timeProvider.GetTimestamp();
         telemetry.ReportConsumed();
-        progress.Update(lanes.Current);
+        lanes.ReportProgress();
         if (retry.OutputWaits(now))
         {
             return;
