@@ -41,8 +41,7 @@ internal static class KafkaRegistrations
             return options.PublishesWindows && options.PublishesDeadLetters ? publisher : new SwitchedResultPublisher(publisher, options);
         });
         // Checks the topics (and creates missing outputs) once the cluster answers, with the consumer's settings.
-        services.AddSingleton(sp => new TopicGuard(
-            sp.GetRequiredService<ConsumerConfig>(), sp.GetRequiredService<ProcessorOptions>(), sp.GetRequiredService<ILogger<TopicGuard>>()));
+        services.AddSingleton<TopicGuard>();
         services.AddSingleton<StreamProcessorWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<StreamProcessorWorker>());
         return builder;
