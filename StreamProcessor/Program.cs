@@ -1,5 +1,6 @@
 using Pipeline.StreamProcessor.Extensions;
 using Pipeline.StreamProcessor.Inspection;
+using Pipeline.StreamProcessor.Kafka;
 using Pipeline.StreamProcessor.Processing;
 
 if (OutputCommands.Handles(args))

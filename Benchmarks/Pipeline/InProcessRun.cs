@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.StreamProcessor;
 using Pipeline.StreamProcessor.Extensions;
-using Pipeline.StreamProcessor.Ingest;
+using Pipeline.StreamProcessor.Kafka;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Telemetry;
@@ -135,7 +135,7 @@ internal static class InProcessRun
             if (!_assigned)
             {
                 _assigned = true;
-                engine.Assign([0]);
+                engine.AssignAsync([0]).GetAwaiter().GetResult();
             }
 
             if (_next >= totalEvents)
@@ -199,7 +199,7 @@ internal static class InProcessRun
         public void Close()
         {
             HeapAfterChunk.Add(GC.GetTotalMemory(forceFullCollection: false));
-            engine.Revoke([0]);
+            engine.RevokeAsync([0]).GetAwaiter().GetResult();
         }
     }
 

@@ -1,18 +1,15 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Options;
-using Pipeline.ServiceDefaults.Telemetry;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Reporting;
 using Pipeline.StreamProcessor.Sinks;
-using Pipeline.StreamProcessor.Telemetry;
-using Pipeline.StreamProcessor.Windowing;
 
 namespace Pipeline.StreamProcessor.Processing;
 
 /// <summary>
 /// Commits a lane's batches, in the order that makes output exactly once:
-/// 1. seal the batch (<see cref="Seal"/>): close the windows the watermark has passed and fix the batch's rows, closed
-///    windows and next checkpoint; the lane goes on with the next batch while
+/// 1. the lane seals the batch (<see cref="PartitionLane.Seal"/>, through <see cref="StartBatch"/>): closes the windows
+///    the watermark has passed and fixes the batch's rows, closed windows and next checkpoint; the lane goes on with
+///    the next batch while
 /// 2. the batch's Parquet files are written in the background (temporary names, flushed, renamed to deterministic names);
 /// 3. then, on the lane's thread (<see cref="CompleteAsync"/>), closed windows are published (once) and every dead-letter
 ///    and window message of this lane is acknowledged, without blocking the other lanes while they are in flight;
@@ -26,7 +23,7 @@ namespace Pipeline.StreamProcessor.Processing;
 internal sealed class BatchCommitter(
     ParquetBatchWriter writer,
     IResultPublisher publisher,
-    ProcessorTelemetry telemetry,
+    ProcessingTelemetry telemetry,
     IOptions<ProcessorOptions> options,
     TimeProvider timeProvider,
     ILogger<BatchCommitter> logger)
@@ -47,7 +44,7 @@ internal sealed class BatchCommitter(
             committed = true;
         }
 
-        if (Seal(lane, caughtUpAsOf))
+        if (StartBatch(lane, caughtUpAsOf))
         {
             await CompleteNowAsync(lane, source, cancellationToken);
             committed = true;
@@ -57,40 +54,21 @@ internal sealed class BatchCommitter(
     }
 
     /// <summary>
-    /// Seals the lane's open batch and starts writing its files in the background; false when it holds neither
-    /// messages nor closed windows. The lane must have no batch in flight.
+    /// Seals the lane's open batch (<see cref="PartitionLane.Seal"/>) and starts writing its files in the background;
+    /// false when it holds neither messages nor closed windows. The lane must have no batch in flight.
     /// </summary>
     /// <remarks>
     /// <c>caughtUpAsOf</c>: when the broker last confirmed the partition holds nothing beyond the lane's position (null if it
     /// did not lately): only up to then may an idle partition's watermark advance with the clock. The engine decides it (<see cref="PartitionProber"/>);
     /// the committer never asks the transport.
     /// </remarks>
-    public bool Seal(PartitionLane lane, long? caughtUpAsOf)
+    public bool StartBatch(PartitionLane lane, long? caughtUpAsOf)
     {
-        if (lane.InFlight is not null)
-        {
-            throw new InvalidOperationException($"Partition {lane.Partition} already has a batch in flight.");
-        }
-
-        lane.Windows.AdvanceIdle(caughtUpAsOf);
-        var closed = new List<WindowAggregate>();
-        lane.Windows.DrainClosed(closed);
-        if (lane.BatchMessages == 0 && closed.Count == 0)
+        if (lane.Seal(caughtUpAsOf, timeProvider.GetTimestamp()) is not { } batch)
         {
             return false;
         }
 
-        var open = new List<WindowAggregate>();
-        lane.Windows.SnapshotOpen(open);
-        var checkpoint = new PartitionCheckpoint(
-            lane.Topic, lane.Partition, lane.NextOffset, lane.Windows.MaxEventTime, lane.Windows.Watermark, open, lane.Windows.LateEvents);
-        var now = timeProvider.GetTimestamp();
-        var firstOffset = lane.BatchFirstOffset;
-        var messages = lane.BatchMessages;
-        var oldest = lane.OldestKafkaTimestamp;
-        var links = lane.TakeTraceLinks();
-        var batch = new SealedBatch(lane.TakeBatch(now), closed, checkpoint, firstOffset, messages, oldest, now) { TraceLinks = links };
-        lane.InFlight = batch;
         StartWrite(lane, batch);
         return true;
     }
@@ -136,26 +114,7 @@ internal sealed class BatchCommitter(
             return false;
         }
 
-        // A settle span in the conventions' shape (commit {topic}, kind Client): it makes the batch durable and
-        // commits its offset, from the moment it was sealed. As the conventions do for a batch, it links the producers'
-        // spans (creation contexts) of the batch's messages, the first PartitionLane.MaxTraceLinks that had one, so every
-        // batch is reachable from the traces of its messages when most have no process span of their own. Built once per
-        // batch (started only once its results are acknowledged, so a lane waiting for them emits no span per check),
-        // so its name is not cached.
-        using var activity = ProcessorTelemetry.ActivitySource.StartActivity(
-            ProcessorTelemetry.Spans.Commit(lane.Topic), ActivityKind.Client, parentContext: default, links: batch.TraceLinks,
-            startTime: timeProvider.GetUtcNow() - timeProvider.GetElapsedTime(batch.SealedAt));
-        if (activity is not null)
-        {
-            activity.SetTag(PipelineTelemetry.MessagingAttributes.System, PipelineTelemetry.MessagingValues.Kafka);
-            activity.SetTag(ProcessorTelemetryNames.Tags.Topic, lane.Topic);
-            activity.SetTag(ProcessorTelemetryNames.Tags.Partition, lane.PartitionId);
-            activity.SetTag(PipelineTelemetry.MessagingAttributes.ConsumerGroup, options.Value.GroupId);
-            activity.SetTag(PipelineTelemetry.MessagingAttributes.OperationName, ProcessorTelemetry.Operations.Commit);
-            activity.SetTag(PipelineTelemetry.MessagingAttributes.OperationType, PipelineTelemetry.MessagingValues.OperationTypes.Settle);
-            activity.SetTag(PipelineTelemetry.MessagingAttributes.BatchMessageCount, batch.Messages);
-        }
-
+        using var activity = telemetry.StartCommit(lane, batch);
         try
         {
             await lane.Ownership.SaveAsync(batch.Checkpoint, cancellationToken);
@@ -165,8 +124,7 @@ internal sealed class BatchCommitter(
             }
 
             Record(lane, batch, files);
-            lane.InFlight = null;
-            lane.Recycle(batch.Raw);
+            lane.Completed(batch);
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -178,9 +136,7 @@ internal sealed class BatchCommitter(
                 batch.Write = null;
             }
 
-            activity?.SetTag(PipelineTelemetry.MessagingAttributes.ErrorType, ex.GetType().FullName);
-            activity?.SetStatus(ActivityStatusCode.Error);
-            activity?.AddException(ex);
+            ProcessingTelemetry.CommitFailed(activity, ex);
             throw;
         }
     }
@@ -276,17 +232,7 @@ internal sealed class BatchCommitter(
 
     private void Record(PartitionLane lane, SealedBatch batch, BatchFiles files)
     {
-        var topic = new KeyValuePair<string, object?>(ProcessorTelemetryNames.Tags.Topic, lane.Topic);
-        telemetry.RowsCommitted.Add(files.RawRows, topic);
-        telemetry.FilesCommitted.Add(files.FileCount, topic);
-        telemetry.BytesWritten.Add(files.Bytes, topic);
-        telemetry.WindowsEmitted.Add(batch.Closed.Count, topic);
-        telemetry.BatchDuration.Record(timeProvider.GetElapsedTime(batch.SealedAt).TotalMilliseconds, topic);
-        if (batch.OldestKafkaTimestamp != DateTime.MaxValue)
-        {
-            telemetry.CommitLatency.Record((timeProvider.GetUtcNow().UtcDateTime - batch.OldestKafkaTimestamp).TotalMilliseconds, topic);
-        }
-
+        telemetry.Committed(lane, batch, files);
         var commit = new CommitFacts(batch.Messages > 0 ? batch.FirstOffset : -1, batch.NextOffset, batch.Messages,
             files.RawRows, files.FileCount, batch.Closed.Count, timeProvider.GetElapsedTime(batch.SealedAt), timeProvider.GetUtcNow());
         Log.BatchCommitted(logger, lane.Topic, lane.Partition, commit.FirstOffset, commit.NextOffset, commit.Rows, commit.Files, commit.Windows);

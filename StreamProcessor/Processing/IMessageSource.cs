@@ -4,10 +4,10 @@ namespace Pipeline.StreamProcessor.Processing;
 
 /// <summary>
 /// What the <see cref="ProcessingEngine"/> reads from and reports to: messages in, offsets out. Kafka in the
-/// service (<see cref="StreamProcessorWorker"/>), a list in the benchmark and the tests. Every member but
-/// <see cref="QueryOffsets"/> is called from the engine's thread; partition assignment changes reach the engine (<see cref="ProcessingEngine.Assign"/>,
-/// <see cref="ProcessingEngine.Revoke"/>, <see cref="ProcessingEngine.Lose"/>) from inside <see cref="TryReceive"/>
-/// or <see cref="Close"/>, on that same thread.
+/// service (<c>Kafka/KafkaMessageSource</c>), a list in the benchmark and the tests. Every member but
+/// <see cref="QueryOffsets"/> is called in the engine's flow; partition assignment changes reach the engine
+/// (<see cref="ProcessingEngine.AssignAsync"/>, <see cref="ProcessingEngine.RevokeAsync"/>, <see cref="ProcessingEngine.LoseAsync"/>)
+/// from inside <see cref="TryReceive"/> or <see cref="Close"/>, in that same flow.
 /// </summary>
 internal interface IMessageSource
 {

@@ -10,13 +10,17 @@ namespace Pipeline.StreamProcessor.Processing;
 /// <summary>
 /// The state of one assigned partition: its window engine, the open batch (a contiguous offset range
 /// <c>[BatchFirstOffset, NextOffset)</c> not yet in the output) and at most one sealed batch whose commit is under
-/// way (<see cref="InFlight"/>). Owned by the consumer thread; only the sealed batch's file write runs elsewhere.
+/// way (<see cref="InFlight"/>). Each message is added (<see cref="Add"/>); when the batch is due the lane seals it
+/// (<see cref="Seal"/>) into the <see cref="SealedBatch"/> the <see cref="BatchCommitter"/> makes durable, and goes on
+/// with the next batch until that one is <see cref="Completed"/>. Owned by the engine's thread; only the sealed
+/// batch's file write runs elsewhere.
 /// </summary>
 internal sealed class PartitionLane : IDisposable, IReportedPartition
 {
     /// <summary>The most producers' contexts a batch's commit span links (the first messages of the batch that had one).</summary>
     public const int MaxTraceLinks = 32;
 
+    private RawEventBatch _raw = new();
     private RawEventBatch? _spare;
     private List<ActivityLink>? _traceLinks;
 
@@ -43,11 +47,8 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
     /// <summary>What the lane has consumed and committed since it was opened (for the progress report and the commit log line).</summary>
     public LaneProgress Progress { get; }
 
-    /// <summary>The open batch's raw rows.</summary>
-    public RawEventBatch Raw { get; private set; } = new();
-
     /// <summary>The sealed batch being committed (kept across a failed commit until it lands), or null.</summary>
-    public SealedBatch? InFlight { get; set; }
+    public SealedBatch? InFlight { get; private set; }
 
     /// <summary>
     /// The lane's hold on its partition (taken by the fence when the lane opened): the checkpoint version its next save
@@ -69,15 +70,6 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
 
     /// <summary>The oldest Kafka timestamp in the open batch (for event-to-commit latency).</summary>
     public DateTime OldestKafkaTimestamp { get; private set; } = DateTime.MaxValue;
-
-    /// <summary>
-    /// The backoff of this lane's own sink failure (its results were not acknowledged), zero while it has none; it
-    /// doubles with each failed retry up to <see cref="ProcessorOptions.MaxSinkRetryBackoff"/>.
-    /// </summary>
-    public TimeSpan RetryBackoff { get; set; }
-
-    /// <summary><see cref="TimeProvider.GetTimestamp"/> of this lane's next retry while <see cref="RetryBackoff"/> is set.</summary>
-    public long RetryAt { get; set; }
 
     /// <summary>Whether a message at <paramref name="offset"/> is a replay below <see cref="NextOffset"/>, which <see cref="Add"/> ignores.</summary>
     public bool IsReplay(long offset) => NextOffset >= 0 && offset < NextOffset;
@@ -125,18 +117,67 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
         }
 
         // The raw sink has no watermark (as in Spark): late events are still written.
-        Raw.Add(value.Event, message.Key, offset, kafkaTimestamp);
+        _raw.Add(value.Event, message.Key, offset, kafkaTimestamp);
         return Windows.Add(value.Event) ? LaneResult.Aggregated : LaneResult.Late;
+    }
+
+    /// <summary>
+    /// Seals the open batch: advances an idle partition's watermark (only up to when the broker last confirmed it
+    /// had nothing more: <paramref name="caughtUpAsOf"/>, which the engine passes in), drains the windows the
+    /// watermark has passed, snapshots the open ones into the checkpoint the batch will leave behind, and hands over
+    /// its rows and trace links; the lane goes on with a new batch. Null, with the trigger clock restarted, when the
+    /// batch holds neither messages nor closed windows. The lane must have no batch in flight.
+    /// </summary>
+    /// <param name="caughtUpAsOf">When the broker last confirmed the partition holds nothing beyond the lane's position; null if it did not lately.</param>
+    /// <param name="now"><see cref="TimeProvider.GetTimestamp"/>: the batch's seal time, and the next batch's start.</param>
+    public SealedBatch? Seal(long? caughtUpAsOf, long now)
+    {
+        if (InFlight is not null)
+        {
+            throw new InvalidOperationException($"Partition {Partition} already has a batch in flight.");
+        }
+
+        Windows.AdvanceIdle(caughtUpAsOf);
+        var closed = new List<WindowAggregate>();
+        Windows.DrainClosed(closed);
+        if (BatchMessages == 0 && closed.Count == 0)
+        {
+            BatchStartedAt = now; // nothing was due: the trigger clock starts again
+            return null;
+        }
+
+        var open = new List<WindowAggregate>();
+        Windows.SnapshotOpen(open);
+        var checkpoint = new PartitionCheckpoint(Topic, Partition, NextOffset, Windows.MaxEventTime, Windows.Watermark, open, Windows.LateEvents);
+        var firstOffset = BatchFirstOffset;
+        var messages = BatchMessages;
+        var oldest = OldestKafkaTimestamp;
+        var links = TakeTraceLinks();
+        InFlight = new SealedBatch(TakeBatch(now), closed, checkpoint, firstOffset, messages, oldest, now) { TraceLinks = links };
+        return InFlight;
+    }
+
+    /// <summary>The batch in flight is committed: the lane may seal the next, on its buffers.</summary>
+    public void Completed(SealedBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (!ReferenceEquals(batch, InFlight))
+        {
+            throw new InvalidOperationException($"Partition {Partition}: the completed batch is not the one in flight.");
+        }
+
+        InFlight = null;
+        Recycle(batch.Raw);
     }
 
     /// <summary>
     /// Hands the open batch's rows over to be sealed and starts a new batch, on the buffers of the last committed
     /// batch when they are back (<see cref="Recycle"/>), so the steady state allocates no new buffers.
     /// </summary>
-    public RawEventBatch TakeBatch(long now)
+    private RawEventBatch TakeBatch(long now)
     {
-        var raw = Raw;
-        Raw = _spare ?? RawEventBatch.SizedLike(raw);
+        var raw = _raw;
+        _raw = _spare ?? RawEventBatch.SizedLike(raw);
         _spare = null;
         BatchMessages = 0;
         BatchFirstOffset = -1;
@@ -146,14 +187,14 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
     }
 
     /// <summary>Takes back the rows of a committed batch as the buffers of a later one.</summary>
-    public void Recycle(RawEventBatch raw)
+    private void Recycle(RawEventBatch raw)
     {
         raw.Clear();
         _spare ??= raw;
     }
 
     /// <summary>Hands the open batch's trace links over to its commit span (null when none) and starts the next batch's.</summary>
-    public IReadOnlyList<ActivityLink>? TakeTraceLinks()
+    private List<ActivityLink>? TakeTraceLinks()
     {
         var links = _traceLinks is { Count: > 0 } ? _traceLinks : null;
         if (links is not null)
@@ -163,9 +204,6 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
 
         return links;
     }
-
-    /// <summary>Restarts the trigger clock of an empty batch (nothing was due to commit).</summary>
-    public void RestartTrigger(long now) => BatchStartedAt = now;
 
     /// <summary>
     /// Drops the lane once a background write of its batch in flight has finished, so nothing of a revoked, lost or

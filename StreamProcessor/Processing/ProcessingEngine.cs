@@ -1,40 +1,31 @@
-using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
-using Pipeline.ServiceDefaults.Telemetry;
 using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Reporting;
 using Pipeline.StreamProcessor.Sinks;
-using Pipeline.StreamProcessor.Telemetry;
 using Pipeline.StreamProcessor.Windowing;
 
 namespace Pipeline.StreamProcessor.Processing;
 
 /// <summary>
-/// The processor without its transport: one lane per assigned partition, all driven from the thread of
-/// <see cref="RunAsync"/> (so assignment changes, lanes and commits never race). Each message is aggregated
-/// and buffered; a lane's batch is sealed when it is full or the trigger interval has passed, and committed
-/// (<see cref="BatchCommitter"/>: files, then checkpoint, then the offset hint), its files written in the background
-/// while the lane consumes the next batch (under load; an idle source waits for them). A failing output pauses the source and is
-/// retried with a doubling backoff (or stops the run with <see cref="SinkFailedException"/> under
-/// <see cref="ProcessorOptions.ExitOnSinkFailure"/>); a lane whose results are not acknowledged is the same sink failure
-/// for that lane alone: its partition is paused and retried with its own backoff while the other lanes commit. An idle
-/// partition's watermark advances only while the broker confirms it has nothing more (<see cref="PartitionProber"/>).
-/// A lane resumes from its checkpoint only if the log still holds it (<see cref="LogRangeGuard"/>). On revoke a lane
-/// commits before it is dropped; on lost it is dropped, and so is a lane whose checkpoint another owner wrote
-/// (<see cref="CheckpointConflictException"/>); on stop every lane commits, then the source closes.
+/// The processor without its transport. One event's way: the source (<see cref="IMessageSource"/>, Kafka in the service)
+/// delivers it to <see cref="RunAsync"/>'s loop; the <see cref="MessageRouter"/> adds it to its partition's lane
+/// (<see cref="PartitionLane.Add"/>: aggregated and buffered); at a trigger check, a lane whose batch is full or whose
+/// trigger interval has passed seals it (<see cref="PartitionLane.Seal"/>) and the <see cref="BatchCommitter"/> commits it:
+/// files written in the background while the lane consumes on, then windows published, checkpoint saved, offset hint.
+/// Lanes come and go with the assignment (<see cref="LaneAssignments"/>); a failing output or a lane's unacknowledged
+/// results pause the source or the partition and are retried (<see cref="CommitRetry"/>). Everything runs one step at
+/// a time in <see cref="RunAsync"/>'s flow: the source's assignment changes reach the engine from inside
+/// <see cref="IMessageSource.TryReceive"/> or <see cref="IMessageSource.Close"/>, so they never race the lanes or commits.
+/// On stop every lane commits, then the source closes.
 /// </summary>
 internal sealed class ProcessingEngine(
-    LaneFactory laneFactory,
-    RunSettingsGuard runSettings,
+    LaneAssignments lanes,
+    MessageRouter router,
     BatchCommitter committer,
-    IResultPublisher publisher,
+    CommitRetry retry,
+    ProcessingTelemetry telemetry,
+    RunSettingsGuard runSettings,
     LiveView liveView,
-    ProgressTracker progress,
-    SinkHealth sinkHealth,
-    PartitionProber prober,
-    LogRangeGuard logRange,
-    ProcessorTelemetry telemetry,
     IOptions<ProcessorOptions> processorOptions,
     IOptions<SinkOptions> sinkOptions,
     IOptions<WindowingOptions> windowingOptions,
@@ -44,25 +35,12 @@ internal sealed class ProcessingEngine(
     /// <summary>Under load, triggers are checked every this many messages.</summary>
     internal const int TriggerCheckEvery = 1024;
 
-    /// <summary>How long an assignment waits for an output that fails (see <see cref="Open"/>).</summary>
-    internal static readonly TimeSpan AssignRetryLimit = TimeSpan.FromMinutes(1);
     private readonly ProcessorOptions _options = processorOptions.Value;
-    private readonly string _processSpanName = ProcessorTelemetry.Spans.Process(processorOptions.Value.Topic);
-    private readonly KeyValuePair<string, object?>[] _processTags =
-        ProcessorTelemetry.ProcessTags(processorOptions.Value.Topic, processorOptions.Value.GroupId);
-    private readonly SpanBudget _spanBudget = new(processorOptions.Value.MaxMessageSpansPerSecond, timeProvider.TimestampFrequency);
-    private readonly Dictionary<int, PartitionLane> _lanes = [];
-    private readonly KeyOwnership _keys = new();
-    private volatile PartitionLane[] _laneSnapshot = [];
     private IMessageSource? _source;
-    private bool _gaugesRegistered;
-    private TimeSpan _sinkBackoff;
-    private long _sinkRetryAt;
     private long _lastLiveUpdate;
-    private long _consumedSinceReport;
 
     /// <summary>Lanes currently assigned (a snapshot, safe from any thread).</summary>
-    public IReadOnlyList<PartitionLane> Lanes => _laneSnapshot;
+    public IReadOnlyList<PartitionLane> Lanes => lanes.Current;
 
     /// <summary>The topic every lane reads (the source delivers this one topic only).</summary>
     public string Topic => _options.Topic;
@@ -86,7 +64,7 @@ internal sealed class ProcessingEngine(
             throw new InvalidOperationException("The engine is already running.");
         }
 
-        RegisterGauges();
+        telemetry.RegisterGauges();
         _lastLiveUpdate = timeProvider.GetTimestamp();
         var sinceTriggerCheck = 0;
         var lastTriggerCheck = timeProvider.GetTimestamp();
@@ -97,7 +75,7 @@ internal sealed class ProcessingEngine(
                 var received = source.TryReceive(_options.PollTimeout, out var message);
                 if (received)
                 {
-                    Process(in message);
+                    router.Route(in message);
                 }
 
                 // Triggers (flush, commit, watermark, live view) run when the source goes quiet, every
@@ -123,351 +101,53 @@ internal sealed class ProcessingEngine(
     }
 
     /// <summary>
-    /// Opens the lanes of newly assigned partitions from their checkpoints; returns where each resumes
-    /// (null: the earliest offset). Called by the source, on the engine's thread.
+    /// Opens the lanes of newly assigned partitions from their checkpoints; returns where each resumes (null: the
+    /// earliest offset). Called by the source, in the engine's flow (<see cref="LaneAssignments.AssignAsync"/>).
     /// </summary>
-    public IReadOnlyList<(int Partition, long? StartAt)> Assign(IReadOnlyCollection<int> partitions)
+    public Task<IReadOnlyList<(int Partition, long? StartAt)>> AssignAsync(IReadOnlyCollection<int> partitions) =>
+        lanes.AssignAsync(partitions, _source, CancellationToken.None);
+
+    /// <summary>Commits and drops the lanes of revoked partitions (<see cref="LaneAssignments.RevokeAsync"/>).</summary>
+    public Task RevokeAsync(IReadOnlyCollection<int> partitions) => lanes.RevokeAsync(partitions, _source, CancellationToken.None);
+
+    /// <summary>Drops the lanes of lost partitions without committing anything (<see cref="LaneAssignments.Lose"/>).</summary>
+    public Task LoseAsync(IReadOnlyCollection<int> partitions)
     {
-        var starts = new List<(int, long?)>(partitions.Count);
-        foreach (var partition in partitions)
-        {
-            if (Open(partition) is not var (lane, startAt))
-            {
-                continue;
-            }
-
-            if (_lanes.Remove(partition, out var stale))
-            {
-                Forget(stale);
-                stale.Dispose();
-            }
-
-            _lanes[partition] = lane;
-            starts.Add((partition, _source is { } source ? logRange.StartAt(lane.Topic, partition, startAt, source) : startAt));
-        }
-
-        _laneSnapshot = [.. _lanes.Values];
-        progress.Update(_laneSnapshot, force: true);
-        Log.Assigned(logger, string.Join(',', partitions));
-        return starts;
+        lanes.Lose(partitions, _source);
+        return Task.CompletedTask;
     }
 
     /// <summary>
-    /// Opens a partition's lane, waiting out an outage of the output (a blob service restarting, a network blip):
-    /// the assignment cannot be put off, so the open is retried with the sink's backoff for up to
-    /// <see cref="AssignRetryLimit"/> (well inside Kafka's default max.poll.interval.ms of 5 minutes) before the failure
-    /// escapes and stops the processor. Null when another processor keeps saving the partition's checkpoint (it is
-    /// logged like any refused checkpoint, and the partition is not consumed here).
+    /// Where a lane goes on when the consumer found its position out of range during the run; null when it cannot tell
+    /// (<see cref="LaneAssignments.OffsetOutOfRange"/>). Called by the source, in the engine's flow.
     /// </summary>
-    private (PartitionLane Lane, long? StartAt)? Open(int partition)
-    {
-        var started = timeProvider.GetTimestamp();
-        var backoff = _options.SinkRetryBackoff;
-        while (true)
-        {
-            try
-            {
-                return laneFactory.OpenAsync(_options.Topic, partition, CancellationToken.None).GetAwaiter().GetResult();
-            }
-            catch (CheckpointConflictException ex)
-            {
-                Log.CheckpointConflict(logger, ex, _options.Topic, partition);
-                return null;
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && timeProvider.GetElapsedTime(started) < AssignRetryLimit)
-            {
-                telemetry.SinkFailures.Add(1);
-                sinkHealth.ReportFailure(ex);
-                if (backoff == _options.SinkRetryBackoff)
-                {
-                    Log.AssignmentWaiting(logger, ex, _options.Topic, partition, ex.Message, AssignRetryLimit);
-                }
+    public long? OffsetOutOfRange(int partition) => lanes.OffsetOutOfRange(partition, _source);
 
-                Task.Delay(backoff, timeProvider).GetAwaiter().GetResult();
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxSinkRetryBackoff.Ticks));
-            }
-        }
-    }
-
-    /// <summary>
-    /// Where a lane goes on when the consumer found its position out of range during the run (retention deleted what it
-    /// had not read yet, or the topic was recreated): checked by <see cref="LogRangeGuard"/> like a resume; null when the
-    /// partition is not this engine's or its leader did not answer (the consumer then tries its position again).
-    /// Called by the source, on the engine's thread.
-    /// </summary>
-    public long? OffsetOutOfRange(int partition)
-    {
-        if (!_lanes.TryGetValue(partition, out var lane))
-        {
-            return null;
-        }
-
-        var next = Math.Max(lane.NextOffset, 0);
-        return CurrentSource.QueryOffsets(partition, _options.PartitionProbeTimeout) is { } log
-            ? logRange.ResumeAt(lane.Topic, partition, next, log)
-            : null;
-    }
-
-    /// <summary>
-    /// Commits and drops the lanes of revoked partitions (the next owner resumes from their checkpoints); a
-    /// failed commit only means the next owner replays from the previous checkpoint.
-    /// </summary>
-    public void Revoke(IReadOnlyCollection<int> partitions)
-    {
-        foreach (var partition in partitions)
-        {
-            if (!_lanes.Remove(partition, out var lane))
-            {
-                continue;
-            }
-
-            try
-            {
-                // Flush and checkpoint before the partition moves: the next owner resumes here.
-                committer.CommitAsync(lane, CurrentSource, CaughtUpAsOf(lane), CancellationToken.None).GetAwaiter().GetResult();
-            }
-            catch (CheckpointConflictException ex)
-            {
-                // Another owner already took the partition over: nothing of this lane may land.
-                Log.CheckpointConflict(logger, ex, lane.Topic, lane.Partition);
-            }
-            catch (Exception ex) when (IsCommitFailure(ex))
-            {
-                // The next owner replays from the last checkpoint; nothing is lost or duplicated.
-                Log.RevokeCommitFailed(logger, ex, lane.Topic, lane.Partition);
-            }
-
-            Forget(lane);
-            lane.Dispose();
-        }
-
-        _laneSnapshot = [.. _lanes.Values];
-        progress.Update(_laneSnapshot, force: true);
-        Log.Revoked(logger, string.Join(',', partitions));
-    }
-
-    /// <summary>Drops the lanes of lost partitions without committing anything: another owner may already have them.</summary>
-    public void Lose(IReadOnlyCollection<int> partitions)
-    {
-        foreach (var partition in partitions)
-        {
-            if (_lanes.Remove(partition, out var lane))
-            {
-                Forget(lane);
-                committer.Abandon(lane);
-                lane.Dispose();
-            }
-        }
-
-        _laneSnapshot = [.. _lanes.Values];
-        progress.Update(_laneSnapshot, force: true);
-        Log.Lost(logger, string.Join(',', partitions));
-    }
-
-    /// <summary>
-    /// A lane whose checkpoint another owner wrote (<see cref="CheckpointConflictException"/>): its partition is lost
-    /// to it, whatever the source says, so it is dropped like a lost one, without committing or giving an offset hint.
-    /// Its later messages are ignored until the partition is assigned again.
-    /// </summary>
-    private void DropConflicted(PartitionLane lane, CheckpointConflictException conflict)
-    {
-        Log.CheckpointConflict(logger, conflict, lane.Topic, lane.Partition);
-        if (_lanes.TryGetValue(lane.Partition, out var current) && ReferenceEquals(current, lane))
-        {
-            _lanes.Remove(lane.Partition);
-            Forget(lane);
-            committer.Abandon(lane);
-            lane.Dispose();
-            _laneSnapshot = [.. _lanes.Values];
-            progress.Update(_laneSnapshot, force: true);
-        }
-    }
-
-    /// <summary>
-    /// What a dropped lane leaves behind: its keys, its sink failure, its results' tracking, and the pause of its
-    /// partition (still assigned while the rebalance callback runs), which would otherwise outlast it if the partition
-    /// came back.
-    /// </summary>
-    private void Forget(PartitionLane lane)
-    {
-        LogUnloggedCommits(lane);
-        _keys.Release(lane.Partition);
-        sinkHealth.ClearLane(lane.Partition);
-        publisher.Forget(lane.Partition);
-        if (lane.RetryBackoff > TimeSpan.Zero)
-        {
-            lane.RetryBackoff = TimeSpan.Zero;
-            _source?.Resume(lane.Partition);
-        }
-    }
-
-    /// <summary>The lane's commits the rate-limited Information line has not told yet, told before the lane goes.</summary>
-    private void LogUnloggedCommits(PartitionLane lane)
-    {
-        if (lane.Progress.TakeUnlogged(out var summary))
-        {
-            Log.CommitsSummarized(logger, lane.Topic, lane.Partition, summary.Commits, summary.FirstOffset, summary.NextOffset,
-                summary.Rows, summary.Files, summary.Windows);
-        }
-    }
-
-    /// <summary>Whether the lane may count as idle: the broker recently confirmed there is nothing beyond its position.</summary>
-    private long? CaughtUpAsOf(PartitionLane lane) => prober.CaughtUpAsOf(lane.Partition, lane.NextOffset);
-
-    private IMessageSource CurrentSource =>
-        _source ?? throw new InvalidOperationException("Partitions change only while the engine runs.");
-
-    /// <summary>What a commit may fail with that is not a bug: the output, or the results' topics.</summary>
-    private static bool IsCommitFailure(Exception ex) =>
-        ex is IOException or UnauthorizedAccessException or TimeoutException or ResultPublishException;
-
-    private void Process(in SourceMessage message)
-    {
-        if (!_lanes.TryGetValue(message.Partition, out var lane))
-        {
-            return; // revoked between fetch and delivery
-        }
-
-        var started = timeProvider.GetTimestamp();
-        string? rejectReason;
-        using (var activity = StartProcessActivity(lane, in message, started))
-        {
-            _consumedSinceReport++;
-            rejectReason = AddToLane(lane, in message, started, activity);
-        }
-
-        if (telemetry.ProcessDuration.Enabled)
-        {
-            RecordProcessDuration(timeProvider.GetElapsedTime(started).TotalSeconds, rejectReason);
-        }
-    }
-
-    /// <summary>Adds one message to its lane; returns the reject reason when it went to the dead-letter topic.</summary>
-    private string? AddToLane(PartitionLane lane, in SourceMessage message, long now, Activity? activity)
-    {
-        var partition = lane.Partition;
-        switch (lane.Add(in message, now))
-        {
-            case LaneResult.Rejected:
-                var reason = message.Value.RejectReason!;
-                publisher.PublishRejected(in message);
-                telemetry.Rejected.Add(1, new KeyValuePair<string, object?>(ProcessorTelemetryNames.Tags.Reason, reason));
-                Log.Rejected(logger, _options.Topic, partition, message.Offset, reason);
-                activity?.SetTag(PipelineTelemetry.MessagingAttributes.ErrorType, reason);
-                activity?.SetStatus(ActivityStatusCode.Error, reason);
-                return reason;
-            case LaneResult.Late:
-                telemetry.Late.Add(1);
-                Log.LateEvent(logger, partition, message.Offset, message.Value.Event.Timestamp, lane.Windows.Watermark);
-                break;
-            case LaneResult.Replayed:
-                return null;
-        }
-
-        var id = message.Value.Event.Id;
-        if (_keys.IsConflict(id, partition, out var owner, out var firstReport))
-        {
-            telemetry.KeyPartitionConflicts.Add(1);
-            if (firstReport)
-            {
-                Log.KeyInTwoPartitions(logger, id, owner, partition);
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>One <c>messaging.process.duration</c> measurement; a rejected message carries its reason as <c>error.type</c>.</summary>
-    private void RecordProcessDuration(double seconds, string? rejectReason)
-    {
-        if (rejectReason is null)
-        {
-            telemetry.ProcessDuration.Record(seconds, _processTags);
-            return;
-        }
-
-        var tags = new TagList(_processTags);
-        tags.Add(PipelineTelemetry.MessagingAttributes.ErrorType, rejectReason);
-        telemetry.ProcessDuration.Record(seconds, tags);
-    }
-
-    /// <summary>
-    /// While tracing listens: keeps the message's producer context for its batch's commit span (the first
-    /// <see cref="PartitionLane.MaxTraceLinks"/> of the batch), and starts its own process span if the per-second
-    /// budget (<see cref="ProcessorOptions.MaxMessageSpansPerSecond"/>) allows. The producer's context is parsed only
-    /// when one of the two needs it, and then once.
-    /// </summary>
-    private Activity? StartProcessActivity(PartitionLane lane, in SourceMessage message, long now)
-    {
-        if (!ProcessorTelemetry.ActivitySource.HasListeners())
-        {
-            return null;
-        }
-
-        var link = lane.WantsTraceLink(message.Offset);
-        var span = _spanBudget.TryTake(now);
-        if (!link && !span)
-        {
-            return null;
-        }
-
-        var producer = message.TraceParent.Resolve();
-        if (link)
-        {
-            lane.AddTraceLink(producer);
-        }
-
-        if (!span)
-        {
-            return null;
-        }
-
-        // A child of the producer's span (the conventions allow the creation context as parent for
-        // single-message processing): one trace from send to process.
-        var activity = ProcessorTelemetry.ActivitySource.StartActivity(_processSpanName, ActivityKind.Consumer, producer);
-        if (activity is not null)
-        {
-            activity.SetTag(PipelineTelemetry.MessagingAttributes.System, PipelineTelemetry.MessagingValues.Kafka);
-            activity.SetTag(ProcessorTelemetryNames.Tags.Topic, _options.Topic);
-            activity.SetTag(ProcessorTelemetryNames.Tags.Partition, PipelineTelemetry.PartitionId(message.Partition));
-            activity.SetTag(PipelineTelemetry.MessagingAttributes.Offset, message.Offset);
-            activity.SetTag(PipelineTelemetry.MessagingAttributes.ConsumerGroup, _options.GroupId);
-            activity.SetTag(PipelineTelemetry.MessagingAttributes.OperationName, ProcessorTelemetry.Operations.Process);
-            activity.SetTag(PipelineTelemetry.MessagingAttributes.OperationType,
-                PipelineTelemetry.MessagingValues.OperationTypes.Process);
-        }
-
-        return activity;
-    }
+    /// <summary>Whether the partition is paused for its lane's retry (assigning it again must not resume it).</summary>
+    public bool IsRetrying(int partition) => retry.IsLaneRetrying(partition);
 
     private async Task RunTriggersAsync(IMessageSource source, bool idle, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetTimestamp();
-        if (_consumedSinceReport > 0)
-        {
-            telemetry.Consumed.Add(_consumedSinceReport, _processTags);
-            _consumedSinceReport = 0;
-        }
-
-        progress.Update(_laneSnapshot);
-        if (sinkHealth.IsFailing && now < _sinkRetryAt)
+        telemetry.ReportConsumed();
+        lanes.ReportProgress();
+        if (retry.OutputWaits(now))
         {
             return;
         }
 
         var sink = sinkOptions.Value;
-        foreach (var lane in _laneSnapshot)
+        foreach (var lane in lanes.Current)
         {
-            var retrying = lane.RetryBackoff > TimeSpan.Zero;
-            if (retrying && now < lane.RetryAt)
+            if (retry.LaneWaits(lane.Partition, now))
             {
                 continue; // this lane's own backoff; the others go on
             }
 
             var due = lane.BatchMessages >= sink.MaxBatchRows
                 || timeProvider.GetElapsedTime(lane.BatchStartedAt, now) >= sink.TriggerInterval
-                || sinkHealth.IsFailing
-                || retrying;
+                || retry.IsOutputFailing
+                || retry.IsLaneRetrying(lane.Partition);
             if (!await TryCommitAsync(lane, source, due, idle, cancellationToken))
             {
                 return;
@@ -477,7 +157,7 @@ internal sealed class ProcessingEngine(
         if (timeProvider.GetElapsedTime(_lastLiveUpdate, now) >= windowingOptions.Value.UpdateInterval)
         {
             _lastLiveUpdate = now;
-            liveView.Report(_laneSnapshot);
+            liveView.Report(lanes.Current);
         }
     }
 
@@ -491,8 +171,7 @@ internal sealed class ProcessingEngine(
     /// </summary>
     private async Task<bool> TryCommitAsync(PartitionLane lane, IMessageSource source, bool due, bool idle, CancellationToken cancellationToken)
     {
-        var retrying = lane.RetryBackoff > TimeSpan.Zero;
-        var waitForFiles = due || idle || sinkHealth.IsFailing;
+        var waitForFiles = due || idle || retry.IsOutputFailing;
         var resultsWait = idle ? _options.PollTimeout : TimeSpan.Zero;
         var completed = false;
         try
@@ -502,203 +181,68 @@ internal sealed class ProcessingEngine(
                 completed = await committer.CompleteAsync(lane, source, resultsWait, cancellationToken);
             }
 
-            if (due && lane.InFlight is null)
+            if (due && lane.InFlight is null && committer.StartBatch(lane, lanes.CaughtUpAsOf(lane)) && (idle || retry.IsOutputFailing))
             {
-                if (!committer.Seal(lane, CaughtUpAsOf(lane)))
-                {
-                    lane.RestartTrigger(timeProvider.GetTimestamp());
-                }
-                else if (idle || sinkHealth.IsFailing)
-                {
-                    completed |= await committer.CompleteAsync(lane, source, resultsWait, cancellationToken);
-                }
+                completed |= await committer.CompleteAsync(lane, source, resultsWait, cancellationToken);
             }
         }
         catch (CheckpointConflictException ex)
         {
             // Not a sink failure (the output answered, and a retry would be refused again): the lane stops.
-            DropConflicted(lane, ex);
+            lanes.DropConflicted(lane, ex, source);
         }
-        catch (Exception ex) when (ex is TimeoutException or ResultPublishException)
+        catch (Exception ex) when (CommitRetry.IsResultsFailure(ex))
         {
-            // The results topic did not take this lane's messages (a partition without a leader, a slow broker): the
-            // output is fine and the other lanes' results may be too, so only this lane waits.
-            LaneFailed(lane, source, ex);
+            // The output is fine and the other lanes' results may be too, so only this lane waits.
+            if (retry.LaneFailed(lane, ex))
+            {
+                source.Pause(lane.Partition);
+            }
+
             return true;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (CommitRetry.IsOutputFailure(ex))
         {
-            ReportSinkFailure(lane, ex);
-            _sinkBackoff = NextBackoff(_sinkBackoff);
-            _sinkRetryAt = RetryTime(_sinkBackoff);
+            retry.OutputFailed(lane, ex);
             source.Pause();
             return false;
         }
 
-        if (retrying && completed)
+        if (completed && retry.LaneCommitted(lane))
         {
-            lane.RetryBackoff = TimeSpan.Zero;
-            sinkHealth.ClearLane(lane.Partition);
             source.Resume(lane.Partition);
-            Log.ResultsRecovered(logger, lane.Topic, lane.Partition);
         }
 
-        if (sinkHealth.ReportSuccess())
+        if (retry.OutputRecovered())
         {
-            _sinkBackoff = TimeSpan.Zero;
             source.Resume();
-            foreach (var waiting in _laneSnapshot)
+            foreach (var waiting in lanes.Current)
             {
-                if (waiting.RetryBackoff > TimeSpan.Zero)
+                if (retry.IsLaneRetrying(waiting.Partition))
                 {
                     source.Pause(waiting.Partition); // resuming the output does not resume a lane whose results still fail
                 }
             }
-
-            Log.SinkRecovered(logger);
         }
 
         return true;
     }
 
-    /// <summary>A sink failure of one lane: its partition is paused and its batch retried after its own backoff.</summary>
-    private void LaneFailed(PartitionLane lane, IMessageSource source, Exception ex)
-    {
-        ReportSinkFailure(lane, ex);
-        if (lane.RetryBackoff == TimeSpan.Zero)
-        {
-            source.Pause(lane.Partition);
-        }
-
-        lane.RetryBackoff = NextBackoff(lane.RetryBackoff);
-        lane.RetryAt = RetryTime(lane.RetryBackoff);
-    }
-
-    /// <summary>Counts the failure, reports it to health (logged when an outage starts), and stops the run under <see cref="ProcessorOptions.ExitOnSinkFailure"/>.</summary>
-    private void ReportSinkFailure(PartitionLane lane, Exception ex)
-    {
-        telemetry.SinkFailures.Add(1);
-        var results = ex is TimeoutException or ResultPublishException;
-        if (results ? sinkHealth.ReportLaneFailure(lane.Partition, ex) : sinkHealth.ReportFailure(ex))
-        {
-            if (results)
-            {
-                Log.ResultsFailed(logger, ex, lane.Topic, lane.Partition, ex.Message);
-            }
-            else
-            {
-                Log.SinkFailed(logger, ex, lane.Topic, lane.Partition, ex.Message);
-            }
-        }
-
-        if (_options.ExitOnSinkFailure)
-        {
-            throw new SinkFailedException(results
-                ? $"Stopping: the results of partition {lane.Topic}/{lane.Partition} were not acknowledged ({ex.Message}) and {ProcessorOptions.SectionName}:ExitOnSinkFailure is set."
-                : $"Stopping: the output could not be written ({ex.Message}) and {ProcessorOptions.SectionName}:ExitOnSinkFailure is set.", ex);
-        }
-    }
-
-    private TimeSpan NextBackoff(TimeSpan current) => current == TimeSpan.Zero
-        ? _options.SinkRetryBackoff
-        : TimeSpan.FromTicks(Math.Min(current.Ticks * 2, _options.MaxSinkRetryBackoff.Ticks));
-
-    private long RetryTime(TimeSpan backoff) => timeProvider.GetTimestamp() + (long)(backoff.TotalSeconds * timeProvider.TimestampFrequency);
-
     private async Task StopAsync(IMessageSource source)
     {
         try
         {
-            foreach (var lane in _laneSnapshot)
-            {
-                try
-                {
-                    await committer.CommitAsync(lane, source, CaughtUpAsOf(lane), CancellationToken.None);
-                }
-                catch (CheckpointConflictException ex)
-                {
-                    DropConflicted(lane, ex);
-                }
-                catch (Exception ex) when (IsCommitFailure(ex))
-                {
-                    Log.RevokeCommitFailed(logger, ex, lane.Topic, lane.Partition);
-                }
+            await lanes.CommitAllAsync(source);
 
-                LogUnloggedCommits(lane);
-            }
-
-            // Close leaves the group (revoking through Revoke, which finds the lanes already committed).
+            // Close leaves the group (revoking through RevokeAsync, which finds the lanes already committed).
             source.Close();
         }
         finally
         {
-            foreach (var lane in _lanes.Values)
-            {
-                lane.Dispose();
-            }
-
-            _lanes.Clear();
-            _laneSnapshot = [];
-            progress.Update(_laneSnapshot, force: true);
+            lanes.Clear();
             _source = null;
         }
 
         Log.Stopped(logger);
     }
-
-    private void RegisterGauges()
-    {
-        if (_gaugesRegistered)
-        {
-            return;
-        }
-
-        _gaugesRegistered = true;
-        // From the progress snapshots, never the lanes: the gauges are observed on the exporter's thread.
-        telemetry.Meter.CreateObservableGauge(ProcessorTelemetryNames.Instruments.WatermarkDelay, ObserveWatermarkDelay, "s",
-            "How far each partition's watermark trails the wall clock.");
-        telemetry.Meter.CreateObservableGauge(ProcessorTelemetryNames.Instruments.OpenWindows,
-            () => ObservePartitions(static p => p.OpenWindows), "{window}", "Window intervals still open in each partition (many keys share one).");
-        telemetry.Meter.CreateObservableGauge(ProcessorTelemetryNames.Instruments.StateRows,
-            () => ObservePartitions(static p => p.StateRows), "{row}", "Aggregates held in each partition's state, one per key and open window (what its checkpoint stores).");
-        telemetry.Meter.CreateObservableGauge(ProcessorTelemetryNames.Instruments.LeaderAnswering, ObserveLeaders, "1",
-            "1 while each partition's leader answers the offsets probe, 0 while it does not.");
-    }
-
-    private IEnumerable<Measurement<int>> ObservePartitions(Func<PartitionState, int> value)
-    {
-        foreach (var partition in progress.Current.Partitions)
-        {
-            yield return new Measurement<int>(value(partition),
-                new KeyValuePair<string, object?>(ProcessorTelemetryNames.Tags.Partition, PipelineTelemetry.PartitionId(partition.Partition)));
-        }
-    }
-
-    private IEnumerable<Measurement<int>> ObserveLeaders()
-    {
-        foreach (var partition in progress.Current.Partitions)
-        {
-            if (prober.Leader(partition.Partition) is { } leader)
-            {
-                yield return new Measurement<int>(leader.Answering ? 1 : 0,
-                    new KeyValuePair<string, object?>(ProcessorTelemetryNames.Tags.Partition, PipelineTelemetry.PartitionId(partition.Partition)));
-            }
-        }
-    }
-
-    private IEnumerable<Measurement<double>> ObserveWatermarkDelay()
-    {
-        var now = timeProvider.GetUtcNow().UtcDateTime;
-        foreach (var partition in progress.Current.Partitions)
-        {
-            if (partition.Watermark is { } watermark)
-            {
-                yield return new Measurement<double>((now - watermark).TotalSeconds,
-                    new KeyValuePair<string, object?>(ProcessorTelemetryNames.Tags.Partition, PipelineTelemetry.PartitionId(partition.Partition)));
-            }
-        }
-    }
 }
-
-/// <summary>The output could not be written and the run is configured to stop rather than retry.</summary>
-internal sealed class SinkFailedException(string message, Exception innerException) : Exception(message, innerException);

@@ -4,7 +4,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using Pipeline.StreamProcessor;
 using Pipeline.StreamProcessor.Contracts;
-using Pipeline.StreamProcessor.Processing;
+using Pipeline.StreamProcessor.Kafka;
 using Pipeline.StreamProcessor.Windowing;
 
 namespace Pipeline.Tests.Contracts;

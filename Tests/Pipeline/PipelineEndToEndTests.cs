@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Pipeline.StreamProcessor.Processing;
+using Pipeline.StreamProcessor.Kafka;
 
 namespace Pipeline.Tests.Pipeline;
 

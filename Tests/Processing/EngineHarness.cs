@@ -70,7 +70,7 @@ internal sealed class EngineHarness : IDisposable
 
     public ScriptedSource Source { get; }
 
-    public SinkHealth SinkHealth => _host.Services.GetRequiredService<SinkHealth>();
+    public CommitRetry CommitRetry => _host.Services.GetRequiredService<CommitRetry>();
 
     public T Service<T>()
         where T : notnull => _host.Services.GetRequiredService<T>();
@@ -189,7 +189,7 @@ internal sealed class ScriptedSource(EngineHarness harness) : IMessageSource
 
     public ScriptedSource Advance(TimeSpan by) => Then(() => harness.Time.Advance(by));
 
-    public ScriptedSource Assign(params int[] partitions) => Then(() => harness.Engine.Assign(partitions));
+    public ScriptedSource Assign(params int[] partitions) => Then(() => harness.Engine.AssignAsync(partitions).GetAwaiter().GetResult());
 
     /// <summary>One round of the <see cref="PartitionProber"/> over the assigned partitions, as the worker runs it every interval.</summary>
     public ScriptedSource Probe() => Then(() => harness.Service<PartitionProber>()
@@ -232,7 +232,7 @@ internal sealed class ScriptedSource(EngineHarness harness) : IMessageSource
     public void Close()
     {
         Calls.Add("close");
-        harness.Engine.Revoke([.. harness.Engine.Lanes.Select(static l => l.Partition)]);
+        harness.Engine.RevokeAsync([.. harness.Engine.Lanes.Select(static l => l.Partition)]).GetAwaiter().GetResult();
     }
 }
 

@@ -45,7 +45,7 @@ public sealed class LogRangeTests
             .Then(() =>
             {
                 source.Offsets = static _ => new LogOffsets(10, 20);
-                starts = harness.Engine.Assign([0]);
+                starts = harness.Engine.AssignAsync([0]).GetAwaiter().GetResult();
             })
             .Deliver(EngineHarness.Event(0, 10, id: 1));
 
@@ -68,7 +68,7 @@ public sealed class LogRangeTests
         CommitFive(harness).Then(() =>
         {
             harness.Source.Offsets = static _ => new LogOffsets(10, 20);
-            harness.Engine.Assign([0]);
+            harness.Engine.AssignAsync([0]).GetAwaiter().GetResult();
         });
 
         // Act
@@ -87,7 +87,7 @@ public sealed class LogRangeTests
         CommitFive(harness).Then(() =>
         {
             harness.Source.Offsets = static _ => new LogOffsets(0, 3);
-            harness.Engine.Assign([0]);
+            harness.Engine.AssignAsync([0]).GetAwaiter().GetResult();
         });
 
         // Act
@@ -107,11 +107,11 @@ public sealed class LogRangeTests
         var source = harness.Source;
         IReadOnlyList<(int Partition, long? StartAt)>? starts = null;
         source.Assign(0)
-            .Then(() => harness.Engine.Revoke([0]))
+            .Then(() => harness.Engine.RevokeAsync([0]).GetAwaiter().GetResult())
             .Then(() =>
             {
                 source.Offsets = static _ => new LogOffsets(10, 20);
-                starts = harness.Engine.Assign([0]);
+                starts = harness.Engine.AssignAsync([0]).GetAwaiter().GetResult();
             });
 
         // Act
@@ -147,5 +147,5 @@ public sealed class LogRangeTests
     private static ScriptedSource CommitFive(EngineHarness harness) => harness.Source.Assign(0)
         .Deliver([.. Enumerable.Range(0, 5).Select(static i => EngineHarness.Event(0, i, id: 1))])
         .Advance(s_trigger)
-        .Then(() => harness.Engine.Revoke([0]));
+        .Then(() => harness.Engine.RevokeAsync([0]).GetAwaiter().GetResult());
 }

@@ -32,7 +32,7 @@ public sealed class PartitionTroubleTests
             .Deliver(EngineHarness.Event(1, 0, id: 2), EngineHarness.Event(1, 1, id: 2, seconds: 45))
             .Advance(s_trigger)
             .Advance(s_flushTimeout)
-            .Then(() => whileStuck = harness.SinkHealth.CheckHealthAsync(new HealthCheckContext()).GetAwaiter().GetResult())
+            .Then(() => whileStuck = harness.CommitRetry.CheckHealthAsync(new HealthCheckContext()).GetAwaiter().GetResult())
             .Deliver(EngineHarness.Event(0, 2, id: 1, seconds: 46))
             .Advance(s_trigger)
             .Advance(s_trigger)
@@ -53,7 +53,7 @@ public sealed class PartitionTroubleTests
         Assert.Equal(3, harness.Checkpoint(0)?.NextOffset);
         Assert.Equal(2, harness.Checkpoint(1)?.NextOffset);
         Assert.Equal(1, publisher.Windows.Count(static w => w.Partition == 1));
-        Assert.False(harness.SinkHealth.IsFailing);
+        Assert.False(harness.CommitRetry.IsOutputFailing);
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class PartitionTroubleTests
             .Deliver(EngineHarness.Event(1, 0, id: 2), EngineHarness.Event(1, 1, id: 2, seconds: 45))
             .Advance(s_trigger)
             .Advance(s_flushTimeout)
-            .Then(() => harness.Engine.Revoke([1]));
+            .Then(() => harness.Engine.RevokeAsync([1]).GetAwaiter().GetResult());
 
         // Act
         await harness.RunAsync();
@@ -75,7 +75,7 @@ public sealed class PartitionTroubleTests
         // Assert: the revoke's final commit could not land (the next owner replays), and nothing stays paused or unhealthy.
         Assert.Equal(["pause 1", "resume 1", "close"], source.Calls);
         Assert.Null(harness.Checkpoint(1));
-        var health = await harness.SinkHealth.CheckHealthAsync(new HealthCheckContext(), TestContext.Current.CancellationToken);
+        var health = await harness.CommitRetry.CheckHealthAsync(new HealthCheckContext(), TestContext.Current.CancellationToken);
         Assert.Equal(HealthStatus.Healthy, health.Status);
     }
 

@@ -122,7 +122,7 @@ public sealed class ProcessingEngineTests : IDisposable
         // Arrange: the raw events folder is a file when the batch is due.
         var events = _harness.Run.PathOf(OutputLayout.EventsFolder);
         List<(int Hints, bool Checkpoint, bool Failing, string[] Files)> seen = [];
-        void Look() => seen.Add((Source.Commits.Count, _harness.Checkpoint(0) is not null, _harness.SinkHealth.IsFailing, _harness.BatchFiles(0)));
+        void Look() => seen.Add((Source.Commits.Count, _harness.Checkpoint(0) is not null, _harness.CommitRetry.IsOutputFailing, _harness.BatchFiles(0)));
         Source.Assign(0)
             .Then(() => _harness.Block(events))
             .Deliver(EngineHarness.Event(0, 0, id: 1), EngineHarness.Event(0, 1, id: 2))
@@ -216,7 +216,7 @@ public sealed class ProcessingEngineTests : IDisposable
         // hinted, the lane is gone (its later message ignored), and the new owner's checkpoint is intact.
         Assert.Equal(["commit 0@1", "close"], Source.Calls);
         Assert.Equal([0], lanesAfter);
-        Assert.False(_harness.SinkHealth.IsFailing);
+        Assert.False(_harness.CommitRetry.IsOutputFailing);
         var stored = await storage.ReadAsync(name, TestContext.Current.CancellationToken);
         Assert.Equal(theirs, stored?.Content.ToArray());
         var conflict = Assert.Single(_harness.Logs.Events, static e => e.Name == "CheckpointConflict");
@@ -234,9 +234,9 @@ public sealed class ProcessingEngineTests : IDisposable
         IReadOnlyList<(int Partition, long? StartAt)>? reassigned = null;
         Source.Assign(0, 1)
             .Deliver(EngineHarness.Event(0, 0, id: 1), EngineHarness.Event(0, 1, id: 1), EngineHarness.Event(1, 0, id: 2))
-            .Then(() => _harness.Engine.Revoke([0]))
+            .Then(() => _harness.Engine.RevokeAsync([0]).GetAwaiter().GetResult())
             .Deliver(EngineHarness.Event(0, 2, id: 1), EngineHarness.Event(1, 1, id: 2))
-            .Then(() => reassigned = _harness.Engine.Assign([0]));
+            .Then(() => reassigned = _harness.Engine.AssignAsync([0]).GetAwaiter().GetResult());
 
         // Act
         await _harness.RunAsync();
@@ -262,9 +262,9 @@ public sealed class ProcessingEngineTests : IDisposable
         Source.Assign(0)
             .Then(() => _harness.Block(events))
             .Deliver(EngineHarness.Event(0, 0, id: 1), EngineHarness.Event(0, 1, id: 2))
-            .Then(() => _harness.Engine.Revoke([0]))
+            .Then(() => _harness.Engine.RevokeAsync([0]).GetAwaiter().GetResult())
             .Then(() => EngineHarness.Unblock(events))
-            .Then(() => reassigned = _harness.Engine.Assign([0]));
+            .Then(() => reassigned = _harness.Engine.AssignAsync([0]).GetAwaiter().GetResult());
 
         // Act
         await _harness.RunAsync();

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Confluent.Kafka;
 using Pipeline.StreamProcessor;
+using Pipeline.StreamProcessor.Kafka;
 using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Windowing;
 

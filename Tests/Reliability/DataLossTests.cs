@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pipeline.StreamProcessor;
+using Pipeline.StreamProcessor.Kafka;
 using Pipeline.StreamProcessor.Processing;
 
 namespace Pipeline.Tests.Reliability;

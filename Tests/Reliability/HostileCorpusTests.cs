@@ -4,7 +4,7 @@ using Confluent.Kafka;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.StreamProcessor.Ingest;
-using Pipeline.StreamProcessor.Processing;
+using Pipeline.StreamProcessor.Kafka;
 
 namespace Pipeline.Tests.Reliability;
 

@@ -60,7 +60,7 @@ public sealed class BlobEngineTests(AzuriteFixture azurite) : IDisposable
         // Assert: no offset hint, no sink-failure retry, the lane is gone, the owner's checkpoint stands.
         Assert.Equal(["close"], zombie.Source.Calls);
         Assert.Equal([0], lanesAfter);
-        Assert.False(zombie.SinkHealth.IsFailing);
+        Assert.False(zombie.CommitRetry.IsOutputFailing);
         var conflict = Assert.Single(zombie.Logs.Events, static e => e.Name == "CheckpointConflict");
         Assert.IsType<CheckpointConflictException>(conflict.Exception);
         var checkpoint = await run.Checkpoints.LoadAsync(EngineHarness.Topic, 0, ct);

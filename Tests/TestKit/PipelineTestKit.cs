@@ -5,7 +5,7 @@ using Confluent.Kafka.Admin;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.StreamProcessor.Checkpointing;
-using Pipeline.StreamProcessor.Processing;
+using Pipeline.StreamProcessor.Kafka;
 
 namespace Pipeline.Tests.TestKit;
 

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Pipeline.KafkaBroker;
+using Pipeline.StreamProcessor.Kafka;
 using Pipeline.StreamProcessor.Processing;
 
 namespace Pipeline.Tests.KafkaBroker.Faults;

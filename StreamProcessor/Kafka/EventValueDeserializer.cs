@@ -1,6 +1,7 @@
 using Confluent.Kafka;
+using Pipeline.StreamProcessor.Ingest;
 
-namespace Pipeline.StreamProcessor.Ingest;
+namespace Pipeline.StreamProcessor.Kafka;
 
 /// <summary>
 /// Confluent deserializer that decodes the event from the message span, so no byte array or

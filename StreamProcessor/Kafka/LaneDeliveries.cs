@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 
-namespace Pipeline.StreamProcessor.Processing;
+namespace Pipeline.StreamProcessor.Kafka;
 
 /// <summary>
 /// The results messages of one lane that the broker has not acknowledged yet, each with its state. Delivery reports

@@ -5,9 +5,10 @@ using System.Text.Json;
 using Confluent.Kafka;
 using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.StreamProcessor.Contracts;
+using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Windowing;
 
-namespace Pipeline.StreamProcessor.Processing;
+namespace Pipeline.StreamProcessor.Kafka;
 
 /// <summary>
 /// Publishes rejected messages to the dead-letter topic (original bytes and key, the reason and the

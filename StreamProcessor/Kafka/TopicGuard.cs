@@ -3,16 +3,17 @@ using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Pipeline.ServiceDefaults.Kafka;
 
-namespace Pipeline.StreamProcessor.Topics;
+namespace Pipeline.StreamProcessor.Kafka;
 
 /// <summary>
 /// The topics the processor reads and writes, checked once the cluster answers and before anything is consumed: the input
 /// topic must exist; a missing output topic (<c>&lt;topic&gt;.windows</c>, <c>&lt;topic&gt;.dlq</c>) is created when
 /// <see cref="ProcessorOptions.CreateTopics"/> allows it. Otherwise the start fails naming the topic and the command
 /// that creates it: on a cluster that does not create topics on first use, a missing output topic failed the first
-/// commit instead, and stopped the processor again on every restart.
+/// commit instead, and stopped the processor again on every restart. It connects with the input consumer's settings
+/// (security, addresses), so it reaches the cluster the way the consumer does.
 /// </summary>
-internal sealed class TopicGuard(ClientConfig clientConfig, ProcessorOptions options, ILogger<TopicGuard> logger)
+internal sealed class TopicGuard(ConsumerConfig clientConfig, ProcessorOptions options, ILogger<TopicGuard> logger)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
 

@@ -1,6 +1,7 @@
+using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Windowing;
 
-namespace Pipeline.StreamProcessor.Processing;
+namespace Pipeline.StreamProcessor.Kafka;
 
 /// <summary>
 /// The result publisher when an output topic is turned off (<see cref="ProcessorOptions.Off"/>): what would go to it is

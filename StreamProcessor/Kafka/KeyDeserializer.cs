@@ -1,6 +1,7 @@
 using Confluent.Kafka;
+using Pipeline.StreamProcessor.Ingest;
 
-namespace Pipeline.StreamProcessor.Ingest;
+namespace Pipeline.StreamProcessor.Kafka;
 
 /// <summary>
 /// Keys are ids ("0".."9" in the simulation): interned by their bytes, so a key costs no
