@@ -1,4 +1,3 @@
-using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Storage;
 
 namespace Pipeline.StreamProcessor.Checkpointing;
@@ -118,13 +117,13 @@ internal sealed class PartitionOwnership
     /// taken over (an identical replay) stays. A local folder keeps them (no version of its own: the next assignment's
     /// orphan clean-up removes them there). Returns how many were deleted.
     /// </summary>
-    public async Task<int> AbandonAsync(BatchFiles files, CancellationToken cancellationToken)
+    public async Task<int> AbandonAsync(IReadOnlyList<(string Name, ObjectVersion? Version)> files, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(files);
         int deleted = 0;
-        foreach (WrittenFile file in files.All)
+        foreach (var (name, written) in files)
         {
-            if (file.Version is { } version && await _checkpoints.Storage.DeleteIfMatchAsync(file.Name, version, cancellationToken))
+            if (written is { } version && await _checkpoints.Storage.DeleteIfMatchAsync(name, version, cancellationToken))
             {
                 deleted++;
             }

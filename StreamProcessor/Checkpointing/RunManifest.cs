@@ -2,7 +2,7 @@ namespace Pipeline.StreamProcessor.Checkpointing;
 
 /// <summary>
 /// What every window of a run depends on, stored once per run in <c>&lt;run&gt;/_checkpoints/_run.json</c> by the
-/// first start and checked by every later start before it consumes (<see cref="RunSettingsGuard"/>): a window
+/// first start and checked by every later start before it consumes (<c>Processing/RunSettingsGuard</c>): a window
 /// checkpointed with one size must not be closed, or its partition resumed, with another.
 /// </summary>
 /// <param name="WindowSize"><c>Pipeline:Windowing:WindowSize</c> of the run.</param>

@@ -34,7 +34,7 @@ internal sealed class StreamProcessorWorker(
 
     /// <summary>
     /// Refuses a run written with other window settings before anything is consumed or written; the host's
-    /// start fails with <see cref="Checkpointing.RunSettingsMismatchException"/>.
+    /// start fails with <see cref="RunSettingsMismatchException"/>.
     /// </summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {

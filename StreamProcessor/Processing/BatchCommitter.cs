@@ -189,7 +189,7 @@ internal sealed class BatchCommitter(
     /// partition leaves no file beyond the new owner's checkpoint. Best effort: a failure is logged, and what stays is
     /// an orphan beyond the checkpoint.
     /// </summary>
-    public void Abandon(PartitionLane lane)
+    public async Task AbandonAsync(PartitionLane lane)
     {
         if (lane.InFlight?.Write is not { } write)
         {
@@ -198,8 +198,8 @@ internal sealed class BatchCommitter(
 
         try
         {
-            var files = write.GetAwaiter().GetResult();
-            var deleted = lane.Ownership.AbandonAsync(files, CancellationToken.None).GetAwaiter().GetResult();
+            var files = await write;
+            var deleted = await lane.Ownership.AbandonAsync([.. files.All.Select(static f => (f.Name, f.Version))], CancellationToken.None);
             if (deleted > 0)
             {
                 Log.BatchAbandoned(logger, lane.Topic, lane.Partition, deleted);

@@ -21,6 +21,7 @@ internal sealed class LaneAssignments(
     LogRangeGuard logRange,
     PartitionProber prober,
     ProgressTracker progress,
+    LiveView liveView,
     IOptions<ProcessorOptions> options,
     ILogger<LaneAssignments> logger)
 {
@@ -67,7 +68,7 @@ internal sealed class LaneAssignments(
             if (_lanes.Remove(partition, out var stale))
             {
                 Forget(stale, source);
-                stale.Dispose();
+                await stale.DisposeAsync();
             }
 
             _lanes[partition] = lane;
@@ -109,7 +110,7 @@ internal sealed class LaneAssignments(
             }
 
             Forget(lane, source);
-            lane.Dispose();
+            await lane.DisposeAsync();
         }
 
         Changed();
@@ -117,15 +118,15 @@ internal sealed class LaneAssignments(
     }
 
     /// <summary>Drops the lanes of lost partitions without committing anything: another owner may already have them.</summary>
-    public void Lose(IReadOnlyCollection<int> partitions, IMessageSource? source)
+    public async Task LoseAsync(IReadOnlyCollection<int> partitions, IMessageSource? source)
     {
         foreach (var partition in partitions)
         {
             if (_lanes.Remove(partition, out var lane))
             {
                 Forget(lane, source);
-                committer.Abandon(lane);
-                lane.Dispose();
+                await committer.AbandonAsync(lane);
+                await lane.DisposeAsync();
             }
         }
 
@@ -138,15 +139,15 @@ internal sealed class LaneAssignments(
     /// to it, whatever the source says, so it is dropped like a lost one, without committing or giving an offset hint.
     /// Its later messages are ignored until the partition is assigned again.
     /// </summary>
-    public void DropConflicted(PartitionLane lane, CheckpointConflictException conflict, IMessageSource? source)
+    public async Task DropConflictedAsync(PartitionLane lane, CheckpointConflictException conflict, IMessageSource? source)
     {
         Log.CheckpointConflict(logger, conflict, lane.Topic, lane.Partition);
         if (_lanes.TryGetValue(lane.Partition, out var current) && ReferenceEquals(current, lane))
         {
             _lanes.Remove(lane.Partition);
             Forget(lane, source);
-            committer.Abandon(lane);
-            lane.Dispose();
+            await committer.AbandonAsync(lane);
+            await lane.DisposeAsync();
             Changed();
         }
     }
@@ -183,7 +184,7 @@ internal sealed class LaneAssignments(
             }
             catch (CheckpointConflictException ex)
             {
-                DropConflicted(lane, ex, source);
+                await DropConflictedAsync(lane, ex, source);
             }
             catch (Exception ex) when (CommitRetry.IsCommitFailure(ex))
             {
@@ -194,15 +195,22 @@ internal sealed class LaneAssignments(
         }
     }
 
-    /// <summary>Refreshes the progress report from the lanes (throttled by the tracker; forced on every assignment change).</summary>
-    public void ReportProgress() => progress.Update(_snapshot);
+    /// <summary>
+    /// Refreshes the progress report (throttled by the tracker; forced on every assignment change) and the live view of
+    /// the windows (at its update interval) from the lanes.
+    /// </summary>
+    public void ReportProgress()
+    {
+        progress.Update(_snapshot);
+        liveView.Report(_snapshot);
+    }
 
     /// <summary>Drops every lane that is left once the engine has stopped.</summary>
-    public void Clear()
+    public async Task ClearAsync()
     {
         foreach (var lane in _lanes.Values)
         {
-            lane.Dispose();
+            await lane.DisposeAsync();
         }
 
         _lanes.Clear();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Pipeline.StreamProcessor.Checkpointing;
+using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Windowing;
 
 namespace Pipeline.StreamProcessor.Processing;
@@ -20,6 +21,7 @@ internal sealed class LaneFactory(
     CheckpointStore checkpoints,
     OrphanCleaner orphans,
     IOptions<WindowingOptions> windowing,
+    IOptions<SinkOptions> sink,
     TimeProvider timeProvider,
     ILogger<LaneFactory> logger)
 {
@@ -33,7 +35,8 @@ internal sealed class LaneFactory(
         var windows = checkpoint is null
             ? new PartitionWindows(windowing.Value, timeProvider)
             : PartitionWindows.Restore(windowing.Value, timeProvider, checkpoint.MaxEventTime, checkpoint.Watermark, checkpoint.OpenWindows, checkpoint.LateEvents);
-        var lane = new PartitionLane(topic, partition, windows, nextOffset, timeProvider.GetTimestamp())
+        var trigger = new BatchTrigger(sink.Value.MaxBatchRows, sink.Value.TriggerInterval, timeProvider.TimestampFrequency);
+        var lane = new PartitionLane(topic, partition, windows, nextOffset, timeProvider.GetTimestamp(), trigger)
         {
             Ownership = ownership,
         };

@@ -15,7 +15,7 @@ namespace Pipeline.StreamProcessor.Processing;
 /// with the next batch until that one is <see cref="Completed"/>. Owned by the engine's thread; only the sealed
 /// batch's file write runs elsewhere.
 /// </summary>
-internal sealed class PartitionLane : IDisposable, IReportedPartition
+internal sealed class PartitionLane : IAsyncDisposable, IReportedPartition
 {
     /// <summary>The most producers' contexts a batch's commit span links (the first messages of the batch that had one).</summary>
     public const int MaxTraceLinks = 32;
@@ -24,8 +24,11 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
     private RawEventBatch? _spare;
     private List<ActivityLink>? _traceLinks;
 
-    public PartitionLane(string topic, int partition, PartitionWindows windows, long nextOffset, long batchStartedAt)
+    private readonly BatchTrigger _trigger;
+
+    public PartitionLane(string topic, int partition, PartitionWindows windows, long nextOffset, long batchStartedAt, BatchTrigger trigger)
     {
+        _trigger = trigger;
         Progress = new LaneProgress(batchStartedAt, nextOffset >= 0 ? nextOffset : null);
         Topic = topic;
         Partition = partition;
@@ -67,6 +70,13 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
 
     /// <summary><see cref="TimeProvider.GetTimestamp"/> when the open batch started.</summary>
     public long BatchStartedAt { get; private set; }
+
+    /// <summary>
+    /// Whether the open batch is due at <paramref name="now"/> (a <see cref="TimeProvider.GetTimestamp"/>): it holds
+    /// <see cref="SinkOptions.MaxBatchRows"/> messages, or <see cref="SinkOptions.TriggerInterval"/> has passed since it started.
+    /// </summary>
+    public bool IsDue(long now) =>
+        BatchMessages >= _trigger.MaxRows || _trigger.Elapsed(BatchStartedAt, now) >= _trigger.Interval;
 
     /// <summary>The oldest Kafka timestamp in the open batch (for event-to-commit latency).</summary>
     public DateTime OldestKafkaTimestamp { get; private set; } = DateTime.MaxValue;
@@ -209,12 +219,12 @@ internal sealed class PartitionLane : IDisposable, IReportedPartition
     /// Drops the lane once a background write of its batch in flight has finished, so nothing of a revoked, lost or
     /// stopped lane is still writing after it is gone.
     /// </summary>
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
         if (InFlight?.Write is { } write)
         {
             // Its outcome no longer matters: only that it is done.
-            ((Task)write).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
+            await ((Task)write).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         InFlight = null;
@@ -227,4 +237,11 @@ internal enum LaneResult
     Late,
     Rejected,
     Replayed,
+}
+
+/// <summary>When a lane's open batch is due (<see cref="SinkOptions.MaxBatchRows"/>, <see cref="SinkOptions.TriggerInterval"/>), on the clock's timestamps.</summary>
+internal readonly record struct BatchTrigger(int MaxRows, TimeSpan Interval, long TimestampFrequency)
+{
+    /// <summary>The time between two timestamps, computed as <see cref="TimeProvider.GetElapsedTime(long, long)"/> does.</summary>
+    public TimeSpan Elapsed(long start, long end) => new((long)((end - start) * ((double)TimeSpan.TicksPerSecond / TimestampFrequency)));
 }

@@ -1,8 +1,5 @@
 using Microsoft.Extensions.Options;
 using Pipeline.StreamProcessor.Checkpointing;
-using Pipeline.StreamProcessor.Reporting;
-using Pipeline.StreamProcessor.Sinks;
-using Pipeline.StreamProcessor.Windowing;
 
 namespace Pipeline.StreamProcessor.Processing;
 
@@ -25,10 +22,7 @@ internal sealed class ProcessingEngine(
     CommitRetry retry,
     ProcessingTelemetry telemetry,
     RunSettingsGuard runSettings,
-    LiveView liveView,
     IOptions<ProcessorOptions> processorOptions,
-    IOptions<SinkOptions> sinkOptions,
-    IOptions<WindowingOptions> windowingOptions,
     TimeProvider timeProvider,
     ILogger<ProcessingEngine> logger)
 {
@@ -37,7 +31,6 @@ internal sealed class ProcessingEngine(
 
     private readonly ProcessorOptions _options = processorOptions.Value;
     private IMessageSource? _source;
-    private long _lastLiveUpdate;
 
     /// <summary>Lanes currently assigned (a snapshot, safe from any thread).</summary>
     public IReadOnlyList<PartitionLane> Lanes => lanes.Current;
@@ -65,7 +58,6 @@ internal sealed class ProcessingEngine(
         }
 
         telemetry.RegisterGauges();
-        _lastLiveUpdate = timeProvider.GetTimestamp();
         var sinceTriggerCheck = 0;
         var lastTriggerCheck = timeProvider.GetTimestamp();
         try
@@ -110,12 +102,8 @@ internal sealed class ProcessingEngine(
     /// <summary>Commits and drops the lanes of revoked partitions (<see cref="LaneAssignments.RevokeAsync"/>).</summary>
     public Task RevokeAsync(IReadOnlyCollection<int> partitions) => lanes.RevokeAsync(partitions, _source, CancellationToken.None);
 
-    /// <summary>Drops the lanes of lost partitions without committing anything (<see cref="LaneAssignments.Lose"/>).</summary>
-    public Task LoseAsync(IReadOnlyCollection<int> partitions)
-    {
-        lanes.Lose(partitions, _source);
-        return Task.CompletedTask;
-    }
+    /// <summary>Drops the lanes of lost partitions without committing anything (<see cref="LaneAssignments.LoseAsync"/>).</summary>
+    public Task LoseAsync(IReadOnlyCollection<int> partitions) => lanes.LoseAsync(partitions, _source);
 
     /// <summary>
     /// Where a lane goes on when the consumer found its position out of range during the run; null when it cannot tell
@@ -136,7 +124,6 @@ internal sealed class ProcessingEngine(
             return;
         }
 
-        var sink = sinkOptions.Value;
         foreach (var lane in lanes.Current)
         {
             if (retry.LaneWaits(lane.Partition, now))
@@ -144,20 +131,13 @@ internal sealed class ProcessingEngine(
                 continue; // this lane's own backoff; the others go on
             }
 
-            var due = lane.BatchMessages >= sink.MaxBatchRows
-                || timeProvider.GetElapsedTime(lane.BatchStartedAt, now) >= sink.TriggerInterval
+            var due = lane.IsDue(now)
                 || retry.IsOutputFailing
                 || retry.IsLaneRetrying(lane.Partition);
             if (!await TryCommitAsync(lane, source, due, idle, cancellationToken))
             {
                 return;
             }
-        }
-
-        if (timeProvider.GetElapsedTime(_lastLiveUpdate, now) >= windowingOptions.Value.UpdateInterval)
-        {
-            _lastLiveUpdate = now;
-            liveView.Report(lanes.Current);
         }
     }
 
@@ -189,7 +169,7 @@ internal sealed class ProcessingEngine(
         catch (CheckpointConflictException ex)
         {
             // Not a sink failure (the output answered, and a retry would be refused again): the lane stops.
-            lanes.DropConflicted(lane, ex, source);
+            await lanes.DropConflictedAsync(lane, ex, source);
         }
         catch (Exception ex) when (CommitRetry.IsResultsFailure(ex))
         {
@@ -239,7 +219,7 @@ internal sealed class ProcessingEngine(
         }
         finally
         {
-            lanes.Clear();
+            await lanes.ClearAsync();
             _source = null;
         }
 

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Kafka;
+using Pipeline.StreamProcessor.Processing;
 
 namespace Pipeline.Tests.Pipeline;
 

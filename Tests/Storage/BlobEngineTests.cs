@@ -49,7 +49,7 @@ public sealed class BlobEngineTests(AzuriteFixture azurite) : IDisposable
         List<int> lanesAfter = [];
         zombie.Source.Assign(0)
             .Deliver(EngineHarness.Event(0, 0, id: 1), EngineHarness.Event(0, 1, id: 2))
-            .Then(() => owner.Service<LaneFactory>().OpenAsync(EngineHarness.Topic, 0, ct).GetAwaiter().GetResult().Lane.Dispose())
+            .Then(() => owner.Service<LaneFactory>().OpenAsync(EngineHarness.Topic, 0, ct).GetAwaiter().GetResult().Lane.DisposeAsync().AsTask().GetAwaiter().GetResult())
             .Advance(s_trigger)
             .Deliver(EngineHarness.Event(0, 2, id: 3))
             .Then(() => lanesAfter.Add(zombie.Engine.Lanes.Count));
@@ -140,7 +140,7 @@ public sealed class BlobEngineTests(AzuriteFixture azurite) : IDisposable
             .Then(() =>
             {
                 var owner = Harness(run);
-                owner.Service<LaneFactory>().OpenAsync(EngineHarness.Topic, 0, ct).GetAwaiter().GetResult().Lane.Dispose();
+                owner.Service<LaneFactory>().OpenAsync(EngineHarness.Topic, 0, ct).GetAwaiter().GetResult().Lane.DisposeAsync().AsTask().GetAwaiter().GetResult();
                 run.Storage.WriteAsync(name, "owner's file", static (s, t, c) => s.WriteAsync(Encoding.UTF8.GetBytes(t), c).AsTask(), ct)
                     .GetAwaiter().GetResult();
                 ownersBytes = run.Storage.ReadAsync(name, ct).GetAwaiter().GetResult()!.Content.ToArray();

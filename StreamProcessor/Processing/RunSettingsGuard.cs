@@ -3,9 +3,10 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Storage;
+using Pipeline.StreamProcessor.Checkpointing;
 using Pipeline.StreamProcessor.Windowing;
 
-namespace Pipeline.StreamProcessor.Checkpointing;
+namespace Pipeline.StreamProcessor.Processing;
 
 /// <summary>
 /// Holds a run to the window settings it was written with. Called once per process, in the worker's

@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Options;
 using Pipeline.StreamProcessor.Checkpointing;
+using Pipeline.StreamProcessor.Processing;
 using Pipeline.StreamProcessor.Storage;
 using Pipeline.StreamProcessor.Windowing;
 using Pipeline.Tests.Sinks;
 
-namespace Pipeline.Tests.Checkpointing;
+namespace Pipeline.Tests.Processing;
 
 /// <summary>The run manifest: written once by a fresh run, compared by every later start, refused when missing from an old run.</summary>
 public sealed class RunSettingsGuardTests : IDisposable

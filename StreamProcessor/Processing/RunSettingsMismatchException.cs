@@ -1,4 +1,4 @@
-namespace Pipeline.StreamProcessor.Checkpointing;
+namespace Pipeline.StreamProcessor.Processing;
 
 /// <summary>
 /// This start's settings differ from those the run was written with (or the run predates its stored settings),
