@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pipeline.Benchmarks.Broker;
+using Pipeline.Benchmarks.Files;
 using Pipeline.Benchmarks.Pipeline;
 
 var root = new RootCommand("Pipeline benchmarks (run with -c Release).")
@@ -8,5 +9,6 @@ var root = new RootCommand("Pipeline benchmarks (run with -c Release).")
     PipelineBenchmarkCommand.Create(),
     FreshProcessRun.Create(),
     StorageBenchmarkCommand.Create(),
+    FilesBenchmarkCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
