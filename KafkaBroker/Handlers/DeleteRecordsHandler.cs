@@ -19,31 +19,19 @@ internal sealed class DeleteRecordsHandler : IRequestHandler
     public ValueTask<bool> HandleAsync(RequestContext context, KafkaReader request, KafkaWriter response, CancellationToken cancellationToken)
     {
         response.WriteInt32(0); // throttle time
-        var topicCount = request.ReadArrayLength();
-        response.WriteArrayLength(Math.Max(topicCount, 0));
-        for (var t = 0; t < topicCount; t++)
+        PartitionArrays.Answer(context, request, response, (topic, index) =>
         {
-            var name = request.ReadString();
-            context.Broker.Topics.TryGet(name, out var topic);
-            var partitionCount = request.ReadArrayLength();
-            response.WriteString(name);
-            response.WriteArrayLength(Math.Max(partitionCount, 0));
-            for (var p = 0; p < partitionCount; p++)
+            var offset = request.ReadInt64();
+            var error = ErrorCode.UnknownTopicOrPartition;
+            var lowWatermark = -1L;
+            if (topic?.Partition(index) is { } partition)
             {
-                var index = request.ReadInt32();
-                var offset = request.ReadInt64();
-                var error = ErrorCode.UnknownTopicOrPartition;
-                var lowWatermark = -1L;
-                if (topic?.Partition(index) is { } partition)
-                {
-                    error = partition.DeleteRecordsBefore(offset, out lowWatermark);
-                }
-
-                response.WriteInt32(index);
-                response.WriteInt64(lowWatermark);
-                response.WriteInt16(error);
+                error = partition.DeleteRecordsBefore(offset, out lowWatermark);
             }
-        }
+
+            response.WriteInt64(lowWatermark);
+            response.WriteInt16(error);
+        });
 
         // The request's timeout (waiting for replicas) has nothing to wait for on a single node.
         return ValueTask.FromResult(true);

@@ -32,51 +32,39 @@ internal sealed class ListOffsetsHandler : IRequestHandler
             response.WriteInt32(0); // throttle time
         }
 
-        var topicCount = request.ReadArrayLength();
-        response.WriteArrayLength(Math.Max(topicCount, 0));
-        for (var t = 0; t < topicCount; t++)
+        PartitionArrays.Answer(context, request, response, (topic, index) =>
         {
-            var name = request.ReadString();
-            context.Broker.Topics.TryGet(name, out var topic);
-            var partitionCount = request.ReadArrayLength();
-            response.WriteString(name);
-            response.WriteArrayLength(Math.Max(partitionCount, 0));
-            for (var p = 0; p < partitionCount; p++)
+            if (version >= 4)
             {
-                var index = request.ReadInt32();
-                if (version >= 4)
-                {
-                    _ = request.ReadInt32(); // current leader epoch
-                }
-
-                var timestamp = request.ReadInt64();
-                var partition = topic?.Partition(index);
-                response.WriteInt32(index);
-                if (partition is null)
-                {
-                    response.WriteInt16(ErrorCode.UnknownTopicOrPartition);
-                    response.WriteInt64(-1);
-                    response.WriteInt64(-1);
-                }
-                else
-                {
-                    var offset = timestamp switch
-                    {
-                        Latest => partition.HighWatermark,
-                        Earliest => partition.LogStartOffset,
-                        _ => partition.OffsetForTimestamp(timestamp),
-                    };
-                    response.WriteInt16(ErrorCode.None);
-                    response.WriteInt64(timestamp is Latest or Earliest || offset < 0 ? -1 : timestamp);
-                    response.WriteInt64(offset);
-                }
-
-                if (version >= 4)
-                {
-                    response.WriteInt32(partition is null ? -1 : Storage.PartitionLog.LeaderEpoch);
-                }
+                _ = request.ReadInt32(); // current leader epoch
             }
-        }
+
+            var timestamp = request.ReadInt64();
+            var partition = topic?.Partition(index);
+            if (partition is null)
+            {
+                response.WriteInt16(ErrorCode.UnknownTopicOrPartition);
+                response.WriteInt64(-1);
+                response.WriteInt64(-1);
+            }
+            else
+            {
+                var offset = timestamp switch
+                {
+                    Latest => partition.HighWatermark,
+                    Earliest => partition.LogStartOffset,
+                    _ => partition.OffsetForTimestamp(timestamp),
+                };
+                response.WriteInt16(ErrorCode.None);
+                response.WriteInt64(timestamp is Latest or Earliest || offset < 0 ? -1 : timestamp);
+                response.WriteInt64(offset);
+            }
+
+            if (version >= 4)
+            {
+                response.WriteInt32(partition is null ? -1 : Storage.PartitionLog.LeaderEpoch);
+            }
+        });
 
         return ValueTask.FromResult(true);
     }
