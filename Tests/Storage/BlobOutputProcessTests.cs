@@ -28,10 +28,8 @@ public sealed class BlobOutputProcessTests(AzuriteFixture azurite) : BrokerRunTe
         const int Events = 20_000;
 
         // Act: both processors run while the input arrives, and split the partitions between them.
-        using var first = ServiceProcess.Start("StreamProcessor", Environment(run.ConnectionString));
-        using var second = ServiceProcess.Start("StreamProcessor", Environment(run.ConnectionString));
-        await first.WaitForOutputAsync("Partitions assigned", TimeSpan.FromSeconds(60));
-        await second.WaitForOutputAsync("Partitions assigned", TimeSpan.FromSeconds(60));
+        using var first = await StartAssignedAsync(run);
+        using var second = await StartAssignedAsync(run);
         PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, Input(Events));
         await FinishExactlyOnceAsync(run, Events, first, second);
 
@@ -48,8 +46,7 @@ public sealed class BlobOutputProcessTests(AzuriteFixture azurite) : BrokerRunTe
         var run = await BlobRun.CreateAsync(azurite.Server, RunId, ct);
         await PipelineTestKit.CreateTopicAsync(Broker.BootstrapServers, Topic, Partitions);
         const int Events = 40_000;
-        using var zombie = ServiceProcess.Start("StreamProcessor", Environment(run.ConnectionString));
-        await zombie.WaitForOutputAsync("Partitions assigned", TimeSpan.FromSeconds(60));
+        using var zombie = await StartAssignedAsync(run);
         var input = Input(Events).ToList();
         var producing = Task.Run(() => PipelineTestKit.ProducePaced(Broker.BootstrapServers, Topic, input, perSecond: 4_000, chunk: 500), ct);
         await PipelineTestKit.WaitUntilAsync(async () => await CommittedAsync(run) > 0, "a first commit", TimeSpan.FromSeconds(60));
@@ -86,8 +83,7 @@ public sealed class BlobOutputProcessTests(AzuriteFixture azurite) : BrokerRunTe
         var run = await BlobRun.CreateAsync(server, RunId, ct);
         await PipelineTestKit.CreateTopicAsync(Broker.BootstrapServers, Topic, Partitions);
         const int Events = 10_000;
-        using var processor = ServiceProcess.Start("StreamProcessor", Environment(run.ConnectionString));
-        await processor.WaitForOutputAsync("Partitions assigned", TimeSpan.FromSeconds(60));
+        using var processor = await StartAssignedAsync(run);
         PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, Input(Events / 2));
         await PipelineTestKit.WaitUntilAsync(
             async () => await CommittedAsync(run) > 0, "a first commit to Azurite", TimeSpan.FromSeconds(60));
@@ -110,10 +106,8 @@ public sealed class BlobOutputProcessTests(AzuriteFixture azurite) : BrokerRunTe
         var run = await BlobRun.CreateAsync(server, RunId, ct);
         await PipelineTestKit.CreateTopicAsync(Broker.BootstrapServers, Topic, Partitions);
         const int Events = 10_000;
-        using var survivor = ServiceProcess.Start("StreamProcessor", Environment(run.ConnectionString));
-        using var victim = ServiceProcess.Start("StreamProcessor", Environment(run.ConnectionString));
-        await survivor.WaitForOutputAsync("Partitions assigned", TimeSpan.FromSeconds(60));
-        await victim.WaitForOutputAsync("Partitions assigned", TimeSpan.FromSeconds(60));
+        using var survivor = await StartAssignedAsync(run);
+        using var victim = await StartAssignedAsync(run);
         PipelineTestKit.ProduceRaw(Broker.BootstrapServers, Topic, Input(Events / 2));
         await PipelineTestKit.WaitUntilAsync(
             async () => await CommittedAsync(run) >= Events / 2, "the first half committed to Azurite", TimeSpan.FromSeconds(60));
@@ -179,6 +173,22 @@ public sealed class BlobOutputProcessTests(AzuriteFixture azurite) : BrokerRunTe
 
         var copied = await run.CopyOutAsync(Path.Combine(Root, "copied-out"), TestContext.Current.CancellationToken);
         PipelineTestKit.AssertExactlyOnce(Broker.BootstrapServers, Topic, copied, events, windowMs: 1000);
+    }
+
+    /// <summary>Starts a processor on the run and waits until the group has given it partitions.</summary>
+    private async Task<ServiceProcess> StartAssignedAsync(BlobRun run)
+    {
+        var processor = ServiceProcess.Start("StreamProcessor", Environment(run.ConnectionString));
+        try
+        {
+            await processor.WaitForOutputAsync("Partitions assigned", TimeSpan.FromSeconds(60));
+            return processor;
+        }
+        catch
+        {
+            processor.Dispose();
+            throw;
+        }
     }
 
     private async Task<long> CommittedAsync(BlobRun run)
