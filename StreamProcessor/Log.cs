@@ -24,8 +24,12 @@ internal static partial class Log
     public static partial void Lost(ILogger logger, string partitions);
 
     [LoggerMessage(EventId = 6, EventName = "LaneOpened", Level = LogLevel.Information,
-        Message = "Partition {Topic}/{Partition}: resuming at offset {NextOffset} with {OpenWindows} open window(s); {Orphans} orphan file(s) removed")]
+        Message = "Partition {Topic}/{Partition} opened: resuming at offset {NextOffset} with {OpenWindows} open window(s); {Orphans} orphan file(s) removed")]
     public static partial void LaneOpened(ILogger logger, string topic, int partition, long nextOffset, int openWindows, int orphans);
+
+    [LoggerMessage(EventId = 39, EventName = "LaneOpenedWithoutCheckpoint", Level = LogLevel.Information,
+        Message = "Partition {Topic}/{Partition} opened: no checkpoint yet, starting at the log's earliest offset; {Orphans} orphan file(s) removed")]
+    public static partial void LaneOpenedWithoutCheckpoint(ILogger logger, string topic, int partition, int orphans);
 
     // Every commit, at Debug; at Information, CommitsSummarized sums them per partition (Pipeline:Processor:CommitLogInterval).
     [LoggerMessage(EventId = 7, EventName = "BatchCommitted", Level = LogLevel.Debug,

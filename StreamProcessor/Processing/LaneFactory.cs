@@ -40,7 +40,15 @@ internal sealed class LaneFactory(
         {
             Ownership = ownership,
         };
-        Log.LaneOpened(logger, topic, partition, nextOffset, checkpoint?.OpenWindows.Count ?? 0, deleted);
+        if (checkpoint is null)
+        {
+            Log.LaneOpenedWithoutCheckpoint(logger, topic, partition, deleted);
+        }
+        else
+        {
+            Log.LaneOpened(logger, topic, partition, nextOffset, checkpoint.OpenWindows.Count, deleted);
+        }
+
         return (lane, nextOffset >= 0 ? nextOffset : null);
     }
 }

@@ -62,7 +62,7 @@ internal sealed class EngineHarness : IDisposable
 
     public RecordingPublisher Publisher { get; } = new();
 
-    public RecordingLoggerProvider Logs { get; } = new();
+    public CapturingLoggerProvider Logs { get; } = new();
 
     public ProcessingEngine Engine { get; }
 
@@ -267,38 +267,3 @@ internal sealed class RecordingPublisher : IResultPublisher
     {
     }
 }
-
-/// <summary>Records the engine's log events (Information and above) with their structured values.</summary>
-internal sealed class RecordingLoggerProvider : ILoggerProvider
-{
-    private readonly System.Collections.Concurrent.ConcurrentQueue<LoggedEvent> _events = new();
-
-    public IReadOnlyList<LoggedEvent> Events => [.. _events];
-
-    public ILogger CreateLogger(string categoryName) => new Recorder(_events);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Recorder(System.Collections.Concurrent.ConcurrentQueue<LoggedEvent> events) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (!IsEnabled(logLevel))
-            {
-                return;
-            }
-
-            var values = state as IReadOnlyList<KeyValuePair<string, object?>> ?? [];
-            events.Enqueue(new LoggedEvent(logLevel, eventId.Name, values.ToDictionary(static v => v.Key, static v => v.Value), exception));
-        }
-    }
-}
-
-internal sealed record LoggedEvent(LogLevel Level, string? Name, Dictionary<string, object?> Values, Exception? Exception);

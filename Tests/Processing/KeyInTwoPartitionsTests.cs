@@ -56,7 +56,7 @@ public sealed class KeyInTwoPartitionsTests
             split);
 
         // Assert: one warning, naming the id, the partition it reached second and the one that saw it first.
-        var warning = Assert.Single(harness.Logs.Events, static e => e.Name == "KeyInTwoPartitions");
+        var warning = Assert.Single(harness.Logs.Entries, static e => e.Name == "KeyInTwoPartitions");
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Equal(SplitId, warning.Values["Id"]);
         Assert.Equal(1, warning.Values["Partition"]);

@@ -54,7 +54,7 @@ public sealed class LogRangeTests
 
         // Assert
         Assert.Equal([(0, (long?)10)], starts ?? []);
-        var lost = Assert.Single(harness.Logs.Events, static e => e.Name == "OffsetsLost");
+        var lost = Assert.Single(harness.Logs.Entries, static e => e.Name == "OffsetsLost");
         Assert.Equal((5L, 9L, 5L), ((long)lost.Values["FirstLost"]!, (long)lost.Values["LastLost"]!, (long)lost.Values["Lost"]!));
         Assert.Equal([(5L, "0")], lostMeasured);
         Assert.Equal(11, harness.Checkpoint(0)?.NextOffset);
@@ -119,7 +119,7 @@ public sealed class LogRangeTests
 
         // Assert: it starts where the log starts, and nothing was lost.
         Assert.Equal([(0, (long?)0)], starts ?? []);
-        Assert.DoesNotContain(harness.Logs.Events, static e => e.Name == "OffsetsLost");
+        Assert.DoesNotContain(harness.Logs.Entries, static e => e.Name == "OffsetsLost");
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public sealed class LogRangeTests
 
         // Assert
         Assert.Equal(8, resumeAt);
-        var lost = Assert.Single(harness.Logs.Events, static e => e.Name == "OffsetsLost");
+        var lost = Assert.Single(harness.Logs.Entries, static e => e.Name == "OffsetsLost");
         Assert.Equal((5L, 7L), ((long)lost.Values["FirstLost"]!, (long)lost.Values["LastLost"]!));
     }
 

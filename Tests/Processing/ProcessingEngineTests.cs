@@ -219,11 +219,31 @@ public sealed class ProcessingEngineTests : IDisposable
         Assert.False(_harness.CommitRetry.IsOutputFailing);
         var stored = await storage.ReadAsync(name, TestContext.Current.CancellationToken);
         Assert.Equal(theirs, stored?.Content.ToArray());
-        var conflict = Assert.Single(_harness.Logs.Events, static e => e.Name == "CheckpointConflict");
+        var conflict = Assert.Single(_harness.Logs.Entries, static e => e.Name == "CheckpointConflict");
         Assert.Equal(LogLevel.Warning, conflict.Level);
         Assert.Equal<object?>(EngineHarness.Topic, conflict.Values["Topic"]);
         Assert.Equal<object?>(0, conflict.Values["Partition"]);
         Assert.IsType<CheckpointConflictException>(conflict.Exception);
+    }
+
+    [Fact]
+    public async Task Assign_OpeningLine_SaysAFreshPartitionStartsAtTheEarliestOffset_AndAReassignedOneWhereItResumes()
+    {
+        // Arrange: the partition is assigned without a checkpoint, commits three events, is revoked and comes back.
+        Source.Assign(0)
+            .Deliver(EngineHarness.Event(0, 0, id: 1), EngineHarness.Event(0, 1, id: 1), EngineHarness.Event(0, 2, id: 1))
+            .Advance(s_trigger)
+            .Then(() => _harness.Engine.RevokeAsync([0]).GetAwaiter().GetResult())
+            .Assign(0);
+
+        // Act
+        await _harness.RunAsync();
+
+        // Assert: no "resuming at offset -1" for a partition that has no checkpoint yet.
+        var opened = _harness.Logs.Entries.Where(static e => e.Name is "LaneOpened" or "LaneOpenedWithoutCheckpoint").ToList();
+        Assert.Equal(["LaneOpenedWithoutCheckpoint", "LaneOpened"], opened.Select(static e => e.Name));
+        Assert.DoesNotContain("-1", opened[0].Message, StringComparison.Ordinal);
+        Assert.Equal<object?>(3L, opened[1].Values["NextOffset"]);
     }
 
     [Fact]

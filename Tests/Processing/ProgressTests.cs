@@ -73,13 +73,13 @@ public sealed class ProgressTests : IDisposable
 
         // Assert: the first commit at once (t=5 s); those at 10, 15 and 20 s are held; the one at 25 s, 20 s after the
         // last line, sums the four since.
-        var lines = harness.Logs.Events.Where(static e => e.Name == "CommitsSummarized").ToList();
+        var lines = harness.Logs.Entries.Where(static e => e.Name == "CommitsSummarized").ToList();
         Assert.Equal(2, lines.Count);
         Assert.Equal([1, 0L, 1L, 1L], Values(lines[0]));
         Assert.Equal([4, 1L, 5L, 4L], Values(lines[1]));
-        Assert.DoesNotContain(harness.Logs.Events, static e => e.Name == "BatchCommitted"); // Debug only
+        Assert.DoesNotContain(harness.Logs.Entries, static e => e.Name == "BatchCommitted"); // Debug only
 
-        static object?[] Values(LoggedEvent line) =>
+        static object?[] Values(CapturedLog line) =>
             [line.Values["Commits"], line.Values["FirstOffset"], line.Values["NextOffset"], line.Values["Rows"]];
     }
 
@@ -115,7 +115,7 @@ public sealed class ProgressTests : IDisposable
         await harness.RunAsync();
 
         // Assert
-        var lines = harness.Logs.Events.Where(static e => e.Name == "CommitsSummarized").ToList();
+        var lines = harness.Logs.Entries.Where(static e => e.Name == "CommitsSummarized").ToList();
         Assert.Equal(2, lines.Count);
         Assert.Equal(1, lines[1].Values["Commits"]);
         Assert.Equal(1L, lines[1].Values["FirstOffset"]);
@@ -135,6 +135,6 @@ public sealed class ProgressTests : IDisposable
         await harness.RunAsync();
 
         // Assert
-        Assert.Equal(2, harness.Logs.Events.Count(static e => e.Name == "CommitsSummarized"));
+        Assert.Equal(2, harness.Logs.Entries.Count(static e => e.Name == "CommitsSummarized"));
     }
 }

@@ -38,7 +38,7 @@ public sealed class KafkaClientLogTests
                 Assert.Equal(LogLevel.Debug, debug.Level);
                 Assert.Equal("librdkafka CONF [rdkafka#consumer-1] sasl.password = *** for alice", debug.Message);
             },
-            warning => Assert.Equal((LogLevel.Warning, "librdkafka PROTOERR [rdkafka#consumer-1] unexpected answer"), warning));
+            warning => Assert.Equal((LogLevel.Warning, "librdkafka PROTOERR [rdkafka#consumer-1] unexpected answer"), (warning.Level, warning.Message)));
     }
 
     [Fact]

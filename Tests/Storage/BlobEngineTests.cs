@@ -61,14 +61,14 @@ public sealed class BlobEngineTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal(["close"], zombie.Source.Calls);
         Assert.Equal([0], lanesAfter);
         Assert.False(zombie.CommitRetry.IsOutputFailing);
-        var conflict = Assert.Single(zombie.Logs.Events, static e => e.Name == "CheckpointConflict");
+        var conflict = Assert.Single(zombie.Logs.Entries, static e => e.Name == "CheckpointConflict");
         Assert.IsType<CheckpointConflictException>(conflict.Exception);
         var checkpoint = await run.Checkpoints.LoadAsync(EngineHarness.Topic, 0, ct);
         Assert.Equal(0, checkpoint?.NextOffset);
 
         // The zombie removed the files of its refused batch (at the versions it wrote): nothing lies beyond the
         // owner's checkpoint.
-        var abandoned = Assert.Single(zombie.Logs.Events, static e => e.Name == "BatchAbandoned");
+        var abandoned = Assert.Single(zombie.Logs.Entries, static e => e.Name == "BatchAbandoned");
         Assert.Equal<object?>(2, abandoned.Values["Files"]);
         Assert.Empty(await ListAsync(run, OutputLayout.EventsFolder));
     }
@@ -94,8 +94,8 @@ public sealed class BlobEngineTests(AzuriteFixture azurite) : IDisposable
 
         // Assert: the owner's file stays; the zombie deleted the one file it had created.
         Assert.Equal(["commit 0@2", "close"], owner.Source.Calls);
-        Assert.Single(zombie.Logs.Events, static e => e.Name == "CheckpointConflict");
-        var abandoned = Assert.Single(zombie.Logs.Events, static e => e.Name == "BatchAbandoned");
+        Assert.Single(zombie.Logs.Entries, static e => e.Name == "CheckpointConflict");
+        var abandoned = Assert.Single(zombie.Logs.Entries, static e => e.Name == "BatchAbandoned");
         Assert.Equal<object?>(1, abandoned.Values["Files"]);
         var counts = await run.Run.Reader.CountRowsByIdAsync(ct);
         Assert.Equal([1], counts.Keys);
@@ -152,7 +152,7 @@ public sealed class BlobEngineTests(AzuriteFixture azurite) : IDisposable
 
         // Assert
         Assert.Equal(["close"], zombie.Source.Calls);
-        Assert.Single(zombie.Logs.Events, static e => e.Name == "CheckpointConflict");
+        Assert.Single(zombie.Logs.Entries, static e => e.Name == "CheckpointConflict");
         Assert.Equal(ownersBytes, (await run.Storage.ReadAsync(name, ct))?.Content.ToArray());
     }
 

@@ -34,8 +34,8 @@ public sealed class BlobOutputProcessTests(AzuriteFixture azurite) : BrokerRunTe
         await FinishExactlyOnceAsync(run, Events, first, second);
 
         // Assert: both were assigned partitions (each opened lanes of its own).
-        Assert.Contains("resuming at offset", first.Output, StringComparison.Ordinal);
-        Assert.Contains("resuming at offset", second.Output, StringComparison.Ordinal);
+        Assert.Contains(" opened: ", first.Output, StringComparison.Ordinal);
+        Assert.Contains(" opened: ", second.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -56,7 +56,7 @@ public sealed class BlobOutputProcessTests(AzuriteFixture azurite) : BrokerRunTe
         // finishes what it was doing, as a zombie.
         await zombie.PauseAsync();
         using var owner = ServiceProcess.Start("StreamProcessor", Environment(run.ConnectionString));
-        await owner.WaitForOutputAsync("resuming at offset", TimeSpan.FromSeconds(60));
+        await owner.WaitForOutputAsync(" opened: ", TimeSpan.FromSeconds(60));
         await PipelineTestKit.WaitUntilAsync(
             () => owner.Output.Contains("Partitions assigned", StringComparison.Ordinal), "the new owner's assignment", TimeSpan.FromSeconds(60));
         await zombie.ResumeAsync();

@@ -3,12 +3,15 @@ using Microsoft.Extensions.Logging;
 
 namespace Pipeline.Tests.TestKit;
 
-/// <summary>Keeps every log line, so tests can assert that a fault was reported (and how often).</summary>
+/// <summary>
+/// Keeps every log line with its event name and structured values, so tests can assert that something was reported,
+/// how often and with which values.
+/// </summary>
 internal sealed class CapturingLoggerProvider : ILoggerProvider
 {
-    private readonly ConcurrentQueue<(LogLevel Level, string Message)> _entries = new();
+    private readonly ConcurrentQueue<CapturedLog> _entries = new();
 
-    public IReadOnlyCollection<(LogLevel Level, string Message)> Entries => _entries;
+    public IReadOnlyList<CapturedLog> Entries => [.. _entries];
 
     /// <summary>The lowest level kept; Information unless a test needs Debug lines too.</summary>
     public LogLevel MinimumLevel { get; init; } = LogLevel.Information;
@@ -16,25 +19,37 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider
     /// <summary>Appends the exception (message and stack) to the line, as a console logger prints it.</summary>
     public bool IncludeExceptions { get; init; }
 
-    public ILogger CreateLogger(string categoryName) => new CapturingLogger(_entries, MinimumLevel, IncludeExceptions);
+    public ILogger CreateLogger(string categoryName) => new CapturingLogger(this);
 
     public void Dispose()
     {
     }
 
-    private sealed class CapturingLogger(ConcurrentQueue<(LogLevel, string)> entries, LogLevel minimumLevel, bool includeExceptions) : ILogger
+    private sealed class CapturingLogger(CapturingLoggerProvider provider) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= minimumLevel && logLevel != LogLevel.None;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= provider.MinimumLevel && logLevel != LogLevel.None;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (IsEnabled(logLevel))
+            if (!IsEnabled(logLevel))
             {
-                entries.Enqueue((logLevel, exception is null || !includeExceptions ? formatter(state, exception) : formatter(state, exception) + Environment.NewLine + exception));
+                return;
             }
+
+            var message = formatter(state, exception);
+            if (exception is not null && provider.IncludeExceptions)
+            {
+                message += Environment.NewLine + exception;
+            }
+
+            var values = state as IReadOnlyList<KeyValuePair<string, object?>> ?? [];
+            provider._entries.Enqueue(new CapturedLog(logLevel, eventId.Name, message, values.ToDictionary(static v => v.Key, static v => v.Value), exception));
         }
     }
 }
+
+/// <summary>One captured log line: its level, event name, formatted message, structured values and exception.</summary>
+internal sealed record CapturedLog(LogLevel Level, string? Name, string Message, IReadOnlyDictionary<string, object?> Values, Exception? Exception);
