@@ -25,7 +25,7 @@ internal abstract class ColumnBuffer(DataField field)
             : type == typeof(double) ? new ValueColumn<double>(field)
             : type == typeof(long) ? new ValueColumn<long>(field)
             : type == typeof(int) ? new ValueColumn<int>(field)
-            : type == typeof(string) ? new StringColumn(field)
+            : type == typeof(string) || type == typeof(ReadOnlyMemory<char>) ? new StringColumn(field) // Parquet.Net 6 reports strings as the latter
             : throw new NotSupportedException($"Column '{field.Name}' has a type ({type}) no output file uses.");
     }
 
