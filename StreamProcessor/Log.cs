@@ -116,6 +116,18 @@ internal static partial class Log
         Message = "Partition {Topic}/{Partition}: its leader did not give its log's offsets within {Timeout}; resuming at the checkpoint's offset {NextOffset} unchecked")]
     public static partial void StartUnchecked(ILogger logger, string topic, int partition, long nextOffset, TimeSpan timeout);
 
+    [LoggerMessage(EventId = 43, EventName = "PartitionCompacted", Level = LogLevel.Debug,
+        Message = "Compacted {Topic}[{Partition}] below offset {Boundary}: {Inputs} files into {Files} ({Bytes} bytes)")]
+    public static partial void PartitionCompacted(ILogger logger, string topic, int partition, long boundary, int inputs, int files, long bytes);
+
+    [LoggerMessage(EventId = 44, EventName = "CompactionFailed", Level = LogLevel.Warning,
+        Message = "Compaction of {Topic}[{Partition}] failed, retried at the next interval (the batches still commit): {Reason}")]
+    public static partial void CompactionFailed(ILogger logger, Exception exception, string topic, int partition, string reason);
+
+    [LoggerMessage(EventId = 45, EventName = "CompactionRefused", Level = LogLevel.Information,
+        Message = "Compaction of {Topic}[{Partition}] not committed: its checkpoint is no longer this lane's version (a save in between, or a new owner; the next save tells)")]
+    public static partial void CompactionRefused(ILogger logger, string topic, int partition);
+
     [LoggerMessage(EventId = ProcessorLogEvents.WindowUpdateId, EventName = ProcessorLogEvents.WindowUpdateName, Level = LogLevel.Information,
         Message = "{Table}")]
     public static partial void WindowUpdate(ILogger logger, string table);

@@ -44,6 +44,10 @@ internal sealed class CountingStorage(IRunStorage inner) : IRunStorage
 
     public Task<StoredObject?> ReadAsync(string name, CancellationToken cancellationToken) => inner.ReadAsync(name, cancellationToken);
 
+    public Task<Stream?> OpenReadAsync(string name, CancellationToken cancellationToken) => inner.OpenReadAsync(name, cancellationToken);
+
+    public Task<long?> GetLengthAsync(string name, CancellationToken cancellationToken) => inner.GetLengthAsync(name, cancellationToken);
+
     public IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken cancellationToken) => inner.ListAsync(prefix, cancellationToken);
 
     public IAsyncEnumerable<string> ListAsync(string prefix, string startFrom, CancellationToken cancellationToken) =>

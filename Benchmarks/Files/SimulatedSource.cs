@@ -11,7 +11,7 @@ namespace Pipeline.Benchmarks.Files;
 /// in the partition its key hashes to. A poll returns the next event when it arrives within the poll's timeout (the clock
 /// moves to its arrival); otherwise the poll waits its whole timeout and returns nothing (the clock moves by the
 /// timeout), so the engine sees the same polls, idle triggers and schedule as it would live. Every partition is
-/// assigned at the first poll; the engine's own work, including the files it writes in the background, takes no
+/// assigned at the first poll; the engine's own work, including the files it writes and compacts in the background, takes no
 /// simulated time (<see cref="WaitForFileWrites"/>); and the <see cref="PartitionProber"/> asks for the partitions' offsets every
 /// <c>PartitionProbeInterval</c> of simulated time, as the service's worker has it do beside the engine.
 /// </summary>
@@ -145,8 +145,8 @@ internal sealed class SimulatedSource : IMessageSource
     }
 
     /// <summary>
-    /// Lets the batches whose files are being written in the background finish before the clock moves again: the engine's
-    /// own work takes no simulated time. Without this, a write of 50 ms would let the engine consume, as fast as it can,
+    /// Lets the batches whose files are being written in the background, and the lanes' compactions, finish before the
+    /// clock moves again: the engine's own work takes no simulated time. Without this, a write of 50 ms would let the engine consume, as fast as it can,
     /// events that are seconds apart on the simulated clock, and the commit would look seconds late. Failures are the
     /// engine's to see (it awaits the same task).
     /// </summary>
@@ -157,6 +157,11 @@ internal sealed class SimulatedSource : IMessageSource
             if (lane.InFlight?.Write is { IsCompleted: false } write)
             {
                 ((Task)write).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
+            }
+
+            if (lane.Compaction is { IsCompleted: false } compaction)
+            {
+                compaction.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
             }
         }
     }

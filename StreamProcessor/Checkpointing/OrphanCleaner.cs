@@ -5,11 +5,12 @@ namespace Pipeline.StreamProcessor.Checkpointing;
 /// <summary>
 /// Removes the traces of a batch whose checkpoint never landed, before a lane resumes a partition:
 /// every raw and aggregates object of that topic and partition whose first offset is at or beyond the
-/// checkpoint's next offset, every idle-batch aggregates object the checkpoint does not cover, and (in a local
-/// folder) every leftover temporary file of that partition. The replay rewrites them. Objects are recognised only
+/// checkpoint's next offset, every idle-batch aggregates object the checkpoint does not cover, every file a compacted
+/// file covers (a compaction that died between its commit and its deletes: <see cref="OutputLayout.Covers"/>), and (in a
+/// local folder) every leftover temporary file of that partition, of a batch or a compaction. The replay rewrites them. Objects are recognised only
 /// by their exact deterministic names (<see cref="OutputLayout"/>), so other partitions, other topics and foreign
 /// objects are never touched. Works through the run's <see cref="IRunStorage"/>, so a folder and a container are
-/// cleaned alike: the listing is per id folder, narrowed to the partition's name prefix and started at the checkpoint's offset.
+/// cleaned alike: the listing is per id folder, narrowed to the partition's name prefix.
 /// </summary>
 internal sealed class OrphanCleaner(IRunStorage storage)
 {
@@ -56,30 +57,29 @@ internal sealed class OrphanCleaner(IRunStorage storage)
 
     private async Task<int> DeleteInAsync(string folder, OrphanRule rule, CancellationToken cancellationToken)
     {
-        // The prefix narrows the listing to this partition's names, and the listing starts at the checkpoint's offset
-        // (zero-padded, so names sort by offset): a long run's committed files are not paged through. The exact
-        // name is still checked by parsing.
-        var orphans = new List<string>();
-        await foreach (string name in _storage.ListAsync(folder + rule.Prefix, folder + rule.FirstOrphanName, cancellationToken))
+        // The prefix narrows the listing to this partition's names; the exact name is still checked by parsing. The whole
+        // partition is listed (not from the checkpoint's offset on): covered files lie below it.
+        var names = new List<string>();
+        await foreach (string name in _storage.ListAsync(folder + rule.Prefix, cancellationToken))
         {
-            if (rule.IsOrphan(FileName(name)))
-            {
-                orphans.Add(name);
-            }
+            names.Add(name);
         }
 
+        var live = new HashSet<string>(OutputLayout.LiveFiles(names), StringComparer.Ordinal);
         int deleted = 0;
-        foreach (string name in orphans)
+        foreach (string name in names)
         {
-            if (await _storage.DeleteAsync(name, cancellationToken))
+            // An orphan: beyond the checkpoint. Covered: a compaction committed a file holding its rows and died
+            // before deleting it.
+            if ((rule.IsOrphan(FileName(name)) || !live.Contains(name)) && await _storage.DeleteAsync(name, cancellationToken))
             {
                 deleted++;
             }
         }
 
-        // ".part-….parquet.tmp": a file whose batch never finished, whatever its offset.
+        // ".part-….parquet.tmp": a file whose batch or compaction never finished, whatever its offset.
         deleted += await _storage.DeleteIncompleteAsync(
-            folder, name => OutputLayout.TryParseBatchFileName(FileName(name), rule.Prefix, out _, out _), cancellationToken);
+            folder, name => OutputLayout.TryParseFileSpan(FileName(name), rule.Prefix, out _), cancellationToken);
         return deleted;
     }
 
@@ -87,9 +87,6 @@ internal sealed class OrphanCleaner(IRunStorage storage)
 
     private readonly record struct OrphanRule(string Prefix, long NextOffset, DateTime? Watermark)
     {
-        /// <summary>Where the partition's names at or beyond the checkpoint's offset begin, in ordinal order.</summary>
-        public string FirstOrphanName => Prefix + OutputLayout.FormatOffset(NextOffset);
-
         public bool IsOrphan(ReadOnlySpan<char> fileName)
         {
             if (!OutputLayout.TryParseBatchFileName(fileName, Prefix, out long offset, out DateTime? fileWatermark))

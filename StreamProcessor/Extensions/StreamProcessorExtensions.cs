@@ -46,12 +46,14 @@ public static class StreamProcessorExtensions
         // Where the run's output lives, in run-relative names (OutputLayout): the local run folder or a blob container.
         services.AddSingleton(sp => RunStorageFactory.Create(sp.GetRequiredService<IOptions<SinkOptions>>().Value));
         services.AddSingleton<ParquetBatchWriter>();
+        services.AddSingleton<ParquetCompactor>();
         services.AddSingleton<CheckpointStore>();
         services.AddSingleton<OrphanCleaner>();
         services.AddSingleton<RunSettingsGuard>();
         services.AddSingleton<LaneFactory>();
         services.AddSingleton<ProcessingTelemetry>();
         services.AddSingleton<BatchCommitter>();
+        services.AddSingleton<CompactionScheduler>();
         services.AddSingleton<LiveView>();
         services.AddSingleton<ProgressTracker>();
         services.AddSingleton<CommitRetry>();

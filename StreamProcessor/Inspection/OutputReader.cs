@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using Parquet;
 using Parquet.Schema;
 using Pipeline.StreamProcessor.Contracts;
-using Pipeline.StreamProcessor.Sinks;
 using Pipeline.StreamProcessor.Storage;
 
 namespace Pipeline.StreamProcessor.Inspection;
@@ -13,8 +12,9 @@ internal readonly record struct RawEventRow(
 
 /// <summary>
 /// Reads a run's committed Parquet output through its <see cref="IRunStorage"/>, from a folder or a container alike
-/// (temporary files are never visible to it). Each file is read whole into memory: a batch's file is bounded by
-/// <see cref="SinkOptions.MaxBatchRows"/>.
+/// (temporary files are never visible to it). Only the live set is read (<see cref="OutputLayout.LiveFiles"/>): a file a
+/// compacted one covers is skipped, so every row is read once even between a compaction's commit and its deletes.
+/// Files are read a row group at a time, never loaded whole.
 /// </summary>
 internal sealed class OutputReader(IRunStorage storage)
 {
@@ -32,8 +32,8 @@ internal sealed class OutputReader(IRunStorage storage)
     }
 
     /// <summary>
-    /// Copies every object of the run (Parquet files, checkpoints, manifest) into <paramref name="directory"/> under
-    /// the same relative names, so a run in a container can be read by tools that want a folder (DuckDB, Spark).
+    /// Copies every object of the run (Parquet files of the live set, checkpoints, manifest) into
+    /// <paramref name="directory"/> under the same relative names, so a run in a container can be read by tools that want a folder (DuckDB, Spark).
     /// Returns how many files were copied.
     /// </summary>
     public async Task<int> CopyToAsync(string directory, CancellationToken cancellationToken)
@@ -41,7 +41,13 @@ internal sealed class OutputReader(IRunStorage storage)
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var target = new LocalFileStorage(directory);
         int copied = 0;
+        var names = new List<string>();
         await foreach (var name in Storage.ListAsync("", cancellationToken))
+        {
+            names.Add(name);
+        }
+
+        foreach (var name in OutputLayout.LiveFiles(names))
         {
             if (await Storage.ReadAsync(name, cancellationToken) is not { } stored)
             {
@@ -188,7 +194,7 @@ internal sealed class OutputReader(IRunStorage storage)
         return files;
     }
 
-    /// <summary>The Parquet files directly in <paramref name="folder"/>, in name (so offset) order.</summary>
+    /// <summary>The live Parquet files directly in <paramref name="folder"/>, in name (so offset) order.</summary>
     private async Task<List<string>> ParquetFilesAsync(string folder, CancellationToken cancellationToken)
     {
         var names = new List<string>();
@@ -201,16 +207,24 @@ internal sealed class OutputReader(IRunStorage storage)
             }
         }
 
-        names.Sort(StringComparer.Ordinal);
-        return names;
+        var live = OutputLayout.LiveFiles(names);
+        live.Sort(StringComparer.Ordinal);
+        return live;
     }
 
     private async Task<ParquetReader> OpenAsync(string name, CancellationToken cancellationToken)
     {
-        var stored = await Storage.ReadAsync(name, cancellationToken)
+        var stream = await Storage.OpenReadAsync(name, cancellationToken)
             ?? throw new FileNotFoundException($"'{Storage.Locate(name)}' vanished while the run was read.");
-        var stream = new MemoryStream(stored.Content.ToArray(), writable: false);
-        return await ParquetReader.CreateAsync(stream, leaveStreamOpen: false, cancellationToken: cancellationToken);
+        try
+        {
+            return await ParquetReader.CreateAsync(stream, leaveStreamOpen: false, cancellationToken: cancellationToken);
+        }
+        catch
+        {
+            await stream.DisposeAsync();
+            throw;
+        }
     }
 
     private static DataField Field(DataField[] fields, string name) =>

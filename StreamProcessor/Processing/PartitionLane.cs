@@ -13,7 +13,7 @@ namespace Pipeline.StreamProcessor.Processing;
 /// way (<see cref="InFlight"/>). Each message is added (<see cref="Add"/>); when the batch is due the lane seals it
 /// (<see cref="Seal"/>) into the <see cref="SealedBatch"/> the <see cref="BatchCommitter"/> makes durable, and goes on
 /// with the next batch until that one is <see cref="Completed"/>. Owned by the engine's thread; only the sealed
-/// batch's file write runs elsewhere.
+/// batch's file write and the partition's compaction (<see cref="StartCompaction"/>) run elsewhere.
 /// </summary>
 internal sealed class PartitionLane : IAsyncDisposable, IReportedPartition
 {
@@ -25,6 +25,8 @@ internal sealed class PartitionLane : IAsyncDisposable, IReportedPartition
     private List<ActivityLink>? _traceLinks;
 
     private readonly BatchTrigger _trigger;
+    private readonly CancellationTokenSource _compactionStop = new();
+    private bool _disposed;
 
     public PartitionLane(string topic, int partition, PartitionWindows windows, long nextOffset, long batchStartedAt, BatchTrigger trigger)
     {
@@ -35,7 +37,9 @@ internal sealed class PartitionLane : IAsyncDisposable, IReportedPartition
         PartitionId = PipelineTelemetry.PartitionId(partition);
         Windows = windows;
         NextOffset = nextOffset;
+        CommittedNextOffset = nextOffset;
         BatchStartedAt = batchStartedAt;
+        CompactionStartedAt = batchStartedAt;
     }
 
     public string Topic { get; }
@@ -58,6 +62,36 @@ internal sealed class PartitionLane : IAsyncDisposable, IReportedPartition
     /// is conditional on, which a checkpoint written by another owner no longer matches.
     /// </summary>
     public required PartitionOwnership Ownership { get; init; }
+
+    /// <summary>
+    /// The next offset of the partition's last saved checkpoint (-1 before anything was committed): every file below it is
+    /// committed and immutable, so a compaction may merge them (the batch in flight starts at or beyond it).
+    /// </summary>
+    public long CommittedNextOffset { get; private set; }
+
+    /// <summary>The compaction of the partition's files running in the background (<see cref="StartCompaction"/>), or the last one, or null.</summary>
+    public Task? Compaction { get; private set; }
+
+    /// <summary><see cref="TimeProvider.GetTimestamp"/> when the last compaction started (when the lane opened, before the first).</summary>
+    public long CompactionStartedAt { get; private set; }
+
+    /// <summary>
+    /// Runs <paramref name="compaction"/> off the lane's thread, like the batch writes; the lane waits for it (cancelled
+    /// before its commit) when it is dropped. At most one runs at a time.
+    /// </summary>
+    public void StartCompaction(Func<CancellationToken, Task> compaction, long now)
+    {
+        ArgumentNullException.ThrowIfNull(compaction);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Compaction is { IsCompleted: false })
+        {
+            throw new InvalidOperationException($"Partition {Partition} is already compacting.");
+        }
+
+        CompactionStartedAt = now;
+        var stop = _compactionStop.Token;
+        Compaction = Task.Run(() => compaction(stop), CancellationToken.None);
+    }
 
     /// <summary>The first offset not yet processed; -1 before the first message of a fresh run.</summary>
     public long NextOffset { get; private set; }
@@ -177,6 +211,7 @@ internal sealed class PartitionLane : IAsyncDisposable, IReportedPartition
         }
 
         InFlight = null;
+        CommittedNextOffset = batch.NextOffset;
         Recycle(batch.Raw);
     }
 
@@ -216,7 +251,8 @@ internal sealed class PartitionLane : IAsyncDisposable, IReportedPartition
     }
 
     /// <summary>
-    /// Drops the lane once a background write of its batch in flight has finished, so nothing of a revoked, lost or
+    /// Drops the lane once a background write of its batch in flight and its compaction have finished (a compaction is
+    /// cancelled first: it stops before its commit, or finishes the deletes after it), so nothing of a revoked, lost or
     /// stopped lane is still writing after it is gone.
     /// </summary>
     public async ValueTask DisposeAsync()
@@ -228,6 +264,19 @@ internal sealed class PartitionLane : IAsyncDisposable, IReportedPartition
         }
 
         InFlight = null;
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        await _compactionStop.CancelAsync();
+        if (Compaction is { } compaction)
+        {
+            await compaction.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        _compactionStop.Dispose();
     }
 }
 

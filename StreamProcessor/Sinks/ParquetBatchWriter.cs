@@ -17,8 +17,6 @@ namespace Pipeline.StreamProcessor.Sinks;
 /// </summary>
 internal sealed class ParquetBatchWriter(IRunStorage storage, IOptions<SinkOptions> options)
 {
-    private static readonly ParquetOptions s_parquetOptions = new() { CompressionMethod = CompressionMethod.Snappy };
-
     private readonly IRunStorage _storage = storage;
     private readonly int _rowGroupSize = options.Value.RowGroupSize;
 
@@ -176,7 +174,7 @@ internal sealed class ParquetBatchWriter(IRunStorage storage, IOptions<SinkOptio
     {
         (RawEventColumns columns, int[] partitionColumn, int rowGroupSize) = state;
         await using ParquetWriter writer = await ParquetWriter.CreateAsync(
-            ParquetSchemas.Raw.Schema, stream, s_parquetOptions, cancellationToken: cancellationToken);
+            ParquetSchemas.Raw.Schema, stream, ParquetSchemas.WriteOptions, cancellationToken: cancellationToken);
 
         for (int start = 0; start < columns.Count; start += rowGroupSize)
         {
@@ -229,7 +227,7 @@ internal sealed class ParquetBatchWriter(IRunStorage storage, IOptions<SinkOptio
         (WindowAggregate[] windows, int count, int rowGroupSize) = state;
         using var columns = new AggregateColumns(Math.Min(count, rowGroupSize));
         await using ParquetWriter writer = await ParquetWriter.CreateAsync(
-            ParquetSchemas.Aggregates.Schema, stream, s_parquetOptions, cancellationToken: cancellationToken);
+            ParquetSchemas.Aggregates.Schema, stream, ParquetSchemas.WriteOptions, cancellationToken: cancellationToken);
 
         for (int start = 0; start < count; start += rowGroupSize)
         {

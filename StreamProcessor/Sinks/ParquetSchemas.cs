@@ -1,3 +1,4 @@
+using Parquet;
 using Parquet.Schema;
 using Pipeline.StreamProcessor.Contracts;
 
@@ -10,6 +11,9 @@ namespace Pipeline.StreamProcessor.Sinks;
 /// </summary>
 internal static class ParquetSchemas
 {
+    /// <summary>How every output file is written (batches and compactions alike): Snappy, the readers' common default.</summary>
+    public static readonly ParquetOptions WriteOptions = new() { CompressionMethod = CompressionMethod.Snappy };
+
     /// <summary>Raw events. The id is not a column: it lives in the Hive folder name <c>id=&lt;n&gt;</c>.</summary>
     internal static class Raw
     {

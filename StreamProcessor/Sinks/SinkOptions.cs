@@ -14,7 +14,9 @@ namespace Pipeline.StreamProcessor.Sinks;
 ///     "ContainerName": "pipeline",
 ///     "RowGroupSize": 100000,
 ///     "MaxBatchRows": 500000,
-///     "TriggerInterval": "00:00:05"
+///     "TriggerInterval": "00:00:05",
+///     "CompactionInterval": "00:01:00",
+///     "CompactionTargetBytes": 134217728
 ///   }
 /// }
 /// </code>
@@ -81,4 +83,20 @@ public sealed class SinkOptions
     /// Shorter means fresher output and smaller files; longer means fewer, larger files.
     /// </summary>
     public TimeSpan TriggerInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How often the lane that owns a partition merges its small committed files into one per stream (one id folder's
+    /// files of the partition, or its aggregates), in the background, after a commit; <see cref="TimeSpan.Zero"/> never
+    /// compacts. The commits stay as they are (each trigger's rows are readable at once); compaction only bounds how
+    /// many files a reader opens: with a 5 s trigger and a 1 min interval a stream holds its growing compacted file and
+    /// about 12 small ones.
+    /// </summary>
+    public TimeSpan CompactionInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// A file of at least this many bytes is final: compaction never rewrites it, and the stream's next compacted file
+    /// starts after it. The usual guidance for DuckDB and Spark is Parquet files of 100 MB and more (Flink's
+    /// <c>compaction.file-size</c>). Default 128 MiB.
+    /// </summary>
+    public long CompactionTargetBytes { get; set; } = 128L * 1024 * 1024;
 }

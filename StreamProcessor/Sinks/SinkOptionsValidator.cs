@@ -45,6 +45,16 @@ internal sealed class SinkOptionsValidator : IValidateOptions<SinkOptions>
             failures.Add($"{Prefix}{nameof(SinkOptions.TriggerInterval)} must be greater than 0 (was {options.TriggerInterval}).");
         }
 
+        if (options.CompactionInterval < TimeSpan.Zero)
+        {
+            failures.Add($"{Prefix}{nameof(SinkOptions.CompactionInterval)} must not be negative (was {options.CompactionInterval}; 0 turns compaction off).");
+        }
+
+        if (options.CompactionTargetBytes <= 0)
+        {
+            failures.Add($"{Prefix}{nameof(SinkOptions.CompactionTargetBytes)} must be greater than 0 (was {options.CompactionTargetBytes}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

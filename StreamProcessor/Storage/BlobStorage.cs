@@ -1,10 +1,12 @@
 using System.Net;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Azure;
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 
 namespace Pipeline.StreamProcessor.Storage;
 
@@ -24,6 +26,9 @@ namespace Pipeline.StreamProcessor.Storage;
 /// </summary>
 public sealed class BlobStorage : IRunStorage
 {
+    /// <summary>Objects up to this size go up in one request; larger ones as blocks of this size, committed at once.</summary>
+    public const int BlockSize = 8 << 20;
+
     private readonly BlobContainerClient _container;
     private readonly string _prefix;
 
@@ -130,34 +135,56 @@ public sealed class BlobStorage : IRunStorage
         await TranslateAsync(() => _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken));
     }
 
+    /// <summary>
+    /// Streams the object: up to <see cref="BlockSize"/> it goes up in one request, as it always did; beyond, each
+    /// <see cref="BlockSize"/> written is staged as a block (uncommitted blocks are invisible) and one Put Block List
+    /// under <c>If-None-Match: *</c> commits them all at once, so memory holds one block, not the object. The MD5 is
+    /// computed on the way either way, so a replay is recognised by it.
+    /// </summary>
     public async Task<WrittenObject> WriteAsync<TState>(
         string name, TState state, Func<Stream, TState, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
-        var blob = _container.GetBlobClient(BlobName(name));
+        var blob = _container.GetBlockBlobClient(BlobName(name));
 
-        // Buffered whole: the hash must be known before the upload, so a replay can be recognised by it.
-        using var buffer = new MemoryStream();
-        await write(buffer, state, cancellationToken);
-        var content = new ReadOnlyMemory<byte>(buffer.GetBuffer(), 0, checked((int)buffer.Length));
-        byte[] hash = ContentHash(content.Span);
+        // Block ids are this write's own: another writer staging the same blob (a processor that lost the partition)
+        // cannot swap a block of its into this one's list.
+        string writeId = Guid.NewGuid().ToString("N");
+        var blocks = new List<string>();
+        await using var stream = new ChunkedWriteStream(BlockSize, async (chunk, ct) =>
+        {
+            string blockId = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes($"{writeId}-{blocks.Count:D6}"));
+            using var content = MemoryMarshal.TryGetArray(chunk, out ArraySegment<byte> bytes)
+                ? new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false)
+                : new MemoryStream(chunk.ToArray(), writable: false);
+            await TranslateAsync(() => blob.StageBlockAsync(blockId, content, new BlockBlobStageBlockOptions(), ct));
+            blocks.Add(blockId);
+        });
+        await write(stream, state, cancellationToken);
+        if (stream.Chunks > 0)
+        {
+            await stream.HandOnAsync(cancellationToken);
+        }
+
+        long length = stream.Length;
+        ReadOnlyMemory<byte> whole = stream.Chunks == 0 ? stream.Pending : ReadOnlyMemory<byte>.Empty;
+        byte[] hash = stream.Hash();
+        var headers = new BlobHttpHeaders { ContentHash = hash };
+        var ifAbsent = new BlobRequestConditions { IfNoneMatch = ETag.All };
         try
         {
-            var uploaded = await TranslateAsync(
-                () => blob.UploadAsync(
-                    BinaryData.FromBytes(content),
-                    new BlobUploadOptions
-                    {
-                        HttpHeaders = new BlobHttpHeaders { ContentHash = hash },
-                        Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-                    },
-                    cancellationToken),
-                leaveToCaller: IsExistsConflict);
-            return new WrittenObject(content.Length, new ObjectVersion(uploaded.Value.ETag.ToString()));
+            ETag etag = blocks.Count == 0
+                ? (await TranslateAsync(
+                    () => blob.UploadAsync(BinaryData.FromBytes(whole).ToStream(), new BlobUploadOptions { HttpHeaders = headers, Conditions = ifAbsent }, cancellationToken),
+                    leaveToCaller: IsExistsConflict)).Value.ETag
+                : (await TranslateAsync(
+                    () => blob.CommitBlockListAsync(blocks, new CommitBlockListOptions { HttpHeaders = headers, Conditions = ifAbsent }, cancellationToken),
+                    leaveToCaller: IsExistsConflict)).Value.ETag;
+            return new WrittenObject(length, new ObjectVersion(etag.ToString()));
         }
         catch (RequestFailedException e) when (IsExistsConflict(e))
         {
-            var (same, existing) = await CompareContentAsync(blob, content, hash, cancellationToken);
+            var (same, existing) = await CompareContentAsync(blob, length, hash, blocks.Count == 0 ? whole : null, cancellationToken);
             if (!same)
             {
                 throw new StorageConflictException(name, Locate(name), StorageConflict.DifferentContent, e, existing);
@@ -165,7 +192,37 @@ public sealed class BlobStorage : IRunStorage
 
             // Not this writer's to delete (it did not create it), and no longer its uploader's either.
             await TakeOverAsync(name, blob, existing, cancellationToken);
-            return new WrittenObject(content.Length, Version: null);
+            return new WrittenObject(length, Version: null);
+        }
+    }
+
+    public async Task<Stream?> OpenReadAsync(string name, CancellationToken cancellationToken)
+    {
+        var blob = _container.GetBlobClient(BlobName(name));
+        try
+        {
+            // No modifications allowed: a blob replaced while it is read fails the read instead of mixing two contents.
+            return await TranslateAsync(
+                () => blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = 4 << 20 }, cancellationToken),
+                leaveToCaller: IsNotFound);
+        }
+        catch (RequestFailedException e) when (IsNotFound(e))
+        {
+            return null;
+        }
+    }
+
+    public async Task<long?> GetLengthAsync(string name, CancellationToken cancellationToken)
+    {
+        var blob = _container.GetBlobClient(BlobName(name));
+        try
+        {
+            var properties = await TranslateAsync(() => blob.GetPropertiesAsync(cancellationToken: cancellationToken), leaveToCaller: IsNotFound);
+            return properties.Value.ContentLength;
+        }
+        catch (RequestFailedException e) when (IsNotFound(e))
+        {
+            return null;
         }
     }
 
@@ -174,7 +231,7 @@ public sealed class BlobStorage : IRunStorage
     /// content: the uploader, should it abandon its batch, deletes only at the ETag its upload returned, so it can no
     /// longer remove a blob another writer may now commit.
     /// </summary>
-    private async Task TakeOverAsync(string name, BlobClient blob, ObjectVersion existing, CancellationToken cancellationToken)
+    private async Task TakeOverAsync(string name, BlobBaseClient blob, ObjectVersion existing, CancellationToken cancellationToken)
     {
         try
         {
@@ -349,15 +406,16 @@ public sealed class BlobStorage : IRunStorage
     }
 
     /// <summary>
-    /// Whether the existing blob holds exactly <paramref name="content"/> (by its stored MD5 if it has one, else by
-    /// its bytes), and its version.
+    /// Whether the existing blob holds the same <paramref name="length"/> bytes with the same MD5 (its stored Content-MD5;
+    /// without one, its bytes against <paramref name="content"/>, when the object was small enough to be kept whole), and
+    /// its version.
     /// </summary>
     private static async Task<(bool Same, ObjectVersion Existing)> CompareContentAsync(
-        BlobClient blob, ReadOnlyMemory<byte> content, byte[] hash, CancellationToken cancellationToken)
+        BlobBaseClient blob, long length, byte[] hash, ReadOnlyMemory<byte>? content, CancellationToken cancellationToken)
     {
         BlobProperties properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
         var existing = new ObjectVersion(properties.ETag.ToString());
-        if (properties.ContentLength != content.Length)
+        if (properties.ContentLength != length)
         {
             return (false, existing);
         }
@@ -367,9 +425,14 @@ public sealed class BlobStorage : IRunStorage
             return (stored.AsSpan().SequenceEqual(hash), existing);
         }
 
+        if (content is not { } whole)
+        {
+            return (false, existing); // a large blob without a hash is not one of ours: its owner decides
+        }
+
         var download = (await blob.DownloadContentAsync(
             new BlobDownloadOptions { Conditions = new BlobRequestConditions { IfMatch = properties.ETag } }, cancellationToken)).Value;
-        return (download.Content.ToMemory().Span.SequenceEqual(content.Span), existing);
+        return (download.Content.ToMemory().Span.SequenceEqual(whole.Span), existing);
     }
 
     /// <summary>The connection string without its <c>ContainerName</c> entry (the SDK rejects unknown keys), and that entry's value.</summary>

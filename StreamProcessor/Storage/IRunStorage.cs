@@ -38,7 +38,8 @@ public interface IRunStorage
 
     /// <summary>
     /// Writes a data object atomically from <paramref name="write"/> and returns its length and, when this write
-    /// created it, its version (<see cref="WrittenObject"/>). A local folder replaces any previous file (rename; no
+    /// created it, its version (<see cref="WrittenObject"/>). The content is streamed: memory holds a buffer's worth
+    /// of it, not the object (a local temporary file; blocks staged in object storage, committed at once). A local folder replaces any previous file (rename; no
     /// version of its own). Object storage creates the blob only if it is absent (<c>If-None-Match: *</c>); an existing
     /// one with identical bytes (a replay) is accepted without rewriting its content, and with no version for this
     /// writer (it did not create it), but its ETag is changed (a metadata write), so the writer that uploaded it, should
@@ -54,6 +55,15 @@ public interface IRunStorage
 
     /// <summary>The object's bytes and version, or <c>null</c> when it does not exist.</summary>
     Task<StoredObject?> ReadAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Opens the object to be read in place, seekable, without loading it whole (a file of any size is read a row
+    /// group at a time); <c>null</c> when it does not exist. The caller disposes the stream.
+    /// </summary>
+    Task<Stream?> OpenReadAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>The object's length in bytes, or <c>null</c> when it does not exist (one cheap request, no content).</summary>
+    Task<long?> GetLengthAsync(string name, CancellationToken cancellationToken);
 
     /// <summary>
     /// The names of the objects whose name starts with <paramref name="prefix"/> (a plain string prefix, so

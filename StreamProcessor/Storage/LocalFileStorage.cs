@@ -66,6 +66,29 @@ public sealed class LocalFileStorage : IRunStorage
         return content is null ? null : new StoredObject(content, VersionOf(content));
     }
 
+    public Task<Stream?> OpenReadAsync(string name, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string path = PathOf(name);
+        try
+        {
+            // FileShare.Delete: a compaction may delete an input a reader still has open; the reader keeps its copy.
+            return Task.FromResult<Stream?>(new FileStream(
+                path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.Asynchronous));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Task.FromResult<Stream?>(null);
+        }
+    }
+
+    public Task<long?> GetLengthAsync(string name, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var file = new FileInfo(PathOf(name));
+        return Task.FromResult<long?>(file.Exists ? file.Length : null);
+    }
+
     public IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken cancellationToken)
     {
         ObjectNames.ValidatePrefix(prefix);

@@ -12,6 +12,7 @@ namespace Pipeline.StreamProcessor.Storage;
 /// events/id=&lt;n&gt;/part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;firstOffset:D20&gt;.parquet
 /// aggregates/part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;firstOffset:D20&gt;.parquet
 /// aggregates/part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;nextOffset:D20&gt;-w&lt;watermark&gt;.parquet   (idle batches)
+/// &lt;either folder&gt;/part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;first:D20&gt;-c&lt;next:D20&gt;.parquet   (compacted, see <see cref="CompactedFileName"/>)
 /// _checkpoints/&lt;topic&gt;-p&lt;partition&gt;.json
 /// _checkpoints/_run.json   (the run's window settings, written once)
 /// </code>
@@ -33,6 +34,7 @@ public static class OutputLayout
     public const string RunManifestName = CheckpointsFolder + RunManifestFileName;
     private const int OffsetDigits = 20;
     private const string WatermarkMarker = "-w";
+    private const string CompactedMarker = "-c";
     private const string WatermarkFormat = "yyyyMMdd'T'HHmmssfffffff'Z'";
     private const int WatermarkFormatLength = 23;
 
@@ -150,6 +152,138 @@ public static class OutputLayout
         offset = parsedOffset;
         watermark = parsedWatermark;
         return true;
+    }
+
+    /// <summary>
+    /// <c>part-&lt;topic&gt;-p&lt;partition&gt;-o&lt;first:D20&gt;-c&lt;next:D20&gt;.parquet</c>: a compacted file of one
+    /// stream (one partition's files in one <c>events/id=&lt;n&gt;/</c> folder, or in <c>aggregates/</c>). It holds every row
+    /// of the stream's committed files whose offset lies in <c>[first, next)</c>, in offset order, and so covers them
+    /// (<see cref="Covers"/>): once it exists, they are redundant whether or not they have been deleted yet.
+    /// </summary>
+    public static string CompactedFileName(string topic, int partition, long first, long next)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(next, first);
+        return BatchFilePrefix(topic, partition) + FormatOffset(first) + CompactedMarker + FormatOffset(next) + ParquetExtension;
+    }
+
+    /// <summary>
+    /// Reads any output file name of the partition whose <paramref name="prefix"/> (<see cref="BatchFilePrefix"/>) is
+    /// given: a batch file, an idle batch's or a compacted one, as the offsets it stands for (<see cref="FileSpan"/>).
+    /// </summary>
+    public static bool TryParseFileSpan(ReadOnlySpan<char> fileName, ReadOnlySpan<char> prefix, out FileSpan span)
+    {
+        span = default;
+        if (TryParseBatchFileName(fileName, prefix, out long offset, out DateTime? watermark))
+        {
+            span = new FileSpan(offset, Next: null, watermark);
+            return true;
+        }
+
+        if (!fileName.StartsWith(prefix, StringComparison.Ordinal)
+            || !fileName.EndsWith(ParquetExtension, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<char> rest = fileName[prefix.Length..^ParquetExtension.Length];
+        if (rest.Length != OffsetDigits + CompactedMarker.Length + OffsetDigits
+            || !rest[OffsetDigits..].StartsWith(CompactedMarker, StringComparison.Ordinal)
+            || !TryParseOffset(rest[..OffsetDigits], out long first)
+            || !TryParseOffset(rest[(OffsetDigits + CompactedMarker.Length)..], out long next)
+            || next <= first)
+        {
+            return false;
+        }
+
+        span = new FileSpan(first, next, Watermark: null);
+        return true;
+    }
+
+    /// <summary>
+    /// Splits an output file name (no folder) into its partition's prefix (<see cref="BatchFilePrefix"/>, up to and
+    /// including <c>-o</c>) and its <see cref="FileSpan"/>; false for any other name. For readers that meet the files of
+    /// every partition at once.
+    /// </summary>
+    public static bool TryParseAnyFileSpan(string fileName, out string prefix, out FileSpan span)
+    {
+        prefix = "";
+        span = default;
+        // The offset digits follow the last "-o" that is followed by 20 digits: topics may themselves hold "-o".
+        for (int at = fileName.LastIndexOf("-o", StringComparison.Ordinal); at > 0; at = fileName.LastIndexOf("-o", at - 1, StringComparison.Ordinal))
+        {
+            string candidate = fileName[..(at + 2)];
+            if (candidate.StartsWith("part-", StringComparison.Ordinal) && TryParseFileSpan(fileName, candidate, out span))
+            {
+                prefix = candidate;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The covered rule, the one place it lives: whether <paramref name="cover"/>, a compacted file of the same stream
+    /// and partition, holds every row of <paramref name="file"/>. A batch or idle batch file at offset <c>o</c> is covered
+    /// by <c>[a, b)</c> when <c>a &lt;= o &lt; b</c>; a compacted <c>[a1, b1)</c> by a different <c>[a2, b2)</c> with
+    /// <c>a2 &lt;= a1</c> and <c>b1 &lt;= b2</c>. The partition's live set is its files less the covered ones: exact even
+    /// when a compaction committed its file and died before deleting its inputs.
+    /// </summary>
+    public static bool Covers(FileSpan cover, FileSpan file)
+    {
+        if (cover.Next is not { } end)
+        {
+            return false;
+        }
+
+        return file.Next is { } fileEnd
+            ? cover.First <= file.First && fileEnd <= end && cover != file
+            : cover.First <= file.First && file.First < end;
+    }
+
+    /// <summary>
+    /// The names among <paramref name="names"/> (output files of one folder; other names pass through untouched) that no
+    /// other file of the same partition covers (<see cref="Covers"/>): what a reader must read to see each row once.
+    /// </summary>
+    public static List<string> LiveFiles(IEnumerable<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var parsed = new List<(string Name, string? Prefix, FileSpan Span)>();
+        var compacted = new Dictionary<string, List<FileSpan>>(StringComparer.Ordinal);
+        foreach (string name in names)
+        {
+            string fileName = name[(name.LastIndexOf('/') + 1)..];
+            string folder = name[..(name.Length - fileName.Length)];
+            if (!TryParseAnyFileSpan(fileName, out string prefix, out FileSpan span))
+            {
+                parsed.Add((name, null, default));
+                continue;
+            }
+
+            string stream = folder + prefix;
+            parsed.Add((name, stream, span));
+            if (span.IsCompacted)
+            {
+                if (!compacted.TryGetValue(stream, out var spans))
+                {
+                    compacted[stream] = spans = [];
+                }
+
+                spans.Add(span);
+            }
+        }
+
+        var live = new List<string>(parsed.Count);
+        foreach (var (name, stream, span) in parsed)
+        {
+            if (stream is null || !compacted.TryGetValue(stream, out var covers) || !covers.Exists(cover => Covers(cover, span)))
+            {
+                live.Add(name);
+            }
+        }
+
+        return live;
     }
 
     /// <summary>The temporary name a file is written under before its atomic rename: <c>.&lt;name&gt;.tmp</c>, same folder.</summary>

@@ -31,6 +31,8 @@ internal sealed class ProcessorTelemetry
         BatchDuration = Meter.CreateHistogram<double>(ProcessorTelemetryNames.Instruments.BatchDuration, "ms", "Time to write, checkpoint and commit one batch.");
         CommitLatency = Meter.CreateHistogram<double>(ProcessorTelemetryNames.Instruments.CommitLatency, "ms", "Time from an event's Kafka timestamp to the commit of its batch.");
         SinkFailures = Meter.CreateCounter<long>(ProcessorTelemetryNames.Instruments.SinkFailures, "{failure}", "Batch commits that failed (disk full, unwritable output).");
+        FilesCompacted = Meter.CreateCounter<long>(ProcessorTelemetryNames.Instruments.FilesCompacted, "{file}", "Small Parquet files merged into a compacted file, and deleted.");
+        CompactedBytes = Meter.CreateCounter<long>(ProcessorTelemetryNames.Instruments.CompactedBytes, "By", "Bytes of the compacted Parquet files written.");
         KeyPartitionConflicts = Meter.CreateCounter<long>(ProcessorTelemetryNames.Instruments.KeyPartitionConflicts, "{event}", "Events whose id was first seen in another partition.");
         OffsetsLost = Meter.CreateCounter<long>(ProcessorTelemetryNames.Instruments.OffsetsLost, "{offset}", "Offsets deleted from the log (retention) before they were processed.");
     }
@@ -58,6 +60,10 @@ internal sealed class ProcessorTelemetry
     public Histogram<double> CommitLatency { get; }
 
     public Counter<long> SinkFailures { get; }
+
+    public Counter<long> FilesCompacted { get; }
+
+    public Counter<long> CompactedBytes { get; }
 
     public Counter<long> KeyPartitionConflicts { get; }
 

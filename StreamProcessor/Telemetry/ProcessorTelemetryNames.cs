@@ -26,6 +26,12 @@ public static class ProcessorTelemetryNames
         public const string BatchDuration = "pipeline.batch.duration";
         public const string CommitLatency = "pipeline.event.commit_latency";
         public const string SinkFailures = "pipeline.sink.failures";
+
+        /// <summary>Small files merged away by compaction (each now covered by a compacted file, and deleted).</summary>
+        public const string FilesCompacted = "pipeline.files.compacted";
+
+        /// <summary>Bytes of the compacted files written.</summary>
+        public const string CompactedBytes = "pipeline.files.compacted_bytes";
         public const string KeyPartitionConflicts = "pipeline.key.partition_conflicts";
 
         /// <summary>Offsets deleted from the log before the processor read them (retention), tagged with the partition.</summary>

@@ -25,6 +25,39 @@ public sealed class OrphanCleanerTests : IDisposable
     public void Dispose() => _output.Dispose();
 
     [Fact]
+    public async Task DeleteOrphans_CompactionThatDiedBeforeItsDeletes_DeletesTheCoveredFilesAndItsTemporaryFiles()
+    {
+        // Arrange: [0, 100) compacted in id=1 and the aggregates; its inputs still there; a compaction of id=2 never committed
+        string[] deletedFiles =
+        [
+            "events/id=1/part-events-p1-o00000000000000000000.parquet",
+            "events/id=1/part-events-p1-o00000000000000000050.parquet",
+            "events/id=1/part-events-p1-o00000000000000000000-c00000000000000000050.parquet", // an earlier compaction
+            "aggregates/part-events-p1-o00000000000000000060-w20250301T1200000000000Z.parquet",
+            "events/id=2/.part-events-p1-o00000000000000000000-c00000000000000000100.parquet.tmp",
+        ];
+        string[] kept =
+        [
+            "events/id=1/part-events-p1-o00000000000000000000-c00000000000000000100.parquet",
+            "aggregates/part-events-p1-o00000000000000000000-c00000000000000000100.parquet",
+            "events/id=2/part-events-p1-o00000000000000000000.parquet",                       // not compacted yet
+            "events/id=2/part-events-p1-o00000000000000000050.parquet",
+            "events/id=1/part-events-p2-o00000000000000000050.parquet",                       // another partition
+        ];
+        foreach (string file in deletedFiles.Concat(kept))
+        {
+            Touch(file);
+        }
+
+        // Act
+        int deleted = await _sut.DeleteOrphansAsync("events", 1, checkpointNextOffset: 100, checkpointWatermark: null, cancellationToken: TestContext.Current.CancellationToken);
+
+        // Assert
+        Assert.Equal(deletedFiles.Length, deleted);
+        Assert.Equal(kept.Order(StringComparer.Ordinal), SinkTestData.RelativeFiles(RunDirectory));
+    }
+
+    [Fact]
     public async Task DeleteOrphans_MixedFiles_DeletesExactlyThisPartitionsFilesAtOrBeyondNextOffset()
     {
         // Arrange: names written out literally, so the test pins the on-disk contract.

@@ -37,6 +37,8 @@ internal sealed class EngineHarness : IDisposable
             [$"{SinkOptions.SectionName}:{nameof(SinkOptions.OutputPath)}"] = _output.Path,
             [$"{SinkOptions.SectionName}:{nameof(SinkOptions.RunId)}"] = RunId,
             [$"{ProcessorOptions.SectionName}:{nameof(ProcessorOptions.Topic)}"] = Topic,
+            // Off unless a test turns it on: the engine tests pin the files each batch leaves.
+            [$"{SinkOptions.SectionName}:{nameof(SinkOptions.CompactionInterval)}"] = "00:00:00",
             ["ConnectionStrings:kafka"] = "127.0.0.1:1",
         });
         if (settings is not null)
@@ -188,6 +190,15 @@ internal sealed class ScriptedSource(EngineHarness harness) : IMessageSource
     }
 
     public ScriptedSource Advance(TimeSpan by) => Then(() => harness.Time.Advance(by));
+
+    /// <summary>Waits for the lanes' compactions running in the background (the fake clock does not move meanwhile).</summary>
+    public ScriptedSource WaitForCompactions() => Then(() =>
+    {
+        foreach (var lane in harness.Engine.Lanes)
+        {
+            lane.Compaction?.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
+        }
+    });
 
     public ScriptedSource Assign(params int[] partitions) => Then(() => harness.Engine.AssignAsync(partitions).GetAwaiter().GetResult());
 

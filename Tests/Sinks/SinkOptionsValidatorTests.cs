@@ -158,6 +158,61 @@ public sealed class SinkOptionsValidatorTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(2), options.TriggerInterval);
     }
 
+    [Fact]
+    public void Validate_NegativeCompactionInterval_FailsNamingTheSetting()
+    {
+        // Arrange
+        var options = new SinkOptions { OutputPath = _output.Path, CompactionInterval = TimeSpan.FromSeconds(-1) };
+
+        // Act
+        ValidateOptionsResult result = _sut.Validate(null, options);
+
+        // Assert
+        Assert.Equal("Pipeline:Output:CompactionInterval", Assert.Single(result.Failures!).Split(' ')[0]);
+    }
+
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(-1L)]
+    public void Validate_CompactionTargetBytesNotPositive_FailsNamingTheSetting(long targetBytes)
+    {
+        // Arrange
+        var options = new SinkOptions { OutputPath = _output.Path, CompactionTargetBytes = targetBytes };
+
+        // Act
+        ValidateOptionsResult result = _sut.Validate(null, options);
+
+        // Assert
+        Assert.Equal("Pipeline:Output:CompactionTargetBytes", Assert.Single(result.Failures!).Split(' ')[0]);
+    }
+
+    [Fact]
+    public void Bind_CompactionIntervalZero_IsValidAndMeansNever()
+    {
+        // Arrange
+        using ServiceProvider services = BuildServices(new Dictionary<string, string?>
+        {
+            ["Pipeline:Output:OutputPath"] = _output.Path,
+            ["Pipeline:Output:CompactionInterval"] = "00:00:00",
+            ["Pipeline:Output:CompactionTargetBytes"] = "1048576",
+        });
+
+        // Act
+        SinkOptions options = services.GetRequiredService<IOptions<SinkOptions>>().Value;
+
+        // Assert
+        Assert.Equal(TimeSpan.Zero, options.CompactionInterval);
+        Assert.Equal(1L << 20, options.CompactionTargetBytes);
+    }
+
+    [Fact]
+    public void Defaults_Compaction_EveryMinuteUpTo128MiB()
+    {
+        var options = new SinkOptions();
+        Assert.Equal(TimeSpan.FromMinutes(1), options.CompactionInterval);
+        Assert.Equal(128L * 1024 * 1024, options.CompactionTargetBytes);
+    }
+
     private static ServiceProvider BuildServices(Dictionary<string, string?> settings)
     {
         IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();

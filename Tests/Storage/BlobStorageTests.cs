@@ -36,6 +36,30 @@ public sealed class BlobStorageTests(AzuriteFixture azurite) : RunStorageContrac
     }
 
     [Fact]
+    public async Task WriteAsync_ObjectOfSeveralBlocksOverOneWithOtherBytes_ThrowsDifferentContentAndKeepsTheFirst()
+    {
+        // Arrange: a compacted file of three blocks, then a zombie's of the same length with one byte changed
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        IRunStorage sut = await CreateSutAsync(ct).WaitAsync(s_timeout, ct);
+        byte[] first = new byte[(2 * BlobStorage.BlockSize) + 1];
+        new Random(3).NextBytes(first);
+        byte[] other = (byte[])first.Clone();
+        other[^1] ^= 0xFF;
+        const string Name = "aggregates/part-events-p0-o00000000000000000000-c00000000000000000100.parquet";
+        await sut.WriteAsync(Name, first, static (s, c, t) => s.WriteAsync(c, t).AsTask(), ct).WaitAsync(s_timeout, ct);
+
+        // Act
+        var e = await Assert.ThrowsAsync<StorageConflictException>(
+            () => sut.WriteAsync(Name, other, static (s, c, t) => s.WriteAsync(c, t).AsTask(), ct).WaitAsync(s_timeout, ct));
+
+        // Assert
+        Assert.Equal(StorageConflict.DifferentContent, e.Conflict);
+        Assert.NotNull(e.Existing);
+        var stored = (await sut.ReadAsync(Name, ct))!.Content.ToArray();
+        Assert.Equal(first, stored);
+    }
+
+    [Fact]
     public async Task WriteAsync_ReplayOverABlobWithoutContentMd5_ComparesTheBytes()
     {
         // Arrange: a blob committed as a block list, which stores no Content-MD5

@@ -66,6 +66,62 @@ public abstract class RunStorageContractTests
     }
 
     [Fact]
+    public async Task WriteAsync_ObjectOfSeveralBlocks_IsReadBackWhole_StreamedAndMeasured_AndItsReplayIsAccepted()
+    {
+        // Arrange: more than two blob blocks, written in 1 MiB pieces as a Parquet writer would
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        IRunStorage sut = await CreateSutAsync(ct).WaitAsync(s_timeout, ct);
+        byte[] content = new byte[(2 * BlobStorage.BlockSize) + 12_345];
+        new Random(11).NextBytes(content);
+        const string Name = "events/id=1/part-events-p0-o00000000000000000000-c00000000000000000100.parquet";
+
+        // Act
+        var written = await sut.WriteAsync(Name, content, WriteInPiecesAsync, ct).WaitAsync(s_timeout, ct);
+        var replay = await sut.WriteAsync(Name, content, WriteInPiecesAsync, ct).WaitAsync(s_timeout, ct);
+        long? length = await sut.GetLengthAsync(Name, ct).WaitAsync(s_timeout, ct);
+        byte[] streamed;
+        await using (Stream? stream = await sut.OpenReadAsync(Name, ct).WaitAsync(s_timeout, ct))
+        {
+            Assert.NotNull(stream);
+            using var copy = new MemoryStream();
+            await stream.CopyToAsync(copy, ct);
+            streamed = copy.ToArray();
+        }
+
+        // Assert
+        Assert.Equal(content.Length, written.Length);
+        Assert.Equal(content.Length, replay.Length);
+        Assert.Equal(content.Length, length);
+        byte[] read = (await sut.ReadAsync(Name, ct))!.Content.ToArray();
+        Assert.Equal(content, streamed);
+        Assert.Equal(content, read);
+
+        static async Task WriteInPiecesAsync(Stream stream, byte[] bytes, CancellationToken token)
+        {
+            for (int start = 0; start < bytes.Length; start += 1 << 20)
+            {
+                await stream.WriteAsync(bytes.AsMemory(start, Math.Min(1 << 20, bytes.Length - start)), token);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task OpenReadAsyncAndGetLengthAsync_MissingObject_ReturnNull()
+    {
+        // Arrange
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        IRunStorage sut = await CreateSutAsync(ct).WaitAsync(s_timeout, ct);
+
+        // Act
+        Stream? stream = await sut.OpenReadAsync("aggregates/part-events-p0-o00000000000000000000.parquet", ct).WaitAsync(s_timeout, ct);
+        long? length = await sut.GetLengthAsync("aggregates/part-events-p0-o00000000000000000000.parquet", ct).WaitAsync(s_timeout, ct);
+
+        // Assert
+        Assert.Null(stream);
+        Assert.Null(length);
+    }
+
+    [Fact]
     public async Task WriteAsync_ReplayWithIdenticalBytes_SucceedsAndKeepsTheContent()
     {
         // Arrange

@@ -38,6 +38,10 @@ internal sealed class TestRun(IRunStorage storage)
     public ParquetBatchWriter Writer(int rowGroupSize = DefaultRowGroupSize) =>
         new(Storage, Options.Create(new SinkOptions { RowGroupSize = rowGroupSize }));
 
+    /// <summary>A compactor of the run (<see cref="SinkOptions.CompactionTargetBytes"/>: files at or above it are final).</summary>
+    public ParquetCompactor Compactor(int rowGroupSize = DefaultRowGroupSize, long targetBytes = 128L << 20) =>
+        new(Storage, Options.Create(new SinkOptions { RowGroupSize = rowGroupSize, CompactionTargetBytes = targetBytes }));
+
     /// <summary>
     /// Puts <paramref name="checkpoint"/> in place whatever stood there, the way a processor does: it takes the
     /// partition over (the fence) and saves at the version it owns. Returns the checkpoint's new version.
