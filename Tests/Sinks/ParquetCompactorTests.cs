@@ -85,6 +85,28 @@ public abstract class ParquetCompactorTests : IDisposable
     }
 
     [Fact]
+    public async Task CompactAsync_AFileMoreThanTwiceTheNewerOnes_IsLeftUntilTheyAddUp()
+    {
+        // Arrange: a large compacted file [0, 2000) of two large batches, then two small batches after it
+        var ct = TestContext.Current.CancellationToken;
+        var (run, _) = await CreateRunAsync(ct);
+        var rows = await CommitAsync(run, [(0, 1000), (1000, 1000)], withWindows: false, ct, ids: 1);
+        await run.Compactor().CompactAsync(await OwnAsync(run, ct), boundary: 2000, ct).WaitAsync(s_timeout, ct);
+        rows.AddRange(await CommitAsync(run, [(2000, 4), (2004, 4)], withWindows: false, ct, ids: 1));
+        string large = OutputLayout.CompactedFileName(Topic, Partition, 0, 2000);
+        string small = OutputLayout.BatchFileName(Topic, Partition, 2000);
+        Assert.True(await LengthAsync(run, OutputLayout.IdFolder(0) + large, ct) > 4 * await LengthAsync(run, OutputLayout.IdFolder(0) + small, ct));
+
+        // Act
+        await run.Compactor().CompactAsync(await OwnAsync(run, ct), boundary: 2008, ct).WaitAsync(s_timeout, ct);
+
+        // Assert: the small ones merged beside it, not into it (rewriting it for them would be the cost the ratio avoids)
+        string merged = OutputLayout.CompactedFileName(Topic, Partition, 2000, 2008);
+        Assert.Equal([large, merged], await ListAsync(run, OutputLayout.IdFolder(0), ct, fileNamesOnly: true));
+        Assert.Equal(rows.Skip(2000), await SinkTestData.ReadRawFileAsync(run.Reader, OutputLayout.IdFolder(0) + merged, ct));
+    }
+
+    [Fact]
     public async Task CompactAsync_RowGroupSize_WritesRowGroupsOfAtMostThatManyRows()
     {
         // Arrange: 20 rows of one id in two files of one row group each
