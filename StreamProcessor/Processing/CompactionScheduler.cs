@@ -22,6 +22,11 @@ internal sealed class CompactionScheduler(
 {
     private readonly TimeSpan _interval = sink.Value.CompactionInterval;
 
+    // One compaction at a time across the lanes: each holds up to two row groups per column in memory and keeps a core
+    // busy, and it is an optimisation that may wait; three at once at 50,000 events/s took the peak working set from
+    // 138 MB to 374 MB.
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+
     /// <summary>Starts the lane's compaction if it is due; call after the lane committed a batch.</summary>
     public void StartIfDue(PartitionLane lane)
     {
@@ -43,7 +48,17 @@ internal sealed class CompactionScheduler(
     {
         try
         {
-            var result = await compactor.CompactAsync(lane.Ownership, boundary, stop);
+            await _oneAtATime.WaitAsync(stop);
+            CompactionResult result;
+            try
+            {
+                result = await compactor.CompactAsync(lane.Ownership, boundary, stop);
+            }
+            finally
+            {
+                _oneAtATime.Release();
+            }
+
             if (result.FilesWritten == 0)
             {
                 return;
