@@ -34,6 +34,7 @@ internal static class FilesReport
             yield return $"rows per raw file: median {rows.Value:N0}, min {rows.Min:N0}, max {rows.Max:N0}";
             yield return $"bytes per raw file: median {bytes.Value:N0}, min {bytes.Min:N0}, max {bytes.Max:N0}";
             yield return $"row groups per raw file: median {groups.Value:N0} (max {groups.Max:N0})";
+            yield return $"raw rows by their file's size: half of them in files of {RowWeightedMedianBytes(census.Raw):N0} bytes or more";
         }
 
         var check = census.Check;
@@ -58,6 +59,26 @@ internal static class FilesReport
             $"--rate {N(FilesTargets.HighRate)}");
         yield return Target($"raw rows readable ≤ {FilesTargets.MaxReadableAfter.TotalSeconds:N0} s after they arrive",
             $"max {delays.Max.TotalSeconds:N1} s", delays.Max <= FilesTargets.MaxReadableAfter && delays.Uncommitted == 0, "");
+    }
+
+    /// <summary>
+    /// The size of the file the median row is in: what a reader meets, where the plain median counts a stream's dozen
+    /// one-trigger files like its large compacted one.
+    /// </summary>
+    private static long RowWeightedMedianBytes(IReadOnlyList<OutputCensus.RawFile> files)
+    {
+        long half = (files.Sum(static f => f.Rows) + 1) / 2;
+        long seen = 0;
+        foreach (var file in files.OrderBy(static f => f.Bytes))
+        {
+            seen += file.Rows;
+            if (seen >= half)
+            {
+                return file.Bytes;
+            }
+        }
+
+        return 0;
     }
 
     /// <summary>"target ≤ 500 …: 172,800: not met", or "not judged" when the run is not the configuration the target is stated for.</summary>
