@@ -15,7 +15,9 @@ namespace Pipeline.StreamProcessor.Processing;
 ///    and window message of this lane is acknowledged, without blocking the other lanes while they are in flight;
 /// 4. the partition checkpoint (next offset + open windows) is replaced atomically, only if it is still the version the
 ///    lane read or last wrote (otherwise another owner has the partition: <see cref="CheckpointConflictException"/>);
-/// 5. the offset goes to the source (Kafka's commit), for lag and tooling only: the checkpoint is the truth.
+/// 5. the offset goes to the source (Kafka's commit), for lag and tooling only: the checkpoint is the truth;
+/// 6. once a compaction interval, the partition's committed small files are merged in the background
+///    (<see cref="CompactionScheduler"/>): everything below the checkpoint just saved is immutable.
 /// At most one batch per lane is in flight, so checkpoints replace each other in offset order. A crash before 4 leaves
 /// files at or beyond the checkpoint's offset: they are orphans, deleted when the partition is next assigned, and the
 /// batch is replayed to the same names.
@@ -23,6 +25,7 @@ namespace Pipeline.StreamProcessor.Processing;
 internal sealed class BatchCommitter(
     ParquetBatchWriter writer,
     IResultPublisher publisher,
+    CompactionScheduler compactions,
     ProcessingTelemetry telemetry,
     IOptions<ProcessorOptions> options,
     TimeProvider timeProvider,
@@ -125,6 +128,7 @@ internal sealed class BatchCommitter(
 
             Record(lane, batch, files);
             lane.Completed(batch);
+            compactions.StartIfDue(lane);
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

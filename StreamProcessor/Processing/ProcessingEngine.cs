@@ -8,8 +8,8 @@ namespace Pipeline.StreamProcessor.Processing;
 /// delivers it to <see cref="RunAsync"/>'s loop; the <see cref="MessageRouter"/> adds it to its partition's lane
 /// (<see cref="PartitionLane.Add"/>: aggregated and buffered); at a trigger check, a lane whose batch is full or whose
 /// trigger interval has passed seals it (<see cref="PartitionLane.Seal"/>) and the <see cref="BatchCommitter"/> commits it:
-/// files written in the background while the lane consumes on, then windows published, checkpoint saved, offset hint;
-/// now and then a lane's committed small files are merged, in the background too (<see cref="CompactionScheduler"/>).
+/// files written in the background while the lane consumes on, then windows published, checkpoint saved, offset hint,
+/// and now and then the lane's committed small files merged, in the background too (<see cref="CompactionScheduler"/>).
 /// Lanes come and go with the assignment (<see cref="LaneAssignments"/>); a failing output or a lane's unacknowledged
 /// results pause the source or the partition and are retried (<see cref="CommitRetry"/>). Everything runs one step at
 /// a time in <see cref="RunAsync"/>'s flow: the source's assignment changes reach the engine from inside
@@ -20,7 +20,6 @@ internal sealed class ProcessingEngine(
     LaneAssignments lanes,
     MessageRouter router,
     BatchCommitter committer,
-    CompactionScheduler compactions,
     CommitRetry retry,
     ProcessingTelemetry telemetry,
     RunSettingsGuard runSettings,
@@ -193,11 +192,6 @@ internal sealed class ProcessingEngine(
         if (completed && retry.LaneCommitted(lane))
         {
             source.Resume(lane.Partition);
-        }
-
-        if (completed)
-        {
-            compactions.StartIfDue(lane);
         }
 
         if (retry.OutputRecovered())
