@@ -96,6 +96,9 @@ internal static class OutputCommands
         ContainerName = sink.ContainerName,
     }));
 
+    /// <summary>How often a command reads a run again when a running processor's compaction changed it under the read.</summary>
+    internal const int ReadAttempts = 5;
+
     internal static async Task<int> InspectAsync(OutputReader reader, int rows, TextWriter console, CancellationToken cancellationToken)
     {
         if (!await reader.ExistsAsync(cancellationToken))
@@ -103,6 +106,39 @@ internal static class OutputCommands
             await console.WriteLineAsync($"No run at {reader.Storage.Root}");
             return 1;
         }
+
+        // Printed once whole: a read the run changed under starts again and must not have printed half a report.
+        var report = await ReadWhileUnchangedAsync(async () =>
+        {
+            var text = new StringWriter(CultureInfo.InvariantCulture);
+            await WriteReportAsync(reader, rows, text, cancellationToken);
+            return text.ToString();
+        }, console);
+        await console.WriteAsync(report);
+        return 0;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="read"/> again while a processor's compaction changes the run under it (a file of its listing
+    /// deleted before it was read), up to <see cref="ReadAttempts"/> times.
+    /// </summary>
+    private static async Task<T> ReadWhileUnchangedAsync<T>(Func<Task<T>> read, TextWriter console)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await read();
+            }
+            catch (RunChangedException ex) when (attempt < ReadAttempts)
+            {
+                await console.WriteLineAsync($"{ex.Message} Reading the run again.");
+            }
+        }
+    }
+
+    private static async Task WriteReportAsync(OutputReader reader, int rows, TextWriter console, CancellationToken cancellationToken)
+    {
 
         var counts = await reader.CountRowsByIdAsync(cancellationToken);
         await console.WriteLineAsync($"Run {reader.Storage.Root}");
@@ -139,18 +175,33 @@ internal static class OutputCommands
         await console.WriteLineAsync();
         await console.WriteLineAsync(Reporting.WindowTable.Render(
             $"{windows.Count} closed window(s); the first {Math.Min(rows, windows.Count)}:", windows.Take(rows).ToList()));
-        return 0;
     }
 
     internal static async Task<int> ExportAsync(OutputReader reader, string what, string to, TextWriter console, CancellationToken cancellationToken)
     {
         if (what == "files")
         {
-            int copied = await reader.CopyToAsync(to, cancellationToken);
-            await console.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Copied {copied} file(s) of {reader.Storage.Root} to {Path.GetFullPath(to)}"));
+            var everCopied = new HashSet<string>(StringComparer.Ordinal);
+            var copied = await ReadWhileUnchangedAsync(() => reader.CopyToAsync(to, cancellationToken, everCopied), console);
+            // A file copied by an attempt the run changed under, and compacted since: its rows are in a copied compacted
+            // file, so the copy would hold them twice for a glob.
+            foreach (var stale in everCopied.Except(copied))
+            {
+                File.Delete(Path.Combine(to, stale));
+            }
+
+            await console.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Copied {copied.Count} file(s) of {reader.Storage.Root} to {Path.GetFullPath(to)}"));
             return 0;
         }
 
+        long rows = await ReadWhileUnchangedAsync(() => WriteCsvAsync(reader, what, to, cancellationToken), console);
+        await console.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Wrote {rows} {what} row(s) to {to}"));
+        return 0;
+    }
+
+    /// <summary>Writes the run's events or aggregates to the CSV file <paramref name="to"/> (replacing it) and returns the rows written.</summary>
+    private static async Task<long> WriteCsvAsync(OutputReader reader, string what, string to, CancellationToken cancellationToken)
+    {
         await using var file = new StreamWriter(to, append: false, new UTF8Encoding(false));
         long count = 0;
         if (what == "aggregates")
@@ -174,8 +225,7 @@ internal static class OutputCommands
             }
         }
 
-        await console.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Wrote {count} {what} row(s) to {to}"));
-        return 0;
+        return count;
     }
 
     private static string Csv(string? value) =>

@@ -13,8 +13,9 @@ internal readonly record struct RawEventRow(
 /// <summary>
 /// Reads a run's committed Parquet output through its <see cref="IRunStorage"/>, from a folder or a container alike
 /// (temporary files are never visible to it). Only the live set is read (<see cref="OutputLayout.LiveFiles"/>): a file a
-/// compacted one covers is skipped, so every row is read once even between a compaction's commit and its deletes.
-/// Files are read a row group at a time, never loaded whole.
+/// compacted one covers is skipped, so every row is read once even between a compaction's commit and its deletes. A file
+/// that vanishes after the listing (its compaction deleted it) is a <see cref="RunChangedException"/>: the reader's
+/// caller reads the run again (<see cref="OutputCommands"/>). Files are read a row group at a time, never loaded whole.
 /// </summary>
 internal sealed class OutputReader(IRunStorage storage)
 {
@@ -34,13 +35,15 @@ internal sealed class OutputReader(IRunStorage storage)
     /// <summary>
     /// Copies every object of the run (Parquet files of the live set, checkpoints, manifest) into
     /// <paramref name="directory"/> under the same relative names, so a run in a container can be read by tools that want a folder (DuckDB, Spark).
-    /// Returns how many files were copied.
+    /// Returns the names copied; each is also added to <paramref name="copied"/>, if given, as soon as it is there (what
+    /// an attempt that fails halfway left in the folder).
     /// </summary>
-    public async Task<int> CopyToAsync(string directory, CancellationToken cancellationToken)
+    /// <exception cref="RunChangedException">A file vanished while the run was copied: copy it again.</exception>
+    public async Task<List<string>> CopyToAsync(string directory, CancellationToken cancellationToken, ISet<string>? copied = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var target = new LocalFileStorage(directory);
-        int copied = 0;
+        var copiedNow = new List<string>();
         var names = new List<string>();
         await foreach (var name in Storage.ListAsync("", cancellationToken))
         {
@@ -49,16 +52,14 @@ internal sealed class OutputReader(IRunStorage storage)
 
         foreach (var name in OutputLayout.LiveFiles(names))
         {
-            if (await Storage.ReadAsync(name, cancellationToken) is not { } stored)
-            {
-                continue; // deleted since it was listed (an orphan removed by a processor)
-            }
+            var stored = await Storage.ReadAsync(name, cancellationToken) ?? throw new RunChangedException(Storage.Locate(name));
 
             await target.WriteAsync(name, stored.Content, static (stream, content, ct) => stream.WriteAsync(content, ct).AsTask(), cancellationToken);
-            copied++;
+            copied?.Add(name);
+            copiedNow.Add(name);
         }
 
-        return copied;
+        return copiedNow;
     }
 
     /// <summary>Row counts per id from the files' metadata, without reading any data page.</summary>
@@ -214,8 +215,7 @@ internal sealed class OutputReader(IRunStorage storage)
 
     private async Task<ParquetReader> OpenAsync(string name, CancellationToken cancellationToken)
     {
-        var stream = await Storage.OpenReadAsync(name, cancellationToken)
-            ?? throw new FileNotFoundException($"'{Storage.Locate(name)}' vanished while the run was read.");
+        var stream = await Storage.OpenReadAsync(name, cancellationToken) ?? throw new RunChangedException(Storage.Locate(name));
         try
         {
             return await ParquetReader.CreateAsync(stream, leaveStreamOpen: false, cancellationToken: cancellationToken);

@@ -5,7 +5,8 @@ namespace Pipeline.Tests.TestKit;
 /// <summary>
 /// A run's storage that fails writes of chosen objects the way a crash would leave them, everything else passed through:
 /// <see cref="FailAfterCommit"/> lets the write commit and then throws (the process died right after it), and
-/// <see cref="FailWhileWriting"/> throws while the content is being written (nothing becomes visible).
+/// <see cref="FailWhileWriting"/> throws while the content is being written (nothing becomes visible); and
+/// <see cref="BeforeRead"/> runs something (a compaction, say) just before an object is read.
 /// </summary>
 internal sealed class FailingStorage(IRunStorage inner) : IRunStorage
 {
@@ -14,6 +15,9 @@ internal sealed class FailingStorage(IRunStorage inner) : IRunStorage
 
     /// <summary>Objects whose write throws halfway through their content.</summary>
     public Func<string, bool> FailWhileWriting { get; set; } = static _ => false;
+
+    /// <summary>Runs before each read of an object (whole or streamed), with its name.</summary>
+    public Func<string, Task> BeforeRead { get; set; } = static _ => Task.CompletedTask;
 
     public string Root => inner.Root;
 
@@ -44,9 +48,17 @@ internal sealed class FailingStorage(IRunStorage inner) : IRunStorage
         return written;
     }
 
-    public Task<StoredObject?> ReadAsync(string name, CancellationToken cancellationToken) => inner.ReadAsync(name, cancellationToken);
+    public async Task<StoredObject?> ReadAsync(string name, CancellationToken cancellationToken)
+    {
+        await BeforeRead(name);
+        return await inner.ReadAsync(name, cancellationToken);
+    }
 
-    public Task<Stream?> OpenReadAsync(string name, CancellationToken cancellationToken) => inner.OpenReadAsync(name, cancellationToken);
+    public async Task<Stream?> OpenReadAsync(string name, CancellationToken cancellationToken)
+    {
+        await BeforeRead(name);
+        return await inner.OpenReadAsync(name, cancellationToken);
+    }
 
     public Task<long?> GetLengthAsync(string name, CancellationToken cancellationToken) => inner.GetLengthAsync(name, cancellationToken);
 
