@@ -262,14 +262,7 @@ public sealed class BlobStorage : IRunStorage
     public IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken cancellationToken)
     {
         ObjectNames.ValidatePrefix(prefix);
-        return ListCore(prefix, startFrom: null, cancellationToken);
-    }
-
-    public IAsyncEnumerable<string> ListAsync(string prefix, string startFrom, CancellationToken cancellationToken)
-    {
-        ObjectNames.ValidatePrefix(prefix);
-        ArgumentNullException.ThrowIfNull(startFrom);
-        return ListCore(prefix, startFrom, cancellationToken);
+        return ListCore(prefix, cancellationToken);
     }
 
     public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken)
@@ -353,18 +346,12 @@ public sealed class BlobStorage : IRunStorage
         }
     }
 
-    private async IAsyncEnumerable<string> ListCore(string prefix, string? startFrom, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<string> ListCore(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var options = new GetBlobsOptions { Prefix = _prefix + prefix, StartFrom = startFrom is null ? null : _prefix + startFrom };
-        var pages = _container.GetBlobsAsync(options, cancellationToken);
+        var pages = _container.GetBlobsAsync(new GetBlobsOptions { Prefix = _prefix + prefix }, cancellationToken);
         await foreach (string blobName in Guard(pages, static item => item.Name, cancellationToken))
         {
-            // Also filtered here: an emulator that does not know startFrom lists from the beginning.
-            string name = blobName[_prefix.Length..];
-            if (startFrom is null || string.CompareOrdinal(name, startFrom) >= 0)
-            {
-                yield return name;
-            }
+            yield return blobName[_prefix.Length..];
         }
     }
 

@@ -73,13 +73,6 @@ public interface IRunStorage
     IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The names starting with <paramref name="prefix"/> that sort (ordinally) at or after <paramref name="startFrom"/>:
-    /// object storage starts its listing there (<c>startFrom</c>), so a caller that wants the end of a sorted run of
-    /// names (the batches of a partition beyond its checkpoint: offsets are zero-padded) does not page through the rest.
-    /// </summary>
-    IAsyncEnumerable<string> ListAsync(string prefix, string startFrom, CancellationToken cancellationToken);
-
-    /// <summary>
     /// The folders directly below <paramref name="folder"/> (which ends in <c>/</c>, or is empty for the run's
     /// root), each as a prefix ending in <c>/</c>: <c>events/</c> gives <c>events/id=0/</c>, <c>events/id=1/</c>….
     /// Lets a caller list one partition's files per folder instead of every file of the run.

@@ -92,15 +92,7 @@ public sealed class LocalFileStorage : IRunStorage
     public IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken cancellationToken)
     {
         ObjectNames.ValidatePrefix(prefix);
-        return ListCore(prefix, startFrom: null, cancellationToken);
-    }
-
-    /// <summary>A folder is read whole either way; the names before <paramref name="startFrom"/> are skipped.</summary>
-    public IAsyncEnumerable<string> ListAsync(string prefix, string startFrom, CancellationToken cancellationToken)
-    {
-        ObjectNames.ValidatePrefix(prefix);
-        ArgumentNullException.ThrowIfNull(startFrom);
-        return ListCore(prefix, startFrom, cancellationToken);
+        return ListCore(prefix, cancellationToken);
     }
 
     public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken)
@@ -226,7 +218,7 @@ public sealed class LocalFileStorage : IRunStorage
     private string DirectoryOf(string folder) =>
         folder.Length == 0 ? RootDirectory : Path.Combine(RootDirectory, folder[..^1].Replace(ObjectNames.Separator, Path.DirectorySeparatorChar));
 
-    private async IAsyncEnumerable<string> ListCore(string prefix, string? startFrom, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<string> ListCore(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // The folder the prefix's complete segments name; its partial last segment only filters.
         int lastSeparator = prefix.LastIndexOf(ObjectNames.Separator);
@@ -243,8 +235,7 @@ public sealed class LocalFileStorage : IRunStorage
         {
             cancellationToken.ThrowIfCancellationRequested();
             string name = Path.GetRelativePath(RootDirectory, path).Replace(Path.DirectorySeparatorChar, ObjectNames.Separator);
-            if (name.StartsWith(prefix, StringComparison.Ordinal) && !IsHidden(name)
-                && (startFrom is null || string.CompareOrdinal(name, startFrom) >= 0))
+            if (name.StartsWith(prefix, StringComparison.Ordinal) && !IsHidden(name))
             {
                 yield return name;
             }

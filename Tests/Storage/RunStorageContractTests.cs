@@ -152,39 +152,6 @@ public abstract class RunStorageContractTests
     }
 
     [Fact]
-    public async Task ListAsync_FromAName_ListsThePrefixsNamesAtOrAfterIt()
-    {
-        // Arrange: a partition's batches by zero-padded offset, another partition's, another folder's.
-        CancellationToken ct = TestContext.Current.CancellationToken;
-        IRunStorage sut = await CreateSutAsync(ct).WaitAsync(s_timeout, ct);
-        string[] names =
-        [
-            "events/id=1/part-events-p0-o00000000000000000000.parquet",
-            "events/id=1/part-events-p0-o00000000000000000100.parquet",
-            "events/id=1/part-events-p0-o00000000000000000100-w20250301T1200300000000Z.parquet",
-            "events/id=1/part-events-p0-o00000000000000000250.parquet",
-            "events/id=1/part-events-p1-o00000000000000000300.parquet",
-            "events/id=2/part-events-p0-o00000000000000000300.parquet",
-        ];
-        foreach (string name in names)
-        {
-            await WriteTextAsync(sut, name, name, ct);
-        }
-
-        // Act
-        var listed = new List<string>();
-        await foreach (string name in sut.ListAsync(
-            "events/id=1/part-events-p0-o", "events/id=1/part-events-p0-o00000000000000000100", ct))
-        {
-            listed.Add(name);
-        }
-
-        // Assert
-        listed.Sort(StringComparer.Ordinal);
-        Assert.Equal(names[1..4].Order(StringComparer.Ordinal), listed);
-    }
-
-    [Fact]
     public async Task ListAsync_ByPrefix_ListsExactlyTheObjectsWhoseNameStartsWithIt()
     {
         // Arrange

@@ -64,9 +64,6 @@ internal sealed class FailingStorage(IRunStorage inner) : IRunStorage
 
     public IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken cancellationToken) => inner.ListAsync(prefix, cancellationToken);
 
-    public IAsyncEnumerable<string> ListAsync(string prefix, string startFrom, CancellationToken cancellationToken) =>
-        inner.ListAsync(prefix, startFrom, cancellationToken);
-
     public IAsyncEnumerable<string> ListFoldersAsync(string folder, CancellationToken cancellationToken) => inner.ListFoldersAsync(folder, cancellationToken);
 
     public Task<int> DeleteIncompleteAsync(string folder, Func<string, bool> isOurs, CancellationToken cancellationToken) =>
