@@ -33,17 +33,7 @@ internal sealed class OrphanCleaner(IRunStorage storage)
         var rule = new OrphanRule(OutputLayout.BatchFilePrefix(topic, partition), checkpointNextOffset, checkpointWatermark);
         int deleted = 0;
 
-        var folders = new List<string>();
-        await foreach (string folder in _storage.ListFoldersAsync(OutputLayout.EventsFolder, cancellationToken))
-        {
-            if (OutputLayout.ParseIdFolder(folder) is not null)
-            {
-                folders.Add(folder);
-            }
-        }
-
-        folders.Add(OutputLayout.AggregatesFolder);
-        foreach (string folder in folders)
+        foreach (string folder in await OutputFolders.ListAsync(_storage, cancellationToken))
         {
             deleted += await DeleteInAsync(folder, rule, cancellationToken);
         }
@@ -71,7 +61,7 @@ internal sealed class OrphanCleaner(IRunStorage storage)
         {
             // An orphan: beyond the checkpoint. Covered: a compaction committed a file holding its rows and died
             // before deleting it.
-            if ((rule.IsOrphan(FileName(name)) || !live.Contains(name)) && await _storage.DeleteAsync(name, cancellationToken))
+            if ((rule.IsOrphan(ObjectNames.FileName(name)) || !live.Contains(name)) && await _storage.DeleteAsync(name, cancellationToken))
             {
                 deleted++;
             }
@@ -79,11 +69,10 @@ internal sealed class OrphanCleaner(IRunStorage storage)
 
         // ".part-….parquet.tmp": a file whose batch or compaction never finished, whatever its offset.
         deleted += await _storage.DeleteIncompleteAsync(
-            folder, name => OutputLayout.TryParseFileSpan(FileName(name), rule.Prefix, out _), cancellationToken);
+            folder, name => OutputLayout.TryParseFileSpan(ObjectNames.FileName(name), rule.Prefix, out _), cancellationToken);
         return deleted;
     }
 
-    private static ReadOnlySpan<char> FileName(string name) => name.AsSpan(name.LastIndexOf(ObjectNames.Separator) + 1);
 
     private readonly record struct OrphanRule(string Prefix, long NextOffset, DateTime? Watermark)
     {

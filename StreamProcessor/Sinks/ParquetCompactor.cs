@@ -50,7 +50,7 @@ internal sealed class ParquetCompactor(IRunStorage storage, IOptions<SinkOptions
         ArgumentOutOfRangeException.ThrowIfNegative(boundary);
         string prefix = OutputLayout.BatchFilePrefix(ownership.Topic, ownership.Partition);
         var streams = new List<CompactedStream>();
-        foreach (string folder in await FoldersAsync(cancellationToken))
+        foreach (string folder in await OutputFolders.ListAsync(_storage, cancellationToken))
         {
             var inputs = await InputsAsync(folder, prefix, boundary, cancellationToken);
             if (inputs.Count < 2)
@@ -62,22 +62,6 @@ internal sealed class ParquetCompactor(IRunStorage storage, IOptions<SinkOptions
         }
 
         return new CompactionResult(streams);
-    }
-
-    private async Task<List<string>> FoldersAsync(CancellationToken cancellationToken)
-    {
-        var folders = new List<string>();
-        await foreach (string folder in _storage.ListFoldersAsync(OutputLayout.EventsFolder, cancellationToken))
-        {
-            if (OutputLayout.ParseIdFolder(folder) is not null)
-            {
-                folders.Add(folder);
-            }
-        }
-
-        folders.Sort(StringComparer.Ordinal);
-        folders.Add(OutputLayout.AggregatesFolder);
-        return folders;
     }
 
     /// <summary>
@@ -96,7 +80,7 @@ internal sealed class ParquetCompactor(IRunStorage storage, IOptions<SinkOptions
         var below = new List<string>();
         foreach (string name in OutputLayout.LiveFiles(names))
         {
-            if (OutputLayout.TryParseFileSpan(FileName(name), prefix, out FileSpan span)
+            if (OutputLayout.TryParseFileSpan(ObjectNames.FileName(name), prefix, out FileSpan span)
                 && span.First < boundary && (span.Next ?? span.First) <= boundary)
             {
                 below.Add(name);
@@ -131,7 +115,7 @@ internal sealed class ParquetCompactor(IRunStorage storage, IOptions<SinkOptions
         string folder, List<string> inputs, long boundary, PartitionOwnership ownership, CancellationToken cancellationToken)
     {
         string prefix = OutputLayout.BatchFilePrefix(ownership.Topic, ownership.Partition);
-        _ = OutputLayout.TryParseFileSpan(FileName(inputs[0]), prefix, out FileSpan first);
+        _ = OutputLayout.TryParseFileSpan(ObjectNames.FileName(inputs[0]), prefix, out FileSpan first);
         string name = folder + OutputLayout.CompactedFileName(ownership.Topic, ownership.Partition, first.First, boundary);
         var schema = folder == OutputLayout.AggregatesFolder ? ParquetSchemas.Aggregates.Schema : ParquetSchemas.Raw.Schema;
         // The merge stops at a cancellation; the commit it leads to never does: a commit cancelled in flight (a Put Block
@@ -159,8 +143,6 @@ internal sealed class ParquetCompactor(IRunStorage storage, IOptions<SinkOptions
 
         return new CompactedStream(name, inputs, merge.Rows, written.Length);
     }
-
-    private static ReadOnlySpan<char> FileName(string name) => name.AsSpan(name.LastIndexOf(ObjectNames.Separator) + 1);
 
     /// <summary>One merge: its inputs, read a row group at a time, and the rows it wrote; it stops at <c>stop</c>.</summary>
     private sealed class Merge(

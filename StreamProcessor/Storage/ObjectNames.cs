@@ -10,6 +10,9 @@ public static class ObjectNames
     public const char Separator = '/';
 
     /// <summary>Throws unless <paramref name="name"/> is a valid object name.</summary>
+    /// <summary>The object's name without its folders: what follows its last <see cref="Separator"/>.</summary>
+    public static ReadOnlySpan<char> FileName(string name) => name.AsSpan(name.LastIndexOf(Separator) + 1);
+
     public static void Validate(string name, string? paramName = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(name, paramName ?? nameof(name));

@@ -253,7 +253,7 @@ public static class OutputLayout
         var compacted = new Dictionary<string, List<FileSpan>>(StringComparer.Ordinal);
         foreach (string name in names)
         {
-            string fileName = name[(name.LastIndexOf('/') + 1)..];
+            string fileName = ObjectNames.FileName(name).ToString();
             string folder = name[..(name.Length - fileName.Length)];
             if (!TryParseAnyFileSpan(fileName, out string prefix, out FileSpan span))
             {
