@@ -16,8 +16,8 @@ namespace Pipeline.StreamProcessor.Processing;
 /// 4. the partition checkpoint (next offset + open windows) is replaced atomically, only if it is still the version the
 ///    lane read or last wrote (otherwise another owner has the partition: <see cref="CheckpointConflictException"/>);
 /// 5. the offset goes to the source (Kafka's commit), for lag and tooling only: the checkpoint is the truth;
-/// 6. once a compaction interval, the partition's committed small files are merged in the background
-///    (<see cref="CompactionScheduler"/>): everything below the checkpoint just saved is immutable.
+/// 6. once a compaction interval, for a lane that goes on, the partition's committed small files are merged in the
+///    background (<see cref="CompactionScheduler"/>): everything below the checkpoint just saved is immutable.
 /// At most one batch per lane is in flight, so checkpoints replace each other in offset order. A crash before 4 leaves
 /// files at or beyond the checkpoint's offset: they are orphans, deleted when the partition is next assigned, and the
 /// batch is replayed to the same names.
@@ -89,7 +89,22 @@ internal sealed class BatchCommitter(
     /// </exception>
     /// <exception cref="ResultPublishException">A results message of the lane was refused; the retry publishes it again.</exception>
     /// <exception cref="CheckpointConflictException">Another owner wrote the checkpoint: no offset hint, the lane must stop.</exception>
+    /// <remarks>
+    /// Once the checkpoint is saved, the partition's compaction starts if it is due: here, for a lane that goes on, and
+    /// not after the last commits of a revoke or a stop (<see cref="CommitAsync"/>), which would only cancel it.
+    /// </remarks>
     public async Task<bool> CompleteAsync(PartitionLane lane, IMessageSource source, TimeSpan resultsWait, CancellationToken cancellationToken)
+    {
+        if (!await CompleteInFlightAsync(lane, source, resultsWait, cancellationToken))
+        {
+            return false;
+        }
+
+        compactions.StartIfDue(lane);
+        return true;
+    }
+
+    private async Task<bool> CompleteInFlightAsync(PartitionLane lane, IMessageSource source, TimeSpan resultsWait, CancellationToken cancellationToken)
     {
         var batch = lane.InFlight ?? throw new InvalidOperationException($"Partition {lane.Partition} has no batch in flight.");
         var write = batch.Write ?? StartWrite(lane, batch);
@@ -128,7 +143,6 @@ internal sealed class BatchCommitter(
 
             Record(lane, batch, files);
             lane.Completed(batch);
-            compactions.StartIfDue(lane);
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -149,7 +163,7 @@ internal sealed class BatchCommitter(
     private async Task CompleteNowAsync(PartitionLane lane, IMessageSource source, CancellationToken cancellationToken)
     {
         var timeout = options.Value.ProducerFlushTimeout;
-        if (!await CompleteAsync(lane, source, timeout, cancellationToken))
+        if (!await CompleteInFlightAsync(lane, source, timeout, cancellationToken))
         {
             throw ResultsTimeout(lane, timeout);
         }
