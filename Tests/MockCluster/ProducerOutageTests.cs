@@ -17,11 +17,13 @@ public sealed class ProducerOutageTests
     {
         // Arrange: broker 2 leads ev[1] only.
         await using var run = MockPipelineRun.Start("producer");
-        var producer = run.StartProducer(Events, perSecond: 300, flushTimeout: TimeSpan.FromSeconds(5));
+        // A flush of 15 s: the outage warning needs two statistics samples (5 s apart) after the client has noticed
+        // the broker gone, which 8 s of sending and a 5 s flush did not always leave on a loaded machine.
+        var producer = run.StartProducer(Events, perSecond: 300, flushTimeout: TimeSpan.FromSeconds(15));
         await run.WaitForInputAsync(Events / 5, TimeSpan.FromSeconds(60));
         Assert.True(PartitionHigh(run, 1) > 0, "No event went to ev[1], so broker 2's outage would touch nothing.");
 
-        // Act: the Producer sends the rest (about 8 s) and flushes (5 s) while broker 2 stays down.
+        // Act: the Producer sends the rest (about 8 s) and flushes (15 s) while broker 2 stays down.
         run.Cluster.BrokerDown(2);
         var exitCode = await producer.WaitForExitAsync(TimeSpan.FromSeconds(90), TestContext.Current.CancellationToken);
         run.Cluster.BrokerUp(2);
